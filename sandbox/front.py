@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from http.cookiejar import DefaultCookiePolicy
 
 import requests
 from flask import Flask, Response, request
@@ -37,6 +38,8 @@ def create_front(state: dict) -> Flask:
     backend = state["wikis"]["metawiki"]["backend_url"]
     users = GlobalUsers(state["wikis"])
     http = requests.Session()
+    # A proxy keeps no cookies of its own: each browser's session cookie passes through.
+    http.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     app.register_blueprint(
         create_blueprint(
             backend + "/w/api.php",
@@ -49,6 +52,7 @@ def create_front(state: dict) -> Flask:
 
     @app.route("/w/api.php", methods=["GET", "POST"])
     def api() -> Response:
+        request.get_data(cache=True)  # keep the body for pass_through once the form is read
         params = request.values.to_dict()
         modules = set(params.get("meta", "").split("|"))
         if params.get("action") != "query" or "globaluserinfo" not in modules:
@@ -124,7 +128,7 @@ def create_front(state: dict) -> Flask:
         )
         response = Response(reply.content, status=reply.status_code)
         for key, value in reply.headers.items():
-            if key.lower() not in HOP_BY_HOP:
+            if key.lower() not in {"host", *HOP_BY_HOP}:
                 response.headers[key] = value
         # requests folds several Set-Cookie headers into one; take them one by one.
         for cookie in reply.raw.headers.getlist("Set-Cookie"):
