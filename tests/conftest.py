@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import OperationalError
 
 from sandbox import farm, load_state
+from webtool import db
+from webtool.app import create_app
 
 
 @pytest.fixture(scope="session")
@@ -19,3 +25,44 @@ def sandbox() -> dict:
     yield state
     if not was_up:
         farm.down()
+
+
+MARIADB_URL = os.environ.get(
+    "CHLDP_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test?charset=utf8mb4"
+)
+
+
+@pytest.fixture(params=["sqlite", "mariadb"])
+def database_url(request, tmp_path) -> str:
+    """An empty database at its newest schema: SQLite, and MariaDB as on Toolforge."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'chldp.sqlite'}"
+    else:
+        url = MARIADB_URL
+        engine = create_engine(url)
+        try:
+            with engine.begin() as connection:
+                for table in inspect(connection).get_table_names():
+                    connection.execute(text(f"DROP TABLE `{table}`"))
+        except OperationalError:
+            if os.environ.get("CI"):
+                pytest.fail(f"CI needs MariaDB at {url}")
+            pytest.skip(f"no MariaDB answers at {url}")
+        finally:
+            engine.dispose()
+    db.upgrade(url)
+    return url
+
+
+@pytest.fixture
+def app(sandbox, database_url, tmp_path):
+    """The web tool on a fresh database, logging in through the sandbox's OAuth provider."""
+    return create_app(
+        {"SQLALCHEMY_URL": database_url, "TESTING": True, "REDIS_URL": None},
+        instance_path=str(tmp_path / "instance"),
+    )
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -1,0 +1,74 @@
+"""The Flask application factory: configuration, database, login, pages, and the headers
+that keep a requester's session safe."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from markupsafe import Markup, escape
+
+from webtool import auth, cli, db, i18n, requester
+from webtool.config import flask_settings
+from webtool.crypto import Sealer
+from webtool.extensions import csrf, limiter
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def emails_linked(text: str) -> Markup:
+    """`text`, escaped, with each e-mail address a mailto: link."""
+    return Markup(
+        EMAIL.sub(lambda m: f'<a href="mailto:{m[0]}">{m[0]}</a>', str(escape(text)))
+    )
+
+
+def create_app(overrides: dict | None = None, instance_path: str | None = None) -> Flask:
+    """The web tool; `overrides` replace settings from the environment (tests, scripts)."""
+    app = Flask(__name__, instance_path=instance_path or str(Path.cwd() / "instance"))
+    app.config.update(flask_settings(Path(app.instance_path)))
+    app.config.update(overrides or {})
+    app.extensions["chldp.sealer"] = Sealer(app.config["ENCRYPTION_KEYS"])
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
+    db.init_app(app)
+    i18n.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    auth.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(auth.blueprint)
+    app.register_blueprint(requester.blueprint)
+
+    app.add_template_filter(emails_linked)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        if app.config["CHLDP_PRODUCTION"]:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return render_template("error.html", message_key="chldp-error-csrf"), 400
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_template("error.html", message_key="chldp-error-notfound"), 404
+
+    @app.errorhandler(429)
+    def too_many(error):
+        return render_template("error.html", message_key="chldp-error-ratelimit"), 429
+
+    return app

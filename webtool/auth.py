@@ -1,0 +1,109 @@
+"""Login with a Wikimedia account: OAuth 2.0 authorization code with PKCE, identity only.
+
+Authlib's client keeps `state` and the PKCE verifier in the session and checks them on the
+way back. The tool keeps only the account's name and central id in its session.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.flask_client import OAuth
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from requests import RequestException
+
+from webtool.extensions import limiter
+
+blueprint = Blueprint("auth", __name__)
+
+
+def init_app(app: Flask) -> None:
+    settings = app.config["OAUTH"]
+    oauth = OAuth(app)
+    oauth.register(
+        "wikimedia",
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        authorize_url=settings.authorize_url,
+        access_token_url=settings.access_token_url,
+        client_kwargs={"code_challenge_method": "S256", "timeout": 15},
+    )
+    app.extensions["chldp.oauth"] = oauth
+
+
+def current_user() -> dict | None:
+    """{"name", "id"} of the logged-in account, or None."""
+    return session.get("user")
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_user() is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` when it is a path of this tool, else None (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in target):
+        return None
+    return target
+
+
+def _client():
+    return current_app.extensions["chldp.oauth"].wikimedia
+
+
+@blueprint.route("/login")
+@limiter.limit("30 per minute")
+def login():
+    session["next"] = safe_next(request.args.get("next"))
+    return _client().authorize_redirect(url_for("auth.callback", _external=True))
+
+
+@blueprint.route("/oauth/callback")
+@limiter.limit("30 per minute")
+def callback():
+    if request.args.get("error"):
+        reason = "denied" if request.args["error"] == "access_denied" else "refused"
+        return render_template("login_failed.html", reason=reason), 403
+    try:
+        token = _client().authorize_access_token()
+        profile = _client().get(current_app.config["OAUTH"].profile_url, token=token).json()
+    except OAuthError:
+        # A forged or stale state, a reused code: nothing to trust here.
+        return render_template("login_failed.html", reason="invalid"), 400
+    except (RequestException, ValueError):
+        return render_template("login_failed.html", reason="unavailable"), 502
+    if profile.get("blocked") and "username" not in profile:
+        return render_template("login_failed.html", reason="refused"), 403
+    target = session.pop("next", None)
+    language = session.get("uselang")
+    session.clear()  # a new session for the logged-in account, keeping only its language
+    if language:
+        session["uselang"] = language
+    session["user"] = {"name": profile["username"], "id": int(profile["sub"])}
+    return redirect(target or url_for("requester.engagement"))
+
+
+@blueprint.route("/logout", methods=["POST"])
+def logout():
+    session.pop("user", None)
+    return redirect(url_for("requester.start"))

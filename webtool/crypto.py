@@ -1,0 +1,24 @@
+"""Sealing free text at rest with Fernet; MultiFernet so keys can be rotated.
+
+The first key seals; every key opens. To rotate, put a new key first, run
+`flask --app webtool rotate-keys`, then drop the old key.
+"""
+
+from __future__ import annotations
+
+from cryptography.fernet import Fernet, MultiFernet
+
+
+class Sealer:
+    def __init__(self, keys: list[str]) -> None:
+        self.fernet = MultiFernet([Fernet(key.encode()) for key in keys])
+
+    def seal(self, text: str) -> str:
+        return self.fernet.encrypt(text.encode("utf-8")).decode("ascii")
+
+    def open(self, token: str) -> str:
+        return self.fernet.decrypt(token.encode("ascii")).decode("utf-8")
+
+    def reseal(self, token: str) -> str:
+        """The same text sealed with the newest key."""
+        return self.fernet.rotate(token.encode("ascii")).decode("ascii")

@@ -1,0 +1,60 @@
+"""The database: one SQLAlchemy engine per app, one session per request, Alembic migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app, g
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def init_app(app: Flask) -> None:
+    url = app.config["SQLALCHEMY_URL"]
+    options = {"pool_pre_ping": True}
+    if url.startswith("mysql"):
+        # ToolsDB closes idle connections; recycle before it does.
+        options["pool_recycle"] = 280
+    engine = create_engine(url, **options)
+    app.extensions["chldp.engine"] = engine
+    app.extensions["chldp.sessions"] = sessionmaker(engine, expire_on_commit=False)
+    app.teardown_appcontext(_close_session)
+
+
+def session() -> Session:
+    """This request's database session."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["chldp.sessions"]()
+    return g.db_session
+
+
+def engine() -> Engine:
+    return current_app.extensions["chldp.engine"]
+
+
+def reachable() -> bool:
+    try:
+        with engine().connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except Exception:  # any driver error means the same thing here: not reachable
+        return False
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database at `url` to `revision` with Alembic."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(config, revision)
+
+
+def _close_session(_error: BaseException | None) -> None:
+    db_session = g.pop("db_session", None)
+    if db_session is not None:
+        db_session.close()

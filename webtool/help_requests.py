@@ -1,0 +1,165 @@
+"""Requests for help: checking what was typed, storing it sealed, finding one's own.
+
+Nothing a requester typed is lost: a form with mistakes comes back filled in, a form posted
+twice makes one request, and a database failure leaves the typed text on the page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from webtool import db
+from webtool.models import HelpRequest
+
+KINDS = ("harassment", "doxxing", "cyberattack", "other")
+ACKNOWLEDGEMENTS = ("discretion", "limited_funds", "not_our_lawyer", "no_fines")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+LIMITS = {"description": 20_000, "country": 100, "language": 35, "email": 254, "other_contact": 500}
+
+
+@dataclass
+class Submission:
+    """What the form carried, as typed."""
+
+    kinds: list[str]
+    description: str
+    country: str
+    language: str
+    email: str
+    other_contact: str
+    acknowledged: list[str]
+    submission_key: str
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_form(cls, form) -> Submission:
+        return cls(
+            kinds=[k for k in form.getlist("kinds") if k in KINDS],
+            description=form.get("description", "").strip(),
+            country=form.get("country", "").strip(),
+            language=form.get("language", "").strip(),
+            email=form.get("email", "").strip(),
+            other_contact=form.get("other_contact", "").strip(),
+            acknowledged=[a for a in form.getlist("acknowledged") if a in ACKNOWLEDGEMENTS],
+            submission_key=form.get("submission_key", ""),
+        )
+
+    @classmethod
+    def blank(cls, language: str) -> Submission:
+        return cls([], "", "", language, "", "", [], new_submission_key())
+
+    def validate(self) -> bool:
+        """Fill `errors` with a message key per field that is wrong; True when none is."""
+        if not self.kinds:
+            self.errors["kinds"] = "chldp-ask-error-kinds"
+        if not self.description:
+            self.errors["description"] = "chldp-ask-error-description"
+        if not self.country:
+            self.errors["country"] = "chldp-ask-error-country"
+        if self.email and not EMAIL.match(self.email):
+            self.errors["email"] = "chldp-ask-error-email"
+        for name, limit in LIMITS.items():
+            if len(getattr(self, name)) > limit:
+                self.errors[name] = "chldp-ask-error-toolong"
+        if set(self.acknowledged) != set(ACKNOWLEDGEMENTS):
+            self.errors["acknowledged"] = "chldp-ask-error-acknowledge"
+        if not re.fullmatch(r"[0-9a-f]{32}", self.submission_key):
+            self.errors["form"] = "chldp-ask-error-form"
+        return not self.errors
+
+
+def new_submission_key() -> str:
+    return secrets.token_hex(16)
+
+
+def new_reference() -> str:
+    """An unguessable reference, easy to read aloud: CHLDP-XXXX-XXXX-XXXX-XXXX."""
+    raw = secrets.token_hex(8).upper()
+    return "CHLDP-" + "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+def store(submission: Submission, user: dict, engagement: dict) -> HelpRequest:
+    """Save a valid submission for `user` and return it; the same form twice returns the first.
+
+    Database errors propagate to the caller, which keeps the typed text on the page.
+    """
+    existing = find_by_submission_key(submission.submission_key, user)
+    if existing:
+        return existing
+    sealer = current_app.extensions["chldp.sealer"]
+    now = datetime.now(UTC).replace(tzinfo=None)
+    request = HelpRequest(
+        reference=new_reference(),
+        submission_key=submission.submission_key,
+        requester_id=user["id"],
+        requester_name=user["name"],
+        created_at=now,
+        purge_after=now + timedelta(days=current_app.config["RETENTION_DAYS"]),
+        status="new",
+        kinds=",".join(submission.kinds),
+        country=submission.country,
+        language=submission.language,
+        description_sealed=sealer.seal(submission.description),
+        contact_sealed=sealer.seal(
+            json.dumps({"email": submission.email, "other": submission.other_contact})
+        ),
+        engagement_json=json.dumps(engagement, ensure_ascii=False),
+    )
+    session = db.session()
+    session.add(request)
+    try:
+        session.commit()
+    except IntegrityError:
+        # The same form arrived twice at once: the other post saved it.
+        session.rollback()
+        existing = find_by_submission_key(submission.submission_key, user)
+        if existing is None:
+            raise
+        return existing
+    return request
+
+
+def find_by_submission_key(key: str, user: dict) -> HelpRequest | None:
+    return db.session().scalar(
+        select(HelpRequest).where(
+            HelpRequest.submission_key == key, HelpRequest.requester_id == user["id"]
+        )
+    )
+
+
+def own_requests(user: dict) -> list[HelpRequest]:
+    return list(
+        db.session().scalars(
+            select(HelpRequest)
+            .where(HelpRequest.requester_id == user["id"])
+            .order_by(HelpRequest.created_at.desc())
+        )
+    )
+
+
+def own_request(reference: str, user: dict) -> HelpRequest | None:
+    """The request with this reference when it is `user`'s; anyone else's is not found."""
+    return db.session().scalar(
+        select(HelpRequest).where(
+            HelpRequest.reference == reference, HelpRequest.requester_id == user["id"]
+        )
+    )
+
+
+def purge_expired(now: datetime | None = None) -> int:
+    """Delete every request whose retention has ended; return how many."""
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    session = db.session()
+    expired = list(session.scalars(select(HelpRequest).where(HelpRequest.purge_after < now)))
+    for request in expired:
+        session.delete(request)
+    session.commit()
+    return len(expired)

@@ -1,0 +1,14 @@
+"""Alembic's environment: the URL comes from the caller (webtool.db.upgrade)."""
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from webtool.models import Base
+
+url = context.config.get_main_option("sqlalchemy.url")
+engine = create_engine(url)
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=Base.metadata)
+    with context.begin_transaction():
+        context.run_migrations()
+engine.dispose()

@@ -1,0 +1,103 @@
+"""The requester's pages: the program in short, my engagement, ask for help, my requests."""
+
+from __future__ import annotations
+
+import json
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from program.content import load_content
+from webtool import db, engagement_view
+from webtool.auth import current_user, login_required
+from webtool.extensions import account_or_address, limiter
+from webtool.help_requests import (
+    ACKNOWLEDGEMENTS,
+    KINDS,
+    Submission,
+    own_request,
+    own_requests,
+    store,
+)
+
+blueprint = Blueprint("requester", __name__)
+
+
+@blueprint.route("/")
+def start():
+    return render_template("start.html", content=load_content())
+
+
+@blueprint.route("/engagement")
+@login_required
+def engagement():
+    report = engagement_view.cached_report(current_user()["name"])
+    if report is None:
+        # Gathering a large account takes seconds: show that it is under way, not a blank wait.
+        return render_template("engagement_progress.html")
+    return render_template("engagement.html", report=report, chart=engagement_view.chart(report))
+
+
+@blueprint.route("/engagement/gather", methods=["POST"])
+@login_required
+def gather():
+    outcome = engagement_view.gather(current_user()["name"])
+    return jsonify(outcome), 200 if outcome["ready"] else 503
+
+
+@blueprint.route("/ask", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per hour", key_func=account_or_address, methods=["POST"])
+def ask():
+    if request.method == "GET":
+        return _ask_form(Submission.blank(g.lang))
+    submission = Submission.from_form(request.form)
+    if not submission.validate():
+        return _ask_form(submission), 400
+    try:
+        saved = store(submission, current_user(), engagement_view.snapshot(current_user()["name"]))
+    except SQLAlchemyError:
+        db.session().rollback()
+        current_app.logger.exception("could not save a request")
+        submission.errors["form"] = "chldp-ask-error-database"
+        return _ask_form(submission), 503
+    return redirect(url_for("requester.sent", reference=saved.reference))
+
+
+@blueprint.route("/requests")
+@login_required
+def my_requests():
+    return render_template("my_requests.html", requests=own_requests(current_user()))
+
+
+@blueprint.route("/requests/<reference>")
+@login_required
+def sent(reference: str):
+    help_request = own_request(reference, current_user())
+    if help_request is None:
+        abort(404)
+    return render_template(
+        "sent.html",
+        help_request=help_request,
+        engagement=json.loads(help_request.engagement_json),
+        legal_email=current_app.config["LEGAL_EMAIL"],
+    )
+
+
+def _ask_form(submission: Submission):
+    return render_template(
+        "ask.html",
+        form=submission,
+        kinds=KINDS,
+        acknowledgements=ACKNOWLEDGEMENTS,
+    )
