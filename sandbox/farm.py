@@ -262,7 +262,7 @@ def _write_pywikibot_config(root: Path, state: dict) -> None:
         "mylang = 'metawiki'",
         *(f"usernames[{w!r}][{w!r}] = {bot['name']!r}" for w in state["wikis"]),
         "password_file = 'user-password.py'",
-        "maxlag = 5",
+        "write_maxlag = 5",
         "put_throttle = 0",
         "user_agent_description = 'chldp sandbox'",
     ]
