@@ -18,7 +18,7 @@ from werkzeug.serving import run_simple
 
 from sandbox import load_state
 from sandbox.centralauth import PROPS, GlobalUsers, InvalidUser, to_formatversion_1
-from sandbox.oauth_provider import create_blueprint
+from sandbox.oauth import create_blueprint
 
 HOP_BY_HOP = {
     "connection",
