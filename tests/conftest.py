@@ -9,8 +9,6 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import OperationalError
 
 from sandbox import farm, load_state
-from webtool import db
-from webtool.app import create_app
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +48,8 @@ def database_url(request, tmp_path) -> str:
             pytest.skip(f"no MariaDB answers at {url}")
         finally:
             engine.dispose()
+    from webtool import db  # here, so the sandbox and bot tests need nothing of the web tool
+
     db.upgrade(url)
     return url
 
@@ -57,6 +57,8 @@ def database_url(request, tmp_path) -> str:
 @pytest.fixture
 def app(sandbox, database_url, tmp_path):
     """The web tool on a fresh database, logging in through the sandbox's OAuth provider."""
+    from webtool.app import create_app
+
     return create_app(
         {"SQLALCHEMY_URL": database_url, "TESTING": True, "REDIS_URL": None},
         instance_path=str(tmp_path / "instance"),
