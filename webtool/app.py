@@ -10,7 +10,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 
-from webtool import auth, cli, db, i18n, requester
+from webtool import auth, cli, db, engagement_view, i18n, requester
 from webtool.config import flask_settings
 from webtool.crypto import Sealer
 from webtool.extensions import csrf, limiter
@@ -26,9 +26,7 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 def emails_linked(text: str) -> Markup:
     """`text`, escaped, with each e-mail address a mailto: link."""
-    return Markup(
-        EMAIL.sub(lambda m: f'<a href="mailto:{m[0]}">{m[0]}</a>', str(escape(text)))
-    )
+    return Markup(EMAIL.sub(lambda m: f'<a href="mailto:{m[0]}">{m[0]}</a>', str(escape(text))))
 
 
 def create_app(overrides: dict | None = None, instance_path: str | None = None) -> Flask:
@@ -43,6 +41,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     csrf.init_app(app)
     limiter.init_app(app)
     auth.init_app(app)
+    engagement_view.init_app(app)
     cli.init_app(app)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(requester.blueprint)

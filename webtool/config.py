@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sandbox import load_state
+from webtool.api import DEFAULT_USER_AGENT
 
 WIKIMEDIA_OAUTH = "https://meta.wikimedia.org/w/rest.php/oauth2"
+WIKIMEDIA_CENTRAL_API = "https://meta.wikimedia.org/w/api.php"
 
 
 class ConfigError(Exception):
@@ -27,6 +29,35 @@ class OAuthSettings:
     authorize_url: str
     access_token_url: str
     profile_url: str
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    central_api: str
+    central_wiki: str
+    user_agent: str
+    parallel: int
+    cache_ttl: int
+    redis_url: str | None
+
+
+def api_settings(environ: dict[str, str] | None = None) -> ApiSettings:
+    """Where and how to ask the wikis: the sandbox's central wiki when it is up and nothing
+    else is configured, else Meta-Wiki."""
+    env = os.environ if environ is None else environ
+    central_api = env.get("CHLDP_CENTRAL_API")
+    central_wiki = env.get("CHLDP_CENTRAL_WIKI", "metawiki")
+    if not central_api:
+        state = load_state()
+        central_api = state["centralauth_api_url"] if state else WIKIMEDIA_CENTRAL_API
+    return ApiSettings(
+        central_api=central_api,
+        central_wiki=central_wiki,
+        user_agent=env.get("CHLDP_USER_AGENT", DEFAULT_USER_AGENT),
+        parallel=int(env.get("CHLDP_MAX_PARALLEL", "4")),
+        cache_ttl=int(env.get("CHLDP_CACHE_TTL", "600")),
+        redis_url=env.get("REDIS_URL") or None,
+    )
 
 
 def flask_settings(instance: Path, environ: dict[str, str] | None = None) -> dict:
@@ -43,6 +74,7 @@ def flask_settings(instance: Path, environ: dict[str, str] | None = None) -> dic
         "ENCRYPTION_KEYS": _encryption_keys(env, instance, production),
         "OAUTH": _oauth(env),
         "REDIS_URL": env.get("REDIS_URL"),
+        "API": api_settings(env),
         "RETENTION_DAYS": int(env.get("CHLDP_RETENTION_DAYS", "730")),
         "LEGAL_EMAIL": env.get("CHLDP_LEGAL_EMAIL", "legal@wikimedia.org"),
         "SESSION_COOKIE_SECURE": production,

@@ -41,14 +41,17 @@ def start():
 @blueprint.route("/engagement")
 @login_required
 def engagement():
-    report = engagement_view.cached_report(current_user()["name"])
+    name = current_user()["name"]
+    if request.args.get("wait"):  # without JavaScript: gather now, then show
+        engagement_view.gather(name)
+    report = engagement_view.cached_report(name)
     if report is None:
         # Gathering a large account takes seconds: show that it is under way, not a blank wait.
         return render_template("engagement_progress.html")
     return render_template("engagement.html", report=report, chart=engagement_view.chart(report))
 
 
-@blueprint.route("/engagement/gather", methods=["POST"])
+@blueprint.route("/engagement/data")
 @login_required
 def gather():
     outcome = engagement_view.gather(current_user()["name"])

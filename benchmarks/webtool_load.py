@@ -1,0 +1,128 @@
+"""Requests per second, p99 latency and errors of the web tool under gunicorn, measured with wrk
+on loopback for 30 s each: the start page, the cached "My engagement" page, and as the ceiling a
+bare "hello world" Flask route in the same gunicorn configuration.
+
+Target (issue 4): the start page at least half the ceiling.
+Run: .venv/bin/python benchmarks/webtool_load.py [--seconds 30]   (needs Debian's wrk)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+from flask import Flask
+
+HERE = Path(__file__).resolve().parent
+GUNICORN = ["--workers", "2", "--threads", "4", "--log-level", "warning"]
+
+hello_app = Flask(__name__)
+
+
+@hello_app.route("/")
+def hello() -> str:
+    return "hello world"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serve(app_spec: str, env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", *GUNICORN, "--bind", f"127.0.0.1:{port}", app_spec],
+        env=env,
+        cwd=cwd,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            requests.get(url + "/healthz" if "webtool" in app_spec else url, timeout=1)
+            return process, url
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"gunicorn did not start {app_spec}")
+
+
+def wrk(url: str, seconds: int, cookie: str | None = None) -> dict[str, str]:
+    command = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: (.*)", output)
+    return {
+        "requests/s": re.search(r"Requests/sec:\s+([\d.]+)", output)[1],
+        "p99": re.search(r"99%\s+(\S+)", output)[1],
+        "errors": (errors[1] if errors else "0")
+        + (f" ({socket_errors[1]})" if socket_errors else ""),
+    }
+
+
+def session_cookie(name: str, central_id: int) -> str:
+    """A logged-in session cookie for `name`, signed with the tool's own key."""
+    from webtool.app import create_app
+
+    app = create_app()
+    value = app.session_interface.get_signing_serializer(app).dumps(
+        {"user": {"name": name, "id": central_id}}
+    )
+    return f"{app.config['SESSION_COOKIE_NAME']}={value}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=30)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    with tempfile.TemporaryDirectory() as instance:
+        env = dict(os.environ, CHLDP_SECRET_KEY="benchmark-key")
+        env["DATABASE_URL"] = f"sqlite:///{instance}/chldp.sqlite"
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "webtool", "db", "upgrade"],
+            env=env,
+            check=True,
+            cwd=HERE.parent,
+        )
+        os.environ["CHLDP_SECRET_KEY"] = env["CHLDP_SECRET_KEY"]
+        cookie = session_cookie("Veteran Editor", 3)
+        tool, tool_url = serve("webtool:create_app()", env, HERE.parent)
+        hello_server, hello_url = serve("webtool_load:hello_app", env, HERE)
+        try:
+            # Warm the engagement cache once, as a requester's first visit does.
+            requests.get(tool_url + "/engagement/data", headers={"Cookie": cookie}, timeout=60)
+            results = {
+                "hello world (ceiling)": wrk(hello_url + "/", args.seconds),
+                "start page": wrk(tool_url + "/", args.seconds),
+                "my engagement (cached)": wrk(tool_url + "/engagement", args.seconds, cookie),
+            }
+        finally:
+            tool.terminate()
+            hello_server.terminate()
+    ceiling = float(results["hello world (ceiling)"]["requests/s"])
+    print(f"gunicorn {' '.join(GUNICORN)}; wrk -t2 -c16 -d{args.seconds}s on loopback")
+    for name, figures in results.items():
+        ratio = float(figures["requests/s"]) / ceiling
+        print(
+            f"{name:24} {figures['requests/s']:>10} req/s  p99 {figures['p99']:>9}  "
+            f"errors {figures['errors']:>4}  {ratio:5.2f} of ceiling"
+        )
+    print("target: start page >= 0.50 of ceiling")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""A small client of the MediaWiki Action API that follows Wikimedia's API etiquette.
+
+One `requests.Session` per process (connection reuse), a User-Agent with a contact,
+`formatversion=2` and plain-text errors, `maxlag=5` with the server's Retry-After honoured,
+retries with backoff on 5xx, connection errors and timeouts, a timeout on every request,
+continuation followed up to a bound, and a bound on requests in flight across all wikis.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import requests
+
+DEFAULT_USER_AGENT = "chldp/0.1 (https://chldp.toolforge.org; legal@wikimedia.org) python-requests"
+
+
+class ApiError(Exception):
+    """The API answered with an error: `code` and `text` are the API's own."""
+
+    def __init__(self, code: str, text: str) -> None:
+        super().__init__(f"{code}: {text}")
+        self.code = code
+        self.text = text
+
+
+class Unavailable(Exception):
+    """A wiki could not be reached or did not answer usefully; the message says which."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout: float = 10.0  # seconds for one request, connect and read
+    retries: int = 3  # further attempts after a failure that may pass
+    backoff: float = 0.5  # seconds before the first retry, doubling each time
+    max_retry_after: float = 10.0  # the longest Retry-After the client will wait
+    parallel: int = 4  # requests in flight at once, across every wiki
+    pages: int = 10  # continuation pages followed at most
+
+
+class ApiClient:
+    def __init__(self, user_agent: str = DEFAULT_USER_AGENT, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+        self.http = requests.Session()
+        self.http.headers["User-Agent"] = user_agent
+        self.slots = threading.BoundedSemaphore(self.limits.parallel)
+        self.count_lock = threading.Lock()
+        self.requests_made = 0
+
+    def query(self, api_url: str, **params: object) -> dict:
+        """One Action API request (GET); the decoded answer, warnings included."""
+        full = {
+            "format": "json",
+            "formatversion": "2",
+            "errorformat": "plaintext",
+            "maxlag": "5",
+            **{k: _value(v) for k, v in params.items() if v is not None and v is not False},
+        }
+        delay = self.limits.backoff
+        for attempt in range(self.limits.retries + 1):
+            last = attempt == self.limits.retries
+            try:
+                reply = self._get(api_url, full)
+            except (requests.ConnectionError, requests.Timeout) as error:
+                if last:
+                    raise Unavailable(f"{_host(api_url)} could not be reached ({error}).") from None
+                time.sleep(delay)
+                delay *= 2
+                continue
+            wait = self._retry_wait(reply, delay)
+            if wait is None:
+                return self._decode(api_url, reply)
+            if last:
+                raise Unavailable(
+                    f"{_host(api_url)} is busy or failing (HTTP {reply.status_code}); "
+                    "try again in a few minutes."
+                )
+            time.sleep(wait)
+            delay *= 2
+        raise AssertionError("unreachable")
+
+    def query_all(self, api_url: str, **params: object) -> Iterator[dict]:
+        """Every page of a query, following `continue`, up to the page bound."""
+        cont: dict = {}
+        for _ in range(self.limits.pages):
+            answer = self.query(api_url, **params, **cont)
+            yield answer
+            if "continue" not in answer:
+                return
+            cont = answer["continue"]
+
+    def _get(self, api_url: str, params: dict) -> requests.Response:
+        with self.slots:
+            with self.count_lock:
+                self.requests_made += 1
+            return self.http.get(api_url, params=params, timeout=self.limits.timeout)
+
+    def _retry_wait(self, reply: requests.Response, delay: float) -> float | None:
+        """Seconds to wait before trying again, or None when the answer is final."""
+        lagged = reply.headers.get("MediaWiki-API-Error") == "maxlag"
+        if not lagged and reply.status_code < 500 and reply.status_code != 429:
+            return None
+        retry_after = reply.headers.get("Retry-After", "")
+        if retry_after.isdigit():
+            return min(float(retry_after), self.limits.max_retry_after)
+        return delay
+
+    @staticmethod
+    def _decode(api_url: str, reply: requests.Response) -> dict:
+        try:
+            answer = reply.json()
+        except ValueError:
+            raise Unavailable(
+                f"{_host(api_url)} answered with something that is not JSON."
+            ) from None
+        if not isinstance(answer, dict):
+            raise Unavailable(f"{_host(api_url)} answered with unexpected JSON.")
+        errors = answer.get("errors") or ([answer["error"]] if "error" in answer else [])
+        if errors:
+            first = errors[0]
+            raise ApiError(first.get("code", "unknown"), first.get("text") or first.get("info", ""))
+        return answer
+
+    def counting(self) -> ApiClient:
+        """A client sharing this one's connections and bound, with a count of its own."""
+        child = ApiClient.__new__(ApiClient)
+        child.limits, child.http, child.slots = self.limits, self.http, self.slots
+        child.count_lock = threading.Lock()
+        child.requests_made = 0
+        return child
+
+
+def _value(value: object) -> str:
+    # MediaWiki reads a boolean parameter as true when it is present at all.
+    if value is True:
+        return "1"
+    if isinstance(value, list | tuple | set):
+        return "|".join(str(v) for v in value)
+    return str(value)
+
+
+def _host(api_url: str) -> str:
+    return requests.utils.urlparse(api_url).netloc or api_url

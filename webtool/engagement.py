@@ -1,0 +1,435 @@
+"""The engagement report: verified facts about an account across every Wikimedia wiki, each
+with a link to where a person can check it.
+
+One `meta=globaluserinfo` call on the central wiki already carries every attached wiki with
+its edit count, groups and blocks. Other wikis are asked only where a finding needs them:
+rights logs where the account has a role (and, for former roles, on its busiest wikis),
+first and recent edits on its busiest wikis, Grants pages on Meta. The report says what is
+true; it never says who is eligible.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+from program.engagement import EngagementRules, load_rules
+from webtool.api import ApiClient, ApiError
+
+GRANTS_NAMESPACES = (200, 201)
+
+
+class UserNotFound(LookupError):
+    """No global account has this name."""
+
+
+@dataclass
+class Finding:
+    kind: str  # role, former_role, global_role, grants, editing, activity, restriction
+    wiki: str
+    summary: str
+    link: str
+    start: str | None = None
+    end: str | None = None
+
+
+@dataclass
+class WikiEdits:
+    wiki: str
+    url: str
+    edits: int
+    registration: str | None
+    groups: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    user: dict
+    totals: dict
+    wikis: list[WikiEdits]
+    findings: list[Finding]
+    api_requests: int
+    gathered_at: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Collector:
+    """Gathers reports through one API client, against one central wiki."""
+
+    def __init__(
+        self,
+        client: ApiClient,
+        central_api: str,
+        central_wiki: str = "metawiki",
+        rules: EngagementRules | None = None,
+    ) -> None:
+        self.client = client
+        self.central_api = central_api
+        self.central_wiki = central_wiki
+        self.rules = rules or load_rules()
+
+    def report(self, name: str, now: datetime | None = None) -> Report:
+        """The report for a normalised username; UserNotFound, ApiError or Unavailable."""
+        now = now or datetime.now(UTC)
+        api = self.client.counting()
+        info = api.query(
+            self.central_api,
+            action="query",
+            meta="globaluserinfo",
+            guiuser=name,
+            guiprop="groups|rights|merged|unattached|editcount",
+        )["query"]["globaluserinfo"]
+        if info.get("missing"):
+            raise UserNotFound(name)
+        name = info["name"]
+        wikis = [
+            WikiEdits(
+                a["wiki"],
+                a["url"],
+                a.get("editcount", 0),
+                a.get("registration"),
+                a.get("groups", []),
+            )
+            for a in info.get("merged", [])
+        ]
+        wikis.sort(key=lambda w: -w.edits)
+        central = next((w for w in wikis if w.wiki == self.central_wiki), None)
+        meta_url = central.url if central else _server(self.central_api)
+        busiest = [w for w in wikis if w.edits > 0]
+        with_roles = [w for w in wikis if w.groups]
+        former_candidates = [w for w in busiest if not w.groups][: self.rules.former_role_wikis]
+        active = busiest[: self.rules.activity_wikis]
+        since = now - timedelta(days=self.rules.recent_days)
+
+        with ThreadPoolExecutor(max(1, self.client.limits.parallel)) as pool:
+            rights = {
+                w.wiki: pool.submit(self._rights_log, api, w, name)
+                for w in with_roles + former_candidates
+            }
+            activity = {w.wiki: pool.submit(self._activity, api, w, name, since) for w in active}
+            grants = pool.submit(self._grants, api, name)
+            global_log = pool.submit(self._global_rights_log, api, name)
+
+        findings: list[Finding] = []
+        for wiki in with_roles:
+            findings += self._current_roles(wiki, name, rights[wiki.wiki].result())
+        for wiki in with_roles + former_candidates:
+            findings += self._former_roles(wiki, name, rights[wiki.wiki].result())
+        findings += self._global_roles(info, name, meta_url, global_log.result())
+        findings += self._grants_findings(grants.result(), name, meta_url)
+        recent = {wiki: future.result() for wiki, future in activity.items()}
+        total = info.get("editcount", sum(w.edits for w in wikis))
+        findings += self._editing(wikis, name, total, info.get("registration"), recent, now)
+        findings += self._restrictions(info, wikis, name, meta_url)
+        return Report(
+            user={
+                "name": name,
+                "id": info["id"],
+                "home": info.get("home"),
+                "registration": info.get("registration"),
+                "locked": bool(info.get("locked")),
+                "global_groups": info.get("groups", []),
+            },
+            totals={
+                "edits": total,
+                "wikis_with_edits": len(busiest),
+                "wikis_attached": len(wikis),
+            },
+            wikis=wikis,
+            findings=findings,
+            api_requests=api.requests_made,
+            gathered_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+
+    # Targeted requests -----------------------------------------------------------------
+
+    def _rights_log(self, api: ApiClient, wiki: WikiEdits, name: str) -> list[dict]:
+        return api.query(
+            f"{wiki.url}/w/api.php",
+            action="query",
+            list="logevents",
+            letype="rights",
+            letitle=f"User:{name}",
+            lelimit=50,
+            ledir="newer",
+        )["query"]["logevents"]
+
+    def _global_rights_log(self, api: ApiClient, name: str) -> list[dict]:
+        try:
+            return api.query(
+                self.central_api,
+                action="query",
+                list="logevents",
+                letype="gblrights",
+                letitle=f"User:{name}",
+                lelimit=50,
+                ledir="newer",
+            )["query"]["logevents"]
+        except ApiError as error:
+            if error.code == "badvalue":  # a central wiki without CentralAuth's global log
+                return []
+            raise
+
+    def _activity(self, api: ApiClient, wiki: WikiEdits, name: str, since: datetime) -> dict:
+        url = f"{wiki.url}/w/api.php"
+        first = api.query(
+            url,
+            action="query",
+            list="usercontribs",
+            ucuser=name,
+            uclimit=1,
+            ucdir="newer",
+            ucprop="timestamp",
+        )["query"]["usercontribs"]
+        recent: list[dict] = []
+        for page in api.query_all(
+            url,
+            action="query",
+            list="usercontribs",
+            ucuser=name,
+            uclimit="max",
+            ucprop="timestamp",
+            ucend=since.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        ):
+            recent += page["query"]["usercontribs"]
+        return {
+            "first": first[0]["timestamp"] if first else None,
+            "last": recent[0]["timestamp"] if recent else None,
+            "recent": len(recent),
+        }
+
+    def _grants(self, api: ApiClient, name: str) -> list[dict]:
+        contributions: list[dict] = []
+        for page in api.query_all(
+            self.central_api,
+            action="query",
+            list="usercontribs",
+            ucuser=name,
+            ucnamespace="|".join(str(n) for n in GRANTS_NAMESPACES),
+            uclimit="max",
+            ucprop="title|timestamp|flags",
+            ucdir="newer",
+        ):
+            contributions += page["query"]["usercontribs"]
+        return contributions
+
+    # Findings --------------------------------------------------------------------------
+
+    def _current_roles(self, wiki: WikiEdits, name: str, log: list[dict]) -> list[Finding]:
+        findings = []
+        for group in wiki.groups:
+            granted = [e["timestamp"] for e in log if group in _added(e)]
+            findings.append(
+                Finding(
+                    "role",
+                    wiki.wiki,
+                    f"{self.rules.role_name(group).capitalize()} on {wiki.wiki}"
+                    + (f" since {granted[-1][:10]}" if granted else ""),
+                    _link(wiki.url, "Special:Log/rights", page=f"User:{name}"),
+                    start=granted[-1] if granted else None,
+                )
+            )
+        return findings
+
+    def _former_roles(self, wiki: WikiEdits, name: str, log: list[dict]) -> list[Finding]:
+        findings = []
+        for entry in log:
+            for group in _removed(entry):
+                if group in wiki.groups:
+                    continue
+                granted = [
+                    e["timestamp"]
+                    for e in log
+                    if group in _added(e) and e["timestamp"] <= entry["timestamp"]
+                ]
+                start = granted[-1] if granted else None
+                findings.append(
+                    Finding(
+                        "former_role",
+                        wiki.wiki,
+                        f"Former {self.rules.role_name(group)} on {wiki.wiki}"
+                        + (
+                            f", {start[:10]} to {entry['timestamp'][:10]}"
+                            if start
+                            else f", until {entry['timestamp'][:10]}"
+                        ),
+                        _link(wiki.url, "Special:Log/rights", page=f"User:{name}"),
+                        start=start,
+                        end=entry["timestamp"],
+                    )
+                )
+        return findings
+
+    def _global_roles(self, info: dict, name: str, meta_url: str, log: list[dict]) -> list[Finding]:
+        link = _link(meta_url, f"Special:CentralAuth/{name}")
+        findings = [
+            Finding("global_role", "global", f"Member of the global group {group}", link)
+            for group in info.get("groups", [])
+        ]
+        for entry in log:
+            for group in _removed(entry):
+                findings.append(
+                    Finding(
+                        "former_role",
+                        "global",
+                        f"Former member of the global group {group}",
+                        _link(meta_url, "Special:Log/gblrights", page=f"User:{name}"),
+                        end=entry["timestamp"],
+                    )
+                )
+        return findings
+
+    def _grants_findings(
+        self, contributions: list[dict], name: str, meta_url: str
+    ) -> list[Finding]:
+        if not contributions:
+            return []
+        created = [c for c in contributions if c.get("new")]
+        pages = sorted({c["title"] for c in contributions})
+        findings = [
+            Finding(
+                "grants",
+                self.central_wiki,
+                f"{len(contributions)} edits to {len(pages)} pages of the Foundation's grant"
+                f" process on Meta, {len(created)} of them created",
+                _link(meta_url, f"Special:Contributions/{name}", namespace="200"),
+                start=contributions[0]["timestamp"],
+                end=contributions[-1]["timestamp"],
+            )
+        ]
+        for contribution in created:
+            findings.append(
+                Finding(
+                    "grants",
+                    self.central_wiki,
+                    f"Created {contribution['title']}",
+                    _link(meta_url, contribution["title"]),
+                    start=contribution["timestamp"],
+                )
+            )
+        return findings
+
+    def _editing(
+        self,
+        wikis: list[WikiEdits],
+        name: str,
+        total: int,
+        registration: str | None,
+        recent: dict[str, dict],
+        now: datetime,
+    ) -> list[Finding]:
+        findings = []
+        years = _years_since(registration, now)
+        recent_edits = sum(r["recent"] for r in recent.values())
+        label = self.rules.editing_label(total, years, recent_edits)
+        wiki_count = sum(1 for w in wikis if w.edits)
+        if label:
+            findings.append(
+                Finding(
+                    "editing",
+                    "global",
+                    f"{label.capitalize()}: {total:,} edits on {_wikis(wiki_count)}"
+                    f" since {registration[:4] if registration else 'an unknown date'}",
+                    _link(_server(self.central_api), f"Special:CentralAuth/{name}"),
+                    start=registration,
+                )
+            )
+        for wiki in wikis:
+            if wiki.edits:
+                findings.append(
+                    Finding(
+                        "editing",
+                        wiki.wiki,
+                        f"{wiki.edits:,} edits on {wiki.wiki}",
+                        _link(wiki.url, f"Special:Contributions/{name}"),
+                        start=wiki.registration,
+                    )
+                )
+        for wiki_name, activity in recent.items():
+            wiki = next(w for w in wikis if w.wiki == wiki_name)
+            findings.append(
+                Finding(
+                    "activity",
+                    wiki_name,
+                    f"{activity['recent']:,} edits on {wiki_name} in the last"
+                    f" {self.rules.recent_days} days; first edit {_day(activity['first'])},"
+                    f" latest {_day(activity['last'])}",
+                    _link(wiki.url, f"Special:Contributions/{name}"),
+                    start=activity["first"],
+                    end=activity["last"],
+                )
+            )
+        return findings
+
+    def _restrictions(
+        self, info: dict, wikis: list[WikiEdits], name: str, meta_url: str
+    ) -> list[Finding]:
+        findings = []
+        if info.get("locked"):
+            findings.append(
+                Finding(
+                    "restriction",
+                    "global",
+                    "The global account is locked",
+                    _link(meta_url, f"Special:CentralAuth/{name}"),
+                )
+            )
+        for account in info.get("merged", []):
+            block = account.get("blocked")
+            if block:
+                expiry = block.get("expiry", "infinity")
+                forever = expiry in ("infinity", "infinite")
+                until = "indefinitely" if forever else f"until {expiry[:10]}"
+                findings.append(
+                    Finding(
+                        "restriction",
+                        account["wiki"],
+                        f"Blocked on {account['wiki']} {until}: "
+                        + (block.get("reason") or "no reason given"),
+                        _link(account["url"], "Special:Log/block", page=f"User:{name}"),
+                        end=None if forever else expiry,
+                    )
+                )
+        return findings
+
+
+def _added(entry: dict) -> set[str]:
+    params = entry.get("params", {})
+    return set(params.get("newgroups", [])) - set(params.get("oldgroups", []))
+
+
+def _removed(entry: dict) -> set[str]:
+    params = entry.get("params", {})
+    return set(params.get("oldgroups", [])) - set(params.get("newgroups", []))
+
+
+def _link(server: str, title: str, **query: str) -> str:
+    path = f"{server}/wiki/{quote(title.replace(' ', '_'), safe='/:')}"
+    if query:
+        path += "?" + "&".join(
+            f"{k}={quote(v.replace(' ', '_'), safe=':')}" for k, v in query.items()
+        )
+    return path
+
+
+def _server(api_url: str) -> str:
+    return api_url.split("/w/api.php")[0]
+
+
+def _years_since(timestamp: str | None, now: datetime) -> float:
+    if not timestamp:
+        return 0.0
+    start = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    return (now - start).days / 365.25
+
+
+def _wikis(count: int) -> str:
+    return "1 wiki" if count == 1 else f"{count} wikis"
+
+
+def _day(timestamp: str | None) -> str:
+    return timestamp[:10] if timestamp else "none"
