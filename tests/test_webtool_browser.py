@@ -77,10 +77,13 @@ def test_a_requester_logs_in_sees_engagement_and_asks_for_help(sandbox, live_too
     page.goto(live_tool + "/")
     shoot(page, "01-start")
     log_in(page, live_tool, "Veteran Editor", account["password"])
+    expect(page.get_by_text("Logged in as Veteran Editor")).to_be_visible()
 
+    page.get_by_role("link", name="My engagement").click()
     expect(page.get_by_role("heading", name="My engagement")).to_be_visible()
     total = sum(w["edits"] for w in account["wikis"].values())
-    expect(page.locator("main")).to_contain_text(f"{total:,}")
+    expect(page.locator(".total-edits")).to_have_text(f"{total:,}")
+    expect(page.locator("main")).to_contain_text("Sustained editor")
     shoot(page, "02-engagement")
 
     page.get_by_role("link", name="Ask for help").first.click()
