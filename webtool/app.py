@@ -10,7 +10,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 
-from webtool import auth, cli, db, engagement_view, i18n, requester
+from webtool import auth, cli, db, engagement_view, health, i18n, requester
 from webtool.config import flask_settings
 from webtool.crypto import Sealer
 from webtool.extensions import csrf, limiter
@@ -45,6 +45,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     cli.init_app(app)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(requester.blueprint)
+    app.register_blueprint(health.blueprint)
 
     app.add_template_filter(emails_linked)
 
