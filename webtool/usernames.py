@@ -30,16 +30,16 @@ def normalise(raw: str) -> str:
     name = re.sub(r"\s+", " ", name).strip()
     if not name:
         raise BadName("Please enter a username.")
+    if _is_ip(name):
+        raise BadName(
+            f"{name} is an IP address or range; edits from it have no global account to report."
+        )
     if any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
         raise BadName("A username cannot contain control or invisible characters.")
     bad = sorted({c for c in name if c in FORBIDDEN})
     if bad:
         listed = " ".join(bad)
         raise BadName(f"A username cannot contain these characters: {listed}")
-    if _is_ip(name):
-        raise BadName(
-            f"{name} is an IP address or range; edits from it have no global account to report."
-        )
     if len(name.encode("utf-8")) > 255 or len(name) > MAX_LENGTH:
         raise BadName(f"A username has at most {MAX_LENGTH} characters; this one has {len(name)}.")
     return name[0].upper() + name[1:]
