@@ -1,6 +1,7 @@
 """The bot against a real wiki: the sandbox's metawiki, logged in with the bot's BotPassword.
 
-Each test works on pages of its own; people's edits are made through the API as Jane Doe.
+Each test works on pages of its own; people's edits are made through the API as the farm's
+operator, so the seeded accounts keep the edit counts other tests expect.
 """
 
 from __future__ import annotations
@@ -77,10 +78,9 @@ def status_server():
 
 
 @pytest.fixture(scope="module")
-def jane(sandbox) -> WikiUser:
-    return WikiUser(
-        sandbox["wikis"]["metawiki"], "Jane Doe", sandbox["accounts"]["Jane Doe"]["password"]
-    )
+def person(sandbox) -> WikiUser:
+    operator = sandbox["operator"]
+    return WikiUser(sandbox["wikis"]["metawiki"], operator["name"], operator["password"])
 
 
 @pytest.fixture
@@ -132,26 +132,26 @@ def synced(settings: Settings, capsys) -> None:
     assert code == Exit.OK
 
 
-def test_a_first_sync_writes_both_pages_and_a_second_makes_no_edit(settings, jane, capsys):
+def test_a_first_sync_writes_both_pages_and_a_second_makes_no_edit(settings, person, capsys):
     first, log = bot(settings, capsys, "sync", "--always")
     second, log_again = bot(settings, capsys, "sync", "--always")
 
     assert (first, events(log)) == (Exit.OK, ["saved", "saved"])
-    assert "<!-- chldp:begin faq/who " in jane.text(settings.faq_page)
+    assert "<!-- chldp:begin faq/who " in person.text(settings.faq_page)
     assert (second, events(log_again)) == (Exit.OK, ["unchanged", "unchanged"])
-    assert jane.bot_edits(settings.program_page, settings.faq_page) == 2
+    assert person.bot_edits(settings.program_page, settings.faq_page) == 2
 
 
 def test_a_persons_edit_outside_the_regions_survives_the_next_sync(
-    settings, jane, capsys, tmp_path
+    settings, person, capsys, tmp_path
 ):
     synced(settings, capsys)
     theirs = (
         "{{Translated page}}\n<div>A person's note.</div>  \n\n"
-        + jane.text(settings.faq_page)
+        + person.text(settings.faq_page)
         + "\n\n== See also ==\n* [[Somewhere]]"
     )
-    jane.edit(settings.faq_page, theirs)
+    person.edit(settings.faq_page, theirs)
 
     code, log = bot(
         with_answer(settings, tmp_path, "how", "Write to legal@wikimedia.org."),
@@ -160,20 +160,20 @@ def test_a_persons_edit_outside_the_regions_survives_the_next_sync(
         "--always",
     )
 
-    after = jane.text(settings.faq_page)
+    after = person.text(settings.faq_page)
     assert (code, events(log)) == (Exit.OK, ["unchanged", "saved"])
     assert after.startswith("{{Translated page}}\n<div>A person's note.</div>  \n\n<!-- chldp:")
     assert after.endswith("<!-- chldp:end faq/know -->\n\n== See also ==\n* [[Somewhere]]")
     assert "Write to [mailto:legal@wikimedia.org legal@wikimedia.org]." in after
 
 
-def test_a_change_to_one_answer_edits_only_that_answers_lines(settings, jane, capsys, tmp_path):
+def test_a_change_to_one_answer_edits_only_that_answers_lines(settings, person, capsys, tmp_path):
     synced(settings, capsys)
-    before = jane.text(settings.faq_page).splitlines()
+    before = person.text(settings.faq_page).splitlines()
 
     bot(with_answer(settings, tmp_path, "declined", "Others may help."), capsys, "sync", "--always")
 
-    after = jane.text(settings.faq_page).splitlines()
+    after = person.text(settings.faq_page).splitlines()
     [(begin_comment, _), (_, answer)] = [
         (old, new) for old, new in zip(before, after, strict=True) if old != new
     ]
@@ -182,11 +182,11 @@ def test_a_change_to_one_answer_edits_only_that_answers_lines(settings, jane, ca
 
 
 def test_a_persons_edit_inside_a_region_stops_the_sync_with_exit_3(
-    settings, jane, capsys, tmp_path
+    settings, person, capsys, tmp_path
 ):
     synced(settings, capsys)
-    theirs = jane.text(settings.program_page).replace("* fines\n", "* fines and tickets\n")
-    jane.edit(settings.program_page, theirs)
+    theirs = person.text(settings.program_page).replace("* fines\n", "* fines and tickets\n")
+    person.edit(settings.program_page, theirs)
 
     code, log = bot(with_answer(settings, tmp_path, "how", "Write."), capsys, "sync", "--always")
 
@@ -194,89 +194,91 @@ def test_a_persons_edit_inside_a_region_stops_the_sync_with_exit_3(
     assert [
         (e["event"], e.get("regions")) for e in log if e.get("page") == settings.program_page
     ] == [("edited-by-others", ["assistance"])]
-    assert jane.text(settings.program_page) == theirs
-    assert "Write." in jane.text(settings.faq_page)
+    assert person.text(settings.program_page) == theirs
+    assert "Write." in person.text(settings.faq_page)
 
 
-def test_force_restores_the_source_over_a_persons_edit(settings, jane, capsys):
+def test_force_restores_the_source_over_a_persons_edit(settings, person, capsys):
     synced(settings, capsys)
-    original = jane.text(settings.program_page)
-    jane.edit(settings.program_page, original.replace("* fines\n", "* fines and tickets\n"))
+    original = person.text(settings.program_page)
+    person.edit(settings.program_page, original.replace("* fines\n", "* fines and tickets\n"))
 
     code, log = bot(settings, capsys, "sync", "--always", "--force")
 
     assert code == Exit.OK
     assert [e["forced"] for e in log if e["event"] == "saved"] == [["assistance"]]
-    assert jane.text(settings.program_page) == original
+    assert person.text(settings.program_page) == original
 
 
 def test_check_exits_0_1_or_3_as_the_pages_match_differ_or_were_edited(
-    settings, jane, capsys, tmp_path
+    settings, person, capsys, tmp_path
 ):
     synced(settings, capsys)
     matching, _ = bot(settings, capsys, "check")
     out_of_date, log = bot(with_answer(settings, tmp_path, "how", "Write."), capsys, "check")
-    jane.edit(settings.faq_page, jane.text(settings.faq_page).replace("Short answers", "Answers"))
+    person.edit(
+        settings.faq_page, person.text(settings.faq_page).replace("Short answers", "Answers")
+    )
     edited, _ = bot(settings, capsys, "check")
 
     assert (matching, out_of_date, edited) == (Exit.OK, Exit.OUT_OF_DATE, Exit.EDITED_BY_OTHERS)
     assert [e["regions"] for e in log if e["event"] == "out-of-date"] == [["faq/how"]]
-    assert jane.bot_edits(settings.program_page, settings.faq_page) == 2
+    assert person.bot_edits(settings.program_page, settings.faq_page) == 2
 
 
-def test_nobots_stops_the_sync(settings, jane, capsys, tmp_path):
+def test_nobots_stops_the_sync(settings, person, capsys, tmp_path):
     synced(settings, capsys)
-    theirs = "{{nobots}}\n" + jane.text(settings.faq_page)
-    jane.edit(settings.faq_page, theirs)
+    theirs = "{{nobots}}\n" + person.text(settings.faq_page)
+    person.edit(settings.faq_page, theirs)
 
     code, log = bot(with_answer(settings, tmp_path, "how", "Write."), capsys, "sync", "--always")
 
     assert (code, events(log)) == (Exit.STOPPED, ["unchanged", "excluded"])
-    assert jane.text(settings.faq_page) == theirs
+    assert person.text(settings.faq_page) == theirs
 
 
-def test_bots_deny_naming_the_bot_stops_the_sync(settings, jane, capsys, tmp_path):
+def test_bots_deny_naming_the_bot_stops_the_sync(settings, person, capsys, tmp_path):
     synced(settings, capsys)
-    jane.edit(settings.faq_page, "{{bots|deny=ChldpBot}}\n" + jane.text(settings.faq_page))
+    person.edit(settings.faq_page, "{{bots|deny=ChldpBot}}\n" + person.text(settings.faq_page))
 
     code, log = bot(with_answer(settings, tmp_path, "how", "Write."), capsys, "sync", "--always")
 
     assert (code, events(log)) == (Exit.STOPPED, ["unchanged", "excluded"])
 
 
-def test_the_shutoff_page_stops_the_sync_before_any_edit(settings, jane, capsys):
-    jane.edit(settings.shutoff_page, "on")
+def test_the_shutoff_page_stops_the_sync_before_any_edit(settings, person, capsys):
+    person.edit(settings.shutoff_page, "on")
 
     code, log = bot(settings, capsys, "sync", "--always")
 
     assert (code, events(log)) == (Exit.STOPPED, ["shutoff"])
-    assert jane.text(settings.program_page) is None
+    assert person.text(settings.program_page) is None
 
 
-def test_a_shutoff_page_that_says_off_lets_the_bot_run(settings, jane, capsys):
-    jane.edit(settings.shutoff_page, "off <!-- anything else stops the bot -->")
+def test_a_shutoff_page_that_says_off_lets_the_bot_run(settings, person, capsys):
+    person.edit(settings.shutoff_page, "off <!-- anything else stops the bot -->")
 
     code, _ = bot(settings, capsys, "sync", "--always")
 
     assert code == Exit.OK
 
 
-def test_dry_run_shows_the_changes_and_saves_nothing(settings, jane, capsys):
+def test_dry_run_shows_the_changes_and_saves_nothing(settings, person, capsys):
     code, log = bot(settings, capsys, "sync", "--dry-run")
 
     assert (code, events(log)) == (Exit.OK, ["would-save", "would-save"])
-    assert jane.text(settings.program_page) is None
+    assert person.text(settings.program_page) is None
 
 
-def test_the_page_option_syncs_only_that_page(settings, jane, capsys):
+def test_the_page_option_syncs_only_that_page(settings, person, capsys):
     code, _ = bot(settings, capsys, "sync", "--always", "--page", "faq")
 
     assert code == Exit.OK
-    assert jane.text(settings.program_page) is None
-    assert jane.text(settings.faq_page)
+    assert person.text(settings.program_page) is None
+    assert person.text(settings.faq_page)
 
 
-def test_the_status_from_the_web_tool_shows_on_both_pages(settings, jane, capsys, status_server):
+def test_the_status_from_the_web_tool_shows_on_both_pages(settings, person, capsys, status_server):
     status_server.answer = {"status": "paused", "message": "Back in May."}
     try:
         synced(settings, capsys)
@@ -284,11 +286,11 @@ def test_the_status_from_the_web_tool_shows_on_both_pages(settings, jane, capsys
         status_server.answer = {"status": "open", "message": ""}
 
     for title in (settings.program_page, settings.faq_page):
-        assert "'''The program is not taking new requests for now." in jane.text(title)
-        assert "<nowiki>Back in May.</nowiki>" in jane.text(title)
+        assert "'''The program is not taking new requests for now." in person.text(title)
+        assert "<nowiki>Back in May.</nowiki>" in person.text(title)
 
 
-def test_without_the_web_tool_the_pages_keep_the_status_they_show(settings, jane, capsys):
+def test_without_the_web_tool_the_pages_keep_the_status_they_show(settings, person, capsys):
     synced(settings, capsys)
     unreachable = replace(settings, status_url="http://127.0.0.1:9/api/v1/program-status")
 
@@ -296,21 +298,21 @@ def test_without_the_web_tool_the_pages_keep_the_status_they_show(settings, jane
 
     assert log[0]["event"] == "status-unknown"
     assert (code, events(log)) == (Exit.OK, ["unchanged", "unchanged"])
-    assert "'''The program is accepting requests for help.'''" in jane.text(settings.faq_page)
+    assert "'''The program is accepting requests for help.'''" in person.text(settings.faq_page)
 
 
-def test_on_a_translatable_page_a_change_keeps_every_other_unit(settings, jane, capsys, tmp_path):
+def test_on_a_translatable_page_a_change_keeps_every_other_unit(settings, person, capsys, tmp_path):
     synced(settings, capsys)
-    jane.edit(settings.faq_page, "<languages/>\n" + jane.text(settings.faq_page))
+    person.edit(settings.faq_page, "<languages/>\n" + person.text(settings.faq_page))
     synced(settings, capsys)  # wraps each region for translation
-    marked = _mark_for_translation(jane.text(settings.faq_page))
-    jane.edit(settings.faq_page, marked)
+    marked = _mark_for_translation(person.text(settings.faq_page))
+    person.edit(settings.faq_page, marked)
     synced(settings, capsys)
-    assert jane.bot_edits(settings.faq_page) == 2  # marking for translation is no change
+    assert person.bot_edits(settings.faq_page) == 2  # marking for translation is no change
 
     bot(with_answer(settings, tmp_path, "declined", "Others may help."), capsys, "sync", "--always")
 
-    after = jane.text(settings.faq_page)
+    after = person.text(settings.faq_page)
     changed = set(marked.splitlines()) ^ set(after.splitlines())
     assert re.findall(r"<!--T:\d+-->", after) == re.findall(r"<!--T:\d+-->", marked)
     assert len(changed) == 4  # the answer's line and its region's begin comment, old and new
@@ -318,28 +320,30 @@ def test_on_a_translatable_page_a_change_keeps_every_other_unit(settings, jane, 
 
 
 def test_a_page_created_between_read_and_save_is_read_again_and_kept(
-    settings, jane, capsys, pywikibot, monkeypatch
+    settings, person, capsys, pywikibot, monkeypatch
 ):
     _someone_saves_first(
         monkeypatch,
         pywikibot,
         settings.faq_page,
-        lambda: jane.edit(settings.faq_page, "Notes by a person."),
+        lambda: person.edit(settings.faq_page, "Notes by a person."),
     )
 
     code, log = bot(settings, capsys, "sync", "--always", "--page", "faq")
 
     assert (code, events(log)) == (Exit.OK, ["edit-conflict", "saved"])
-    assert jane.text(settings.faq_page).startswith("Notes by a person.\n\n<!-- chldp:begin status ")
+    assert person.text(settings.faq_page).startswith(
+        "Notes by a person.\n\n<!-- chldp:begin status "
+    )
 
 
 def test_a_region_edited_between_read_and_save_is_not_overwritten(
-    settings, jane, capsys, tmp_path, pywikibot, monkeypatch
+    settings, person, capsys, tmp_path, pywikibot, monkeypatch
 ):
     synced(settings, capsys)
-    theirs = jane.text(settings.faq_page).replace("Write to the Foundation", "Write to the team")
+    theirs = person.text(settings.faq_page).replace("Write to the Foundation", "Write to the team")
     _someone_saves_first(
-        monkeypatch, pywikibot, settings.faq_page, lambda: jane.edit(settings.faq_page, theirs)
+        monkeypatch, pywikibot, settings.faq_page, lambda: person.edit(settings.faq_page, theirs)
     )
 
     code, log = bot(with_answer(settings, tmp_path, "how", "Write."), capsys, "sync", "--always")
@@ -348,18 +352,18 @@ def test_a_region_edited_between_read_and_save_is_not_overwritten(
         Exit.EDITED_BY_OTHERS,
         ["unchanged", "edit-conflict", "edited-by-others"],
     )
-    assert jane.text(settings.faq_page) == theirs
+    assert person.text(settings.faq_page) == theirs
 
 
 def test_a_page_that_keeps_changing_is_skipped_after_one_retry(
-    settings, jane, capsys, tmp_path, pywikibot, monkeypatch
+    settings, person, capsys, tmp_path, pywikibot, monkeypatch
 ):
     synced(settings, capsys)
 
     def touch_the_begin_comment() -> None:
-        text = jane.text(settings.faq_page)
+        text = person.text(settings.faq_page)
         touched = re.sub(r"(<!-- chldp:begin faq/how [^\n]*?)( -->)", r"\1 !\2", text)
-        jane.edit(settings.faq_page, touched)
+        person.edit(settings.faq_page, touched)
 
     _someone_saves_first(monkeypatch, pywikibot, settings.faq_page, touch_the_begin_comment, 2)
 
@@ -371,8 +375,8 @@ def test_a_page_that_keeps_changing_is_skipped_after_one_retry(
     )
 
 
-def test_import_turns_a_published_page_into_the_canonical_yaml(settings, jane, capsys, tmp_path):
-    jane.edit(
+def test_import_turns_a_published_page_into_the_canonical_yaml(settings, person, capsys, tmp_path):
+    person.edit(
         settings.program_page,
         "Intro.\n\nTo qualify:\n# One.\n# Two.\n# Three.\n\n== Things to know ==\n"
         "# '''Global.''' Everywhere.\n\nThanks.",
