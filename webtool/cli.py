@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from webtool import db
@@ -17,7 +18,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(rotate_keys)
 
 
-@click.group("db")
+@click.group("db", cls=AppGroup)
 def database() -> None:
     """The tool's database."""
 
@@ -30,6 +31,7 @@ def upgrade() -> None:
 
 
 @click.command("purge")
+@with_appcontext
 def purge() -> None:
     """Delete every request whose retention period has ended."""
     count = purge_expired()
@@ -37,6 +39,7 @@ def purge() -> None:
 
 
 @click.command("rotate-keys")
+@with_appcontext
 def rotate_keys() -> None:
     """Re-seal every stored request with the newest encryption key."""
     sealer = current_app.extensions["chldp.sealer"]
