@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 
 from flask import (
     Blueprint,
@@ -34,7 +35,17 @@ blueprint = Blueprint("requester", __name__)
 
 
 @blueprint.route("/")
+@limiter.exempt
 def start():
+    if current_user() is None:
+        return _start_page_for_visitors(g.lang)
+    return render_template("start.html", content=load_content())
+
+
+@cache
+def _start_page_for_visitors(lang: str) -> str:
+    """The start page as everyone not logged in sees it in `lang`. It changes only with the
+    program's content, which takes a new deployment, so it is rendered once per language."""
     return render_template("start.html", content=load_content())
 
 
