@@ -3,7 +3,7 @@ one FAQ answer changed. Requests are counted after login, as Pywikibot sends the
 
 Target (issue 7): a no-change sync of both pages makes no write and at most 3 read requests
 after login.
-Run with a sandbox up: .venv/bin/python benchmarks/wikibot_sync.py
+Run with a sandbox up: .venv/bin/python benchmarks/bot.py
 """
 
 from __future__ import annotations
