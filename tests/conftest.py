@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import MetaData, create_engine
 from sqlalchemy.exc import OperationalError
 
 from sandbox import farm, load_state
@@ -40,8 +40,9 @@ def database_url(request, tmp_path) -> str:
         engine = create_engine(url)
         try:
             with engine.begin() as connection:
-                for table in inspect(connection).get_table_names():
-                    connection.execute(text(f"DROP TABLE `{table}`"))
+                tables = MetaData()
+                tables.reflect(bind=connection)
+                tables.drop_all(bind=connection)
         except OperationalError:
             if os.environ.get("CI"):
                 pytest.fail(f"CI needs MariaDB at {url}")

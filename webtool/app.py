@@ -10,7 +10,17 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 
-from webtool import auth, cli, db, engagement_view, health, i18n, requester
+from webtool import (
+    auth,
+    cli,
+    db,
+    engagement_view,
+    health,
+    i18n,
+    public_api,
+    requester,
+    staff,
+)
 from webtool.config import flask_settings
 from webtool.crypto import Sealer
 from webtool.extensions import csrf, limiter
@@ -46,6 +56,8 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(requester.blueprint)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(staff.blueprint)
+    app.register_blueprint(public_api.blueprint)
 
     app.add_template_filter(emails_linked)
 

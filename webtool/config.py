@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from sandbox import load_state
@@ -77,6 +78,9 @@ def flask_settings(instance: Path, environ: dict[str, str] | None = None) -> dic
         "API": api_settings(env),
         "RETENTION_DAYS": int(env.get("CHLDP_RETENTION_DAYS", "730")),
         "LEGAL_EMAIL": env.get("CHLDP_LEGAL_EMAIL", "legal@wikimedia.org"),
+        "FUND_AMOUNT": Decimal(env.get("CHLDP_FUND_AMOUNT", "100000.00")),
+        "FUND_CURRENCY": env.get("CHLDP_FUND_CURRENCY", "USD"),
+        "FUND_WARNING": Decimal(env.get("CHLDP_FUND_WARNING", "10000.00")),
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

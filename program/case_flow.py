@@ -1,0 +1,52 @@
+"""How a request moves through the legal team's hands: its statuses, the steps allowed
+between them, and who may take each step. No I/O."""
+
+from __future__ import annotations
+
+STATUSES = (
+    "new",
+    "in_review",
+    "information_requested",
+    "approved",
+    "declined",
+    "referred",
+    "closed",
+)
+
+# From each status, the statuses a case may move to.
+NEXT = {
+    "new": ("in_review", "information_requested", "declined", "referred", "closed"),
+    "in_review": ("information_requested", "approved", "declined", "referred", "closed"),
+    "information_requested": ("in_review", "declined", "closed"),
+    "approved": ("closed",),
+    "declined": ("closed",),
+    "referred": ("closed",),
+    "closed": (),
+}
+
+# Decisions are an admin's; a reviewer reads, writes notes and asks for information.
+DECISIONS = {"approved", "declined", "referred", "closed"}
+NEEDS_REASON = {"approved", "declined", "referred", "information_requested"}
+
+
+class StepRefused(ValueError):
+    """This step is not allowed; the message says why."""
+
+
+def check_step(current: str, wanted: str, role: str, reason: str) -> None:
+    """Nothing when `role` may move a case from `current` to `wanted` with `reason`."""
+    if wanted not in NEXT.get(current, ()):
+        raise StepRefused(f"A case that is {_words(current)} cannot become {_words(wanted)}.")
+    if wanted in DECISIONS and role != "admin":
+        raise StepRefused(f"Only an admin can make a case {_words(wanted)}.")
+    if wanted in NEEDS_REASON and not reason.strip():
+        raise StepRefused(f"Say why the case becomes {_words(wanted)}: the reason is recorded.")
+
+
+def steps_for(current: str, role: str) -> list[str]:
+    """The statuses `role` may move a case to from `current`."""
+    return [s for s in NEXT.get(current, ()) if role == "admin" or s not in DECISIONS]
+
+
+def _words(status: str) -> str:
+    return status.replace("_", " ")

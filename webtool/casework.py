@@ -1,0 +1,215 @@
+"""The legal team's work on requests: the audit log, status changes, notes, the fund's ledger
+and the program's public status. Every action writes its audit entry in the same
+transaction, so there is no action without its entry and no entry without its action."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from program.assistance import CENT, load_categories
+from program.case_flow import check_step
+from program.content import PROGRAM_STATUSES
+from webtool import db
+from webtool.models import AuditEntry, CaseEvent, HelpRequest, LedgerEntry, ProgramStatus
+
+
+class LedgerRefused(ValueError):
+    """The ledger does not take this entry; the message says why."""
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def audit(actor: str, action: str, target: str, **detail: object) -> None:
+    """Add an audit entry to the current transaction."""
+    db.session().add(
+        AuditEntry(
+            at=now(),
+            actor=actor,
+            action=action,
+            target=target,
+            detail=json.dumps(detail, ensure_ascii=False, default=str),
+        )
+    )
+
+
+def record(actor: str, action: str, target: str, **detail: object) -> None:
+    """An audit entry on its own, for actions that change nothing else (views, look-ups)."""
+    audit(actor, action, target, **detail)
+    db.session().commit()
+
+
+def change_status(case: HelpRequest, actor: str, role: str, wanted: str, reason: str) -> None:
+    check_step(case.status, wanted, role, reason)
+    sealer = current_app.extensions["chldp.sealer"]
+    db.session().add(
+        CaseEvent(
+            request_id=case.id,
+            at=now(),
+            actor=actor,
+            kind="status",
+            from_status=case.status,
+            to_status=wanted,
+            text_sealed=sealer.seal(reason),
+        )
+    )
+    audit(actor, "status", case.reference, old=case.status, new=wanted)
+    case.status = wanted
+    db.session().commit()
+
+
+def add_note(case: HelpRequest, actor: str, text: str) -> None:
+    if not text.strip():
+        raise ValueError("A note cannot be empty.")
+    sealer = current_app.extensions["chldp.sealer"]
+    db.session().add(
+        CaseEvent(
+            request_id=case.id,
+            at=now(),
+            actor=actor,
+            kind="note",
+            text_sealed=sealer.seal(text.strip()),
+        )
+    )
+    audit(actor, "note", case.reference)
+    db.session().commit()
+
+
+def history(case: HelpRequest) -> list[dict]:
+    sealer = current_app.extensions["chldp.sealer"]
+    events = db.session().scalars(
+        select(CaseEvent).where(CaseEvent.request_id == case.id).order_by(CaseEvent.id)
+    )
+    return [
+        {
+            "at": e.at,
+            "actor": e.actor,
+            "kind": e.kind,
+            "from": e.from_status,
+            "to": e.to_status,
+            "text": sealer.open(e.text_sealed),
+        }
+        for e in events
+    ]
+
+
+@dataclass(frozen=True)
+class Fund:
+    amount: Decimal
+    currency: str
+    committed: Decimal
+    paid: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.amount - self.committed
+
+    @property
+    def low(self) -> bool:
+        return self.remaining < current_app.config["FUND_WARNING"]
+
+
+def fund() -> Fund:
+    totals = dict(
+        db.session()
+        .execute(
+            select(LedgerEntry.kind, func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).group_by(
+                LedgerEntry.kind
+            )
+        )
+        .all()
+    )
+    return Fund(
+        current_app.config["FUND_AMOUNT"],
+        current_app.config["FUND_CURRENCY"],
+        _from_cents(totals.get("commitment", 0)),
+        _from_cents(totals.get("payment", 0)),
+    )
+
+
+def case_money(case: HelpRequest) -> tuple[Decimal, Decimal]:
+    """(committed, paid) for one case."""
+    rows = dict(
+        db.session()
+        .execute(
+            select(LedgerEntry.kind, func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
+            .where(LedgerEntry.request_id == case.id)
+            .group_by(LedgerEntry.kind)
+        )
+        .all()
+    )
+    return _from_cents(rows.get("commitment", 0)), _from_cents(rows.get("payment", 0))
+
+
+def add_ledger_entry(
+    case: HelpRequest, actor: str, kind: str, category: str, amount: Decimal, override: str = ""
+) -> None:
+    """A commitment or a payment, checked against the program's rules and the fund."""
+    load_categories().check(category)
+    if case.status != "approved":
+        raise LedgerRefused("Money is recorded only for an approved case.")
+    if kind == "commitment" and amount > fund().remaining and not override.strip():
+        raise LedgerRefused(
+            f"This commitment is more than the fund has left ({fund().remaining} "
+            f"{fund().currency}); an admin can override it, giving a reason."
+        )
+    if kind == "payment":
+        committed, paid = case_money(case)
+        if paid + amount > committed and not override.strip():
+            raise LedgerRefused(
+                f"This payment is more than the case has committed and unpaid "
+                f"({committed - paid}); commit more first, or override it giving a reason."
+            )
+    db.session().add(
+        LedgerEntry(
+            request_id=case.id,
+            at=now(),
+            actor=actor,
+            kind=kind,
+            category=category,
+            amount_cents=int(amount * 100),
+            override_reason=override.strip(),
+        )
+    )
+    audit(
+        actor,
+        kind,
+        case.reference,
+        category=category,
+        amount=str(amount),
+        override=override.strip(),
+    )
+    db.session().commit()
+
+
+def _from_cents(cents: int) -> Decimal:
+    return (Decimal(int(cents)) / 100).quantize(CENT)
+
+
+def program_status() -> dict:
+    """The program's public status: {"status", "message", "updated"}; open until set."""
+    latest = db.session().scalar(select(ProgramStatus).order_by(ProgramStatus.id.desc()))
+    if latest is None:
+        return {"status": "open", "message": "", "updated": None}
+    return {
+        "status": latest.status,
+        "message": latest.message,
+        "updated": latest.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def set_program_status(actor: str, status: str, message: str) -> None:
+    if status not in PROGRAM_STATUSES:
+        raise ValueError(f"The status is one of: {', '.join(PROGRAM_STATUSES)}.")
+    if len(message) > 500:
+        raise ValueError("The public message has at most 500 characters.")
+    db.session().add(ProgramStatus(at=now(), actor=actor, status=status, message=message.strip()))
+    audit(actor, "program-status", "program", status=status, message=message.strip())
+    db.session().commit()

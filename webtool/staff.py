@@ -1,0 +1,210 @@
+"""The legal team's console under /staff: denied by default, checked on every request.
+
+Reviewers read cases, write notes and ask for information; admins also decide, record money,
+set the program's status and read the audit log. Every view and action is audited.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+from functools import wraps
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import select
+
+from program.assistance import NotPayable, load_categories, parse_amount
+from program.case_flow import STATUSES, StepRefused, steps_for
+from program.content import PROGRAM_STATUSES
+from webtool import casework, db, engagement_view
+from webtool.auth import current_user
+from webtool.help_requests import KINDS
+from webtool.models import AuditEntry, HelpRequest
+from webtool.staff_access import role_of
+
+blueprint = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+@blueprint.before_app_request
+def staff_only():
+    # On every path under /staff, routed or not, so a 404 cannot tell what exists.
+    if request.path != "/staff" and not request.path.startswith("/staff/"):
+        return None
+    user = current_user()
+    g.staff_role = role_of(user["name"]) if user else None
+    if g.staff_role is None:
+        # The same plain page for everyone who is not staff: no hint of what is here.
+        return render_template("forbidden.html"), 403
+    g.staff_name = user["name"]
+    return None
+
+
+def admin_only(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.staff_role != "admin":
+            return render_template("forbidden.html"), 403
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@blueprint.route("/")
+def queue():
+    filters = {k: request.args.get(k, "") for k in ("status", "kind", "country", "language")}
+    query = select(HelpRequest).order_by(HelpRequest.created_at)
+    if filters["status"]:
+        query = query.where(HelpRequest.status == filters["status"])
+    if filters["kind"]:
+        query = query.where(HelpRequest.kinds.contains(filters["kind"]))
+    if filters["country"]:
+        query = query.where(HelpRequest.country == filters["country"])
+    if filters["language"]:
+        query = query.where(HelpRequest.language == filters["language"])
+    older = request.args.get("older_than_days", "")
+    if older.isdigit():
+        query = query.where(HelpRequest.created_at <= casework.now() - timedelta(days=int(older)))
+    cases = list(db.session().scalars(query))
+    casework.record(g.staff_name, "queue", "requests", **filters)
+    return render_template(
+        "staff/queue.html",
+        cases=cases,
+        filters=filters,
+        statuses=STATUSES,
+        kinds=KINDS,
+        older_than_days=older,
+        fund=casework.fund(),
+    )
+
+
+@blueprint.route("/case/<reference>")
+def case(reference: str):
+    found = _case(reference)
+    casework.record(g.staff_name, "view-case", reference)
+    sealer = _sealer()
+    committed, paid = casework.case_money(found)
+    return render_template(
+        "staff/case.html",
+        case=found,
+        description=sealer.open(found.description_sealed),
+        contact=json.loads(sealer.open(found.contact_sealed)),
+        frozen=json.loads(found.engagement_json),
+        fresh=engagement_view.snapshot(found.requester_name),
+        history=casework.history(found),
+        steps=steps_for(found.status, g.staff_role),
+        categories=load_categories(),
+        committed=committed,
+        paid=paid,
+        error=request.args.get("error"),
+    )
+
+
+@blueprint.route("/case/<reference>/status", methods=["POST"])
+def status(reference: str):
+    found = _case(reference)
+    try:
+        casework.change_status(
+            found,
+            g.staff_name,
+            g.staff_role,
+            request.form.get("status", ""),
+            request.form.get("reason", ""),
+        )
+    except StepRefused as refused:
+        return _back(reference, str(refused))
+    return _back(reference)
+
+
+@blueprint.route("/case/<reference>/note", methods=["POST"])
+def note(reference: str):
+    try:
+        casework.add_note(_case(reference), g.staff_name, request.form.get("text", ""))
+    except ValueError as refused:
+        return _back(reference, str(refused))
+    return _back(reference)
+
+
+@blueprint.route("/case/<reference>/money", methods=["POST"])
+@admin_only
+def money(reference: str):
+    found = _case(reference)
+    try:
+        casework.add_ledger_entry(
+            found,
+            g.staff_name,
+            request.form.get("kind", ""),
+            request.form.get("category", ""),
+            parse_amount(request.form.get("amount", "")),
+            request.form.get("override", ""),
+        )
+    except (NotPayable, casework.LedgerRefused, ValueError) as refused:
+        return _back(reference, str(refused))
+    return _back(reference)
+
+
+@blueprint.route("/program-status", methods=["GET", "POST"])
+@admin_only
+def program_status():
+    error = None
+    if request.method == "POST":
+        try:
+            casework.set_program_status(
+                g.staff_name, request.form.get("status", ""), request.form.get("message", "")
+            )
+            return redirect(url_for("staff.program_status"))
+        except ValueError as refused:
+            error = str(refused)
+    return render_template(
+        "staff/program_status.html",
+        current=casework.program_status(),
+        statuses=PROGRAM_STATUSES,
+        error=error,
+    )
+
+
+@blueprint.route("/audit")
+@admin_only
+def audit_log():
+    entries = list(db.session().scalars(select(AuditEntry).order_by(AuditEntry.id.desc())))
+    casework.record(g.staff_name, "view-audit", "audit")
+    if request.args.get("format") == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["at", "actor", "action", "target", "detail"])
+        for entry in reversed(entries):
+            writer.writerow(
+                [entry.at.isoformat(), entry.actor, entry.action, entry.target, entry.detail]
+            )
+        return Response(
+            out.getvalue(),
+            mimetype="text/csv",
+            headers={"Content-Disposition": "attachment; filename=audit.csv"},
+        )
+    return render_template("staff/audit.html", entries=entries)
+
+
+def _case(reference: str) -> HelpRequest:
+    found = db.session().scalar(select(HelpRequest).where(HelpRequest.reference == reference))
+    if found is None:
+        abort(404)
+    return found
+
+
+def _back(reference: str, error: str | None = None):
+    return redirect(url_for("staff.case", reference=reference, error=error))
+
+
+def _sealer():
+    return current_app.extensions["chldp.sealer"]
