@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import requests
 from sqlalchemy import select
 
 from webtool import db
@@ -211,3 +212,50 @@ def test_the_program_status_is_public_json(client):
     as_user(client, None)
     answer = client.get("/api/v1/program-status").get_json()
     assert (answer["status"], answer["message"]) == ("paused", "Back in January.")
+
+
+def farm_contributions(sandbox: dict, name: str, limit: int) -> list[tuple[str, int]]:
+    """The newest contributions of `name` on every wiki, as each wiki's own API lists them."""
+    found = []
+    for wiki, info in sandbox["wikis"].items():
+        answer = requests.get(
+            info["api_url"],
+            params={
+                "action": "query",
+                "list": "usercontribs",
+                "ucuser": name,
+                "uclimit": limit,
+                "format": "json",
+                "formatversion": 2,
+            },
+            timeout=30,
+        ).json()
+        found += [(c["timestamp"], wiki, c["revid"]) for c in answer["query"]["usercontribs"]]
+    return [(wiki, revid) for _, wiki, revid in sorted(found, reverse=True)]
+
+
+def test_cross_wiki_contributions_match_the_farms_own(sandbox, client):
+    as_user(client, REVIEWER)
+    first = client.get("/staff/lookup?user=Veteran_Editor").get_data(as_text=True)
+    older = re.search(r'href="(/staff/lookup\?user=Veteran\+Editor&amp;before=[^"]+)"', first)[1]
+    second = client.get(older.replace("&amp;", "&")).get_data(as_text=True)
+    shown = re.findall(r"/wiki/Special:Diff/(\d+)\" rel", first + second)
+    expected = farm_contributions(sandbox, "Veteran Editor", 100)[:100]
+    assert [int(revid) for revid in shown] == [revid for _, revid in expected]
+
+
+def test_a_lookup_is_audited_and_a_bad_name_gets_a_sentence(app, client):
+    as_user(client, REVIEWER)
+    bad = client.get("/staff/lookup?user=Bad<Name")
+    assert bad.status_code == 400
+    assert "cannot contain these characters" in bad.get_data(as_text=True)
+    client.get("/staff/lookup?user=Grant Writer")
+    assert ("Émile", "lookup") in audit_actions(app)
+
+
+def test_the_export_has_no_free_text_or_contact(client, case):
+    as_user(client, ADMIN)
+    export = client.get("/staff/export.csv").get_data(as_text=True)
+    assert case in export and "Brazil" in export
+    assert "address was published" not in export
+    assert client.get("/staff/counts").status_code == 200

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from datetime import timedelta
 from functools import wraps
 
@@ -30,9 +31,11 @@ from program.case_flow import STATUSES, StepRefused, steps_for
 from program.content import PROGRAM_STATUSES
 from webtool import casework, db, engagement_view
 from webtool.auth import current_user
+from webtool.contributions import contributions_page
 from webtool.help_requests import KINDS
 from webtool.models import AuditEntry, HelpRequest
 from webtool.staff_access import role_of
+from webtool.usernames import BadName, normalise
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -152,6 +155,76 @@ def money(reference: str):
     except (NotPayable, casework.LedgerRefused, ValueError) as refused:
         return _back(reference, str(refused))
     return _back(reference)
+
+
+@blueprint.route("/lookup")
+def lookup():
+    raw = request.args.get("user", "")
+    if not raw:
+        return render_template("staff/lookup.html", name="", error=None, report=None)
+    try:
+        name = normalise(raw)
+    except BadName as bad:
+        return render_template("staff/lookup.html", name=raw, error=str(bad), report=None), 400
+    casework.record(g.staff_name, "lookup", name, before=request.args.get("before"))
+    outcome = engagement_view.gather(name)
+    report = engagement_view.cached_report(name) if outcome["ready"] else None
+    if report is None:
+        return render_template("staff/lookup.html", name=name, error=outcome["error"], report=None)
+    page, next_before = contributions_page(
+        current_app.extensions["chldp.api"], report["wikis"], name, request.args.get("before")
+    )
+    return render_template(
+        "staff/lookup.html",
+        name=name,
+        error=None,
+        report=report,
+        contributions=page,
+        next_before=next_before,
+    )
+
+
+@blueprint.route("/export.csv")
+@admin_only
+def export():
+    """Every case without free text or contact details."""
+    casework.record(g.staff_name, "export", "requests")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["reference", "sent", "status", "kinds", "country", "language"])
+    for case in db.session().scalars(select(HelpRequest).order_by(HelpRequest.created_at)):
+        writer.writerow(
+            [
+                case.reference,
+                case.created_at.strftime("%Y-%m-%d"),
+                case.status,
+                case.kinds,
+                case.country,
+                case.language,
+            ]
+        )
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=requests.csv"},
+    )
+
+
+@blueprint.route("/counts")
+def counts():
+    cases = list(db.session().scalars(select(HelpRequest)))
+    by_month = Counter(c.created_at.strftime("%Y-%m") for c in cases)
+    by_status = Counter(c.status for c in cases)
+    by_kind = Counter(kind for c in cases for kind in c.kinds.split(",") if kind)
+    casework.record(g.staff_name, "counts", "requests")
+    return render_template(
+        "staff/counts.html",
+        tables={
+            "Month": sorted(by_month.items()),
+            "Status": sorted(by_status.items()),
+            "Kind": sorted(by_kind.items()),
+        },
+    )
 
 
 @blueprint.route("/program-status", methods=["GET", "POST"])
