@@ -27,20 +27,25 @@ NEXT = {
 # Decisions are an admin's; a reviewer reads, writes notes and asks for information.
 DECISIONS = {"approved", "declined", "referred", "closed"}
 NEEDS_REASON = {"approved", "declined", "referred", "information_requested"}
+# What an approved case gives: help finding a lawyer, money for one, or both.
+ASSISTANCE = ("referral", "funding", "both")
 
 
 class StepRefused(ValueError):
     """This step is not allowed; the message says why."""
 
 
-def check_step(current: str, wanted: str, role: str, reason: str) -> None:
-    """Nothing when `role` may move a case from `current` to `wanted` with `reason`."""
+def check_step(current: str, wanted: str, role: str, reason: str, assistance: str = "") -> None:
+    """Nothing when `role` may move a case from `current` to `wanted` with `reason` (and, to
+    approve, the kind of `assistance`)."""
     if wanted not in NEXT.get(current, ()):
         raise StepRefused(f"A case that is {_words(current)} cannot become {_words(wanted)}.")
     if wanted in DECISIONS and role != "admin":
         raise StepRefused(f"Only an admin can make a case {_words(wanted)}.")
     if wanted in NEEDS_REASON and not reason.strip():
         raise StepRefused(f"Say why the case becomes {_words(wanted)}: the reason is recorded.")
+    if wanted == "approved" and assistance not in ASSISTANCE:
+        raise StepRefused("Say what the approval gives: a referral to counsel, funding, or both.")
 
 
 def steps_for(current: str, role: str) -> list[str]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 from sqlalchemy import MetaData, create_engine
 from sqlalchemy.exc import OperationalError
+from werkzeug.serving import make_server
 
 from sandbox import farm, load_state
 
@@ -69,3 +71,30 @@ def app(sandbox, database_url, tmp_path):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def live_tool(sandbox, database_url, tmp_path):
+    """The web tool served over HTTP on a free loopback port."""
+    from webtool.app import create_app
+
+    app = create_app(
+        {"SQLALCHEMY_URL": database_url, "REDIS_URL": None},
+        instance_path=str(tmp_path / "instance"),
+    )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def page():
+    """A page in Debian's Chromium, driven by Playwright."""
+    from browser import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser.new_context().new_page()
+        browser.close()

@@ -124,7 +124,13 @@ def test_steps_that_make_no_sense_are_refused(app, client, case):
 def approved(client, case: str) -> None:
     as_user(client, ADMIN)
     post(client, f"/staff/case/{case}/status", status="in_review", reason="")
-    post(client, f"/staff/case/{case}/status", status="approved", reason="Severe doxxing.")
+    post(
+        client,
+        f"/staff/case/{case}/status",
+        status="approved",
+        reason="Severe doxxing.",
+        assistance="both",
+    )
 
 
 def test_the_program_never_pays_fines_damages_or_fee_awards(app, client, case):
@@ -259,3 +265,22 @@ def test_the_export_has_no_free_text_or_contact(client, case):
     assert case in export and "Brazil" in export
     assert "address was published" not in export
     assert client.get("/staff/counts").status_code == 200
+
+
+def test_an_approval_says_what_help_it_gives(app, client, case):
+    as_user(client, ADMIN)
+    post(client, f"/staff/case/{case}/status", status="in_review", reason="")
+    vague = post(client, f"/staff/case/{case}/status", status="approved", reason="Severe.")
+    assert "referral to counsel, funding, or both" in client.get(
+        vague.headers["Location"]
+    ).get_data(as_text=True)
+    post(
+        client,
+        f"/staff/case/{case}/status",
+        status="approved",
+        reason="Severe.",
+        assistance="referral",
+    )
+    with app.app_context():
+        found = db.session().scalar(select(HelpRequest).where(HelpRequest.reference == case))
+        assert (found.status, found.assistance) == ("approved", "referral")

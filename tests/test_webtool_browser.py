@@ -5,71 +5,9 @@ Arabic, find the request under "My requests". Screenshots go to test-screenshots
 from __future__ import annotations
 
 import re
-import threading
-from pathlib import Path
 
-import pytest
-from playwright.sync_api import Page, expect, sync_playwright
-from werkzeug.serving import make_server
-
-from webtool.app import create_app
-
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture
-def live_tool(sandbox, database_url, tmp_path):
-    """The web tool served over HTTP on a free loopback port."""
-    app = create_app(
-        {"SQLALCHEMY_URL": database_url, "REDIS_URL": None},
-        instance_path=str(tmp_path / "instance"),
-    )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture
-def page():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        yield context.new_page()
-        browser.close()
-
-
-def shoot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def log_in(page: Page, tool: str, name: str, password: str) -> None:
-    page.goto(tool + "/")
-    page.get_by_role("link", name="Log in with your Wikimedia account").click()
-    page.get_by_label("Username").fill(name)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name=re.compile("Log in", re.I)).click()
-    page.get_by_role("button", name=re.compile("Allow", re.I)).click()
-
-
-def fill_request(page: Page, description: str, country: str) -> None:
-    page.locator("input[name=kinds][value=doxxing]").check()
-    page.locator("#description").fill(description)
-    page.locator("#country").fill(country)
-    for box in page.locator("input[name=acknowledged]").all():
-        box.check()
+from browser import fill_request, log_in, shoot
+from playwright.sync_api import expect
 
 
 def test_a_requester_logs_in_sees_engagement_and_asks_for_help(sandbox, live_tool, page):

@@ -46,8 +46,10 @@ def record(actor: str, action: str, target: str, **detail: object) -> None:
     db.session().commit()
 
 
-def change_status(case: HelpRequest, actor: str, role: str, wanted: str, reason: str) -> None:
-    check_step(case.status, wanted, role, reason)
+def change_status(
+    case: HelpRequest, actor: str, role: str, wanted: str, reason: str, assistance: str = ""
+) -> None:
+    check_step(case.status, wanted, role, reason, assistance)
     sealer = current_app.extensions["chldp.sealer"]
     db.session().add(
         CaseEvent(
@@ -60,7 +62,9 @@ def change_status(case: HelpRequest, actor: str, role: str, wanted: str, reason:
             text_sealed=sealer.seal(reason),
         )
     )
-    audit(actor, "status", case.reference, old=case.status, new=wanted)
+    audit(actor, "status", case.reference, old=case.status, new=wanted, assistance=assistance)
+    if wanted == "approved":
+        case.assistance = assistance
     case.status = wanted
     db.session().commit()
 

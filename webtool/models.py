@@ -32,6 +32,8 @@ class HelpRequest(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     purge_after: Mapped[datetime] = mapped_column(DateTime, index=True)
     status: Mapped[str] = mapped_column(String(32), default="new", index=True)
+    # For an approved case: "referral" to counsel, "funding", or "both".
+    assistance: Mapped[str | None] = mapped_column(String(16), nullable=True)
     kinds: Mapped[str] = mapped_column(String(255))
     country: Mapped[str] = mapped_column(String(100))
     language: Mapped[str] = mapped_column(String(35))

@@ -27,7 +27,7 @@ from flask import (
 from sqlalchemy import select
 
 from program.assistance import NotPayable, load_categories, parse_amount
-from program.case_flow import STATUSES, StepRefused, steps_for
+from program.case_flow import ASSISTANCE, STATUSES, StepRefused, steps_for
 from program.content import PROGRAM_STATUSES
 from webtool import casework, db, engagement_view
 from webtool.auth import current_user
@@ -107,6 +107,7 @@ def case(reference: str):
         fresh=engagement_view.snapshot(found.requester_name),
         history=casework.history(found),
         steps=steps_for(found.status, g.staff_role),
+        assistance=ASSISTANCE,
         categories=load_categories(),
         committed=committed,
         paid=paid,
@@ -124,6 +125,7 @@ def status(reference: str):
             g.staff_role,
             request.form.get("status", ""),
             request.form.get("reason", ""),
+            request.form.get("assistance", ""),
         )
     except StepRefused as refused:
         return _back(reference, str(refused))

@@ -16,6 +16,7 @@ LONG_TEXT = sa.Text(length=16_000_000)
 
 
 def upgrade() -> None:
+    op.add_column("help_requests", sa.Column("assistance", sa.String(16)))
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -64,3 +65,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("program_status", "ledger", "case_events", "audit_log"):
         op.drop_table(table)
+    op.drop_column("help_requests", "assistance")

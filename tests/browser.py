@@ -1,0 +1,42 @@
+"""Driving Debian's Chromium with Playwright, as a person at the web tool would."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def shoot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page: Page, tool: str, name: str, password: str) -> None:
+    page.goto(tool + "/")
+    page.get_by_role("link", name="Log in with your Wikimedia account").click()
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name=re.compile("Log in", re.I)).click()
+    page.get_by_role("button", name=re.compile("Allow", re.I)).click()
+
+
+def fill_request(page: Page, description: str, country: str) -> None:
+    page.locator("input[name=kinds][value=doxxing]").check()
+    page.locator("#description").fill(description)
+    page.locator("#country").fill(country)
+    for box in page.locator("input[name=acknowledged]").all():
+        box.check()
