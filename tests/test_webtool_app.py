@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from webtool import db
 from webtool.app import create_app
+from webtool.casework import add_note
 from webtool.config import ConfigError
 from webtool.help_requests import Submission, store
-from webtool.models import HelpRequest
+from webtool.models import AuditEntry, CaseEvent, HelpRequest
 
 USER = {"name": "Veteran Editor", "id": 3}
 
@@ -62,6 +63,7 @@ def test_purge_deletes_only_what_has_expired(app):
     with app.app_context():
         kept = store(a_submission(), USER, {})
         expired = store(a_submission(), USER, {})
+        add_note(expired, "Jane Doe", "Called the requester.")
         expired.purge_after = datetime.now() - timedelta(days=1)
         db.session().commit()
     result = app.test_cli_runner().invoke(args=["purge"])
@@ -69,6 +71,10 @@ def test_purge_deletes_only_what_has_expired(app):
     with app.app_context():
         left = db.session().scalars(select(HelpRequest.reference)).all()
     assert left == [kept.reference]
+    with app.app_context():
+        assert db.session().scalars(select(CaseEvent)).all() == []
+        purged = db.session().scalars(select(AuditEntry.target).where(AuditEntry.action == "purge"))
+        assert purged.all() == [expired.reference]
 
 
 def test_rotating_keys_keeps_every_request_readable(app):

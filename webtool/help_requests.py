@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from webtool import db
-from webtool.models import HelpRequest
+from webtool.models import AuditEntry, CaseEvent, HelpRequest, LedgerEntry
 
 KINDS = ("harassment", "doxxing", "cyberattack", "other")
 ACKNOWLEDGEMENTS = ("discretion", "limited_funds", "not_our_lawyer", "no_fines")
@@ -155,11 +155,19 @@ def own_request(reference: str, user: dict) -> HelpRequest | None:
 
 
 def purge_expired(now: datetime | None = None) -> int:
-    """Delete every request whose retention has ended; return how many."""
+    """Delete every request whose retention has ended, with its notes, history and ledger
+    entries; the audit log keeps that it happened. Return how many."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
     session = db.session()
     expired = list(session.scalars(select(HelpRequest).where(HelpRequest.purge_after < now)))
     for request in expired:
+        for kept_with in (CaseEvent, LedgerEntry):
+            session.execute(delete(kept_with).where(kept_with.request_id == request.id))
+        session.add(
+            AuditEntry(
+                at=now, actor="retention", action="purge", target=request.reference, detail="{}"
+            )
+        )
         session.delete(request)
     session.commit()
     return len(expired)
