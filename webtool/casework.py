@@ -50,18 +50,7 @@ def change_status(
     case: HelpRequest, actor: str, role: str, wanted: str, reason: str, assistance: str = ""
 ) -> None:
     check_step(case.status, wanted, role, reason, assistance)
-    sealer = current_app.extensions["chldp.sealer"]
-    db.session().add(
-        CaseEvent(
-            request_id=case.id,
-            at=now(),
-            actor=actor,
-            kind="status",
-            from_status=case.status,
-            to_status=wanted,
-            text_sealed=sealer.seal(reason),
-        )
-    )
+    _add_event(case, actor, "status", reason, from_status=case.status, to_status=wanted)
     audit(actor, "status", case.reference, old=case.status, new=wanted, assistance=assistance)
     if wanted == "approved":
         case.assistance = assistance
@@ -72,18 +61,23 @@ def change_status(
 def add_note(case: HelpRequest, actor: str, text: str) -> None:
     if not text.strip():
         raise ValueError("A note cannot be empty.")
+    _add_event(case, actor, "note", text.strip())
+    audit(actor, "note", case.reference)
+    db.session().commit()
+
+
+def _add_event(case: HelpRequest, actor: str, kind: str, text: str, **statuses: str) -> None:
     sealer = current_app.extensions["chldp.sealer"]
     db.session().add(
         CaseEvent(
             request_id=case.id,
             at=now(),
             actor=actor,
-            kind="note",
-            text_sealed=sealer.seal(text.strip()),
+            kind=kind,
+            text_sealed=sealer.seal(text),
+            **statuses,
         )
     )
-    audit(actor, "note", case.reference)
-    db.session().commit()
 
 
 def history(case: HelpRequest) -> list[dict]:

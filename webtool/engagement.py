@@ -148,27 +148,11 @@ class Collector:
     # Targeted requests -----------------------------------------------------------------
 
     def _rights_log(self, api: ApiClient, wiki: WikiEdits, name: str) -> list[dict]:
-        return api.query(
-            f"{wiki.url}/w/api.php",
-            action="query",
-            list="logevents",
-            letype="rights",
-            letitle=f"User:{name}",
-            lelimit=50,
-            ledir="newer",
-        )["query"]["logevents"]
+        return _log(api, f"{wiki.url}/w/api.php", "rights", name)
 
     def _global_rights_log(self, api: ApiClient, name: str) -> list[dict]:
         try:
-            return api.query(
-                self.central_api,
-                action="query",
-                list="logevents",
-                letype="gblrights",
-                letitle=f"User:{name}",
-                lelimit=50,
-                ledir="newer",
-            )["query"]["logevents"]
+            return _log(api, self.central_api, "gblrights", name)
         except ApiError as error:
             if error.code == "badvalue":  # a central wiki without CentralAuth's global log
                 return []
@@ -395,6 +379,19 @@ class Collector:
                     )
                 )
         return findings
+
+
+def _log(api: ApiClient, api_url: str, log_type: str, name: str) -> list[dict]:
+    """The entries of one log about the user page of `name`, oldest first."""
+    return api.query(
+        api_url,
+        action="query",
+        list="logevents",
+        letype=log_type,
+        letitle=f"User:{name}",
+        lelimit=50,
+        ledir="newer",
+    )["query"]["logevents"]
 
 
 def _added(entry: dict) -> set[str]:
