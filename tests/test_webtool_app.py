@@ -100,3 +100,14 @@ def test_rotating_keys_keeps_every_request_readable(app):
         row = db.session().scalar(select(HelpRequest).where(HelpRequest.id == saved.id))
         sealer = newest_only.extensions["chldp.sealer"]
         assert sealer.open(row.description_sealed) == "Threats after my edits."
+
+
+def test_findings_are_written_in_the_pages_language(client):
+    with client.session_transaction() as session:
+        session["user"] = {"name": "Veteran Editor", "id": 3}
+    client.get("/engagement/data")
+    german = client.get("/engagement?uselang=de").get_data(as_text=True)
+    assert "1.500 Bearbeitungen in enwiki" in german
+    assert "Beständig Mitarbeitende: 2.112 Bearbeitungen in 3 Wikis seit 2014" in german
+    arabic = client.get("/engagement?uselang=ar").get_data(as_text=True)
+    assert "في enwiki" in arabic and "Bearbeitungen" not in arabic

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from program.engagement import EngagementRules, load_rules
 from webtool.api import ApiClient, ApiError
+from webtool.i18n import render, sentence
 
 GRANTS_NAMESPACES = (200, 201)
 
@@ -27,12 +28,20 @@ class UserNotFound(LookupError):
 
 @dataclass
 class Finding:
+    """One fact: `message` and `params` say it in any interface language (webtool/messages),
+    `summary` in English for the command line and staff."""
+
     kind: str  # role, former_role, global_role, grants, editing, activity, restriction
     wiki: str
-    summary: str
     link: str
+    message: str
+    params: list
     start: str | None = None
     end: str | None = None
+    summary: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.summary = sentence(render("en", self.message, *self.params))
 
 
 @dataclass
@@ -203,24 +212,33 @@ class Collector:
 
     # Findings --------------------------------------------------------------------------
 
+    def _role(self, group: str) -> dict:
+        """A group as a message param: translated where the interface knows it."""
+        return {"message": f"chldp-role-{group}", "default": self.rules.role_name(group)}
+
     def _current_roles(self, wiki: WikiEdits, name: str, log: list[dict]) -> list[Finding]:
         findings = []
+        link = _link(wiki.url, "Special:Log/rights", page=f"User:{name}")
         for group in wiki.groups:
             granted = [e["timestamp"] for e in log if group in _added(e)]
-            findings.append(
-                Finding(
+            role = self._role(group)
+            if granted:
+                found = Finding(
                     "role",
                     wiki.wiki,
-                    f"{self.rules.role_name(group).capitalize()} on {wiki.wiki}"
-                    + (f" since {granted[-1][:10]}" if granted else ""),
-                    _link(wiki.url, "Special:Log/rights", page=f"User:{name}"),
-                    start=granted[-1] if granted else None,
+                    link,
+                    "chldp-finding-role-since",
+                    [role, wiki.wiki, granted[-1][:10]],
+                    start=granted[-1],
                 )
-            )
+            else:
+                found = Finding("role", wiki.wiki, link, "chldp-finding-role", [role, wiki.wiki])
+            findings.append(found)
         return findings
 
     def _former_roles(self, wiki: WikiEdits, name: str, log: list[dict]) -> list[Finding]:
         findings = []
+        link = _link(wiki.url, "Special:Log/rights", page=f"User:{name}")
         for entry in log:
             for group in _removed(entry):
                 if group in wiki.groups:
@@ -231,37 +249,38 @@ class Collector:
                     if group in _added(e) and e["timestamp"] <= entry["timestamp"]
                 ]
                 start = granted[-1] if granted else None
-                findings.append(
-                    Finding(
-                        "former_role",
-                        wiki.wiki,
-                        f"Former {self.rules.role_name(group)} on {wiki.wiki}"
-                        + (
-                            f", {start[:10]} to {entry['timestamp'][:10]}"
-                            if start
-                            else f", until {entry['timestamp'][:10]}"
-                        ),
-                        _link(wiki.url, "Special:Log/rights", page=f"User:{name}"),
-                        start=start,
-                        end=entry["timestamp"],
+                ended = entry["timestamp"]
+                if start:
+                    message, params = (
+                        "chldp-finding-former-role",
+                        [self._role(group), wiki.wiki, start[:10], ended[:10]],
                     )
+                else:
+                    message, params = (
+                        "chldp-finding-former-role-until",
+                        [self._role(group), wiki.wiki, ended[:10]],
+                    )
+                findings.append(
+                    Finding("former_role", wiki.wiki, link, message, params, start, ended)
                 )
         return findings
 
     def _global_roles(self, info: dict, name: str, meta_url: str, log: list[dict]) -> list[Finding]:
         link = _link(meta_url, f"Special:CentralAuth/{name}")
         findings = [
-            Finding("global_role", "global", f"Member of the global group {group}", link)
+            Finding("global_role", "global", link, "chldp-finding-global-role", [group])
             for group in info.get("groups", [])
         ]
+        log_link = _link(meta_url, "Special:Log/gblrights", page=f"User:{name}")
         for entry in log:
             for group in _removed(entry):
                 findings.append(
                     Finding(
                         "former_role",
                         "global",
-                        f"Former member of the global group {group}",
-                        _link(meta_url, "Special:Log/gblrights", page=f"User:{name}"),
+                        log_link,
+                        "chldp-finding-former-global-role",
+                        [group],
                         end=entry["timestamp"],
                     )
                 )
@@ -273,14 +292,14 @@ class Collector:
         if not contributions:
             return []
         created = [c for c in contributions if c.get("new")]
-        pages = sorted({c["title"] for c in contributions})
+        pages = {c["title"] for c in contributions}
         findings = [
             Finding(
                 "grants",
                 self.central_wiki,
-                f"{len(contributions)} edits to {len(pages)} pages of the Foundation's grant"
-                f" process on Meta, {len(created)} of them created",
                 _link(meta_url, f"Special:Contributions/{name}", namespace="200"),
+                "chldp-finding-grants",
+                [len(contributions), len(pages), len(created)],
                 start=contributions[0]["timestamp"],
                 end=contributions[-1]["timestamp"],
             )
@@ -290,8 +309,9 @@ class Collector:
                 Finding(
                     "grants",
                     self.central_wiki,
-                    f"Created {contribution['title']}",
                     _link(meta_url, contribution["title"]),
+                    "chldp-finding-grants-created",
+                    [contribution["title"]],
                     start=contribution["timestamp"],
                 )
             )
@@ -310,15 +330,20 @@ class Collector:
         years = _years_since(registration, now)
         recent_edits = sum(r["recent"] for r in recent.values())
         label = self.rules.editing_label(total, years, recent_edits)
-        wiki_count = sum(1 for w in wikis if w.edits)
         if label:
+            slug = label.replace(" ", "-")
             findings.append(
                 Finding(
                     "editing",
                     "global",
-                    f"{label.capitalize()}: {total:,} edits on {_wikis(wiki_count)}"
-                    f" since {registration[:4] if registration else 'an unknown date'}",
                     _link(_server(self.central_api), f"Special:CentralAuth/{name}"),
+                    "chldp-finding-editing-overall",
+                    [
+                        {"message": f"chldp-editing-label-{slug}", "default": label},
+                        total,
+                        sum(1 for w in wikis if w.edits),
+                        (registration or "?")[:4],
+                    ],
                     start=registration,
                 )
             )
@@ -328,8 +353,9 @@ class Collector:
                     Finding(
                         "editing",
                         wiki.wiki,
-                        f"{wiki.edits:,} edits on {wiki.wiki}",
                         _link(wiki.url, f"Special:Contributions/{name}"),
+                        "chldp-finding-editing",
+                        [wiki.edits, wiki.wiki],
                         start=wiki.registration,
                     )
                 )
@@ -339,10 +365,15 @@ class Collector:
                 Finding(
                     "activity",
                     wiki_name,
-                    f"{activity['recent']:,} edits on {wiki_name} in the last"
-                    f" {self.rules.recent_days} days; first edit {_day(activity['first'])},"
-                    f" latest {_day(activity['last'])}",
                     _link(wiki.url, f"Special:Contributions/{name}"),
+                    "chldp-finding-activity",
+                    [
+                        activity["recent"],
+                        wiki_name,
+                        self.rules.recent_days,
+                        _day(activity["first"]),
+                        _day(activity["last"]),
+                    ],
                     start=activity["first"],
                     end=activity["last"],
                 )
@@ -358,26 +389,36 @@ class Collector:
                 Finding(
                     "restriction",
                     "global",
-                    "The global account is locked",
                     _link(meta_url, f"Special:CentralAuth/{name}"),
+                    "chldp-finding-locked",
+                    [],
                 )
             )
         for account in info.get("merged", []):
             block = account.get("blocked")
-            if block:
-                expiry = block.get("expiry", "infinity")
-                forever = expiry in ("infinity", "infinite")
-                until = "indefinitely" if forever else f"until {expiry[:10]}"
-                findings.append(
-                    Finding(
-                        "restriction",
-                        account["wiki"],
-                        f"Blocked on {account['wiki']} {until}: "
-                        + (block.get("reason") or "no reason given"),
-                        _link(account["url"], "Special:Log/block", page=f"User:{name}"),
-                        end=None if forever else expiry,
-                    )
+            if not block:
+                continue
+            expiry = block.get("expiry", "infinity")
+            forever = expiry in ("infinity", "infinite")
+            reason = block.get("reason") or "—"
+            link = _link(account["url"], "Special:Log/block", page=f"User:{name}")
+            if forever:
+                message, params = "chldp-finding-blocked", [account["wiki"], reason]
+            else:
+                message, params = (
+                    "chldp-finding-blocked-until",
+                    [account["wiki"], expiry[:10], reason],
                 )
+            findings.append(
+                Finding(
+                    "restriction",
+                    account["wiki"],
+                    link,
+                    message,
+                    params,
+                    end=None if forever else expiry,
+                )
+            )
         return findings
 
 
@@ -422,10 +463,6 @@ def _years_since(timestamp: str | None, now: datetime) -> float:
         return 0.0
     start = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
     return (now - start).days / 365.25
-
-
-def _wikis(count: int) -> str:
-    return "1 wiki" if count == 1 else f"{count} wikis"
 
 
 def _day(timestamp: str | None) -> str:

@@ -8,15 +8,20 @@ to English, as MediaWiki does.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from flask import Flask, g, request, session
 
 MESSAGES = Path(__file__).with_name("messages")
 RTL = {"ar", "he", "fa", "ur"}
+PLURAL = re.compile(r"\{\{PLURAL:\$(\d+)\|([^}]*)\}\}")
+PLURAL_ORDER = ("zero", "one", "two", "few", "many", "other")  # MediaWiki's order of forms
 
 
 @cache
@@ -45,12 +50,38 @@ def choose_language() -> str:
     return request.accept_languages.best_match(languages(), default="en")
 
 
-def msg(key: str, *params: object) -> str:
-    """The message `key` in the page's language, with $1, $2… replaced by `params`."""
-    text = catalogue().get(g.lang, {}).get(key) or catalogue()["en"][key]
+def render(lang: str, key: str, *params: object) -> str:
+    """The message `key` in `lang` (else English), with $1, $2… replaced by `params`:
+    numbers written the language's way, {{PLURAL:$n|…}} chosen by its plural rules, and a
+    param {"message": key, "default": text} itself translated when the key exists."""
+    text = catalogue().get(lang, {}).get(key) or catalogue()["en"][key]
+
+    def plural(match: re.Match) -> str:
+        count = params[int(match[1]) - 1]
+        forms = match[2].split("|")
+        rule = Locale.parse(lang).plural_form
+        tags = [t for t in PLURAL_ORDER if t in rule.tags or t == "other"]
+        category = rule(abs(count)) if isinstance(count, int) else "other"
+        return forms[min(tags.index(category), len(forms) - 1)]
+
+    text = PLURAL.sub(plural, text)
     for number, value in reversed(list(enumerate(params, start=1))):
-        text = text.replace(f"${number}", str(value))
+        text = text.replace(f"${number}", _written(lang, value))
     return text
+
+
+def msg(key: str, *params: object) -> str:
+    """The message `key` in the page's language."""
+    return render(g.lang, key, *params)
+
+
+def _written(lang: str, value: object) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_decimal(value, locale=lang)
+    if isinstance(value, dict):
+        known = value["message"] in catalogue()["en"]
+        return render(lang, value["message"]) if known else str(value["default"])
+    return str(value)
 
 
 def date(value: datetime | str | None) -> str:
@@ -60,6 +91,11 @@ def date(value: datetime | str | None) -> str:
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return format_date(value, format="long", locale=g.lang)
+
+
+def sentence(text: str) -> str:
+    """`text` with a capital first letter, as a sentence starts."""
+    return text[:1].upper() + text[1:]
 
 
 def init_app(app: Flask) -> None:
@@ -72,6 +108,7 @@ def init_app(app: Flask) -> None:
         lang = g.get("lang", "en")
         return {
             "msg": msg,
+            "say": lambda f: sentence(render(lang, f["message"], *f["params"])),
             "date": date,
             "lang": lang,
             "dir": "rtl" if lang in RTL else "ltr",
