@@ -115,35 +115,22 @@ class Fund:
 
 
 def fund() -> Fund:
-    totals = dict(
-        db.session()
-        .execute(
-            select(LedgerEntry.kind, func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).group_by(
-                LedgerEntry.kind
-            )
-        )
-        .all()
-    )
+    committed, paid = _ledger_totals()
     return Fund(
-        current_app.config["FUND_AMOUNT"],
-        current_app.config["FUND_CURRENCY"],
-        _from_cents(totals.get("commitment", 0)),
-        _from_cents(totals.get("payment", 0)),
+        current_app.config["FUND_AMOUNT"], current_app.config["FUND_CURRENCY"], committed, paid
     )
 
 
 def case_money(case: HelpRequest) -> tuple[Decimal, Decimal]:
     """(committed, paid) for one case."""
-    rows = dict(
-        db.session()
-        .execute(
-            select(LedgerEntry.kind, func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
-            .where(LedgerEntry.request_id == case.id)
-            .group_by(LedgerEntry.kind)
-        )
-        .all()
-    )
-    return _from_cents(rows.get("commitment", 0)), _from_cents(rows.get("payment", 0))
+    return _ledger_totals(LedgerEntry.request_id == case.id)
+
+
+def _ledger_totals(*where) -> tuple[Decimal, Decimal]:
+    """(committed, paid) over the ledger entries that match `where`."""
+    query = select(LedgerEntry.kind, func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
+    totals = dict(db.session().execute(query.where(*where).group_by(LedgerEntry.kind)).all())
+    return _from_cents(totals.get("commitment", 0)), _from_cents(totals.get("payment", 0))
 
 
 def add_ledger_entry(
@@ -153,11 +140,13 @@ def add_ledger_entry(
     load_categories().check(category)
     if case.status != "approved":
         raise LedgerRefused("Money is recorded only for an approved case.")
-    if kind == "commitment" and amount > fund().remaining and not override.strip():
-        raise LedgerRefused(
-            f"This commitment is more than the fund has left ({fund().remaining} "
-            f"{fund().currency}); an admin can override it, giving a reason."
-        )
+    if kind == "commitment" and not override.strip():
+        left = fund()
+        if amount > left.remaining:
+            raise LedgerRefused(
+                f"This commitment is more than the fund has left ({left.remaining} "
+                f"{left.currency}); an admin can override it, giving a reason."
+            )
     if kind == "payment":
         committed, paid = case_money(case)
         if paid + amount > committed and not override.strip():

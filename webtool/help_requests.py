@@ -17,7 +17,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from webtool import db
-from webtool.models import AuditEntry, CaseEvent, HelpRequest, LedgerEntry
+from webtool.casework import audit
+from webtool.models import CaseEvent, HelpRequest, LedgerEntry
 
 KINDS = ("harassment", "doxxing", "cyberattack", "other")
 ACKNOWLEDGEMENTS = ("discretion", "limited_funds", "not_our_lawyer", "no_fines")
@@ -163,11 +164,7 @@ def purge_expired(now: datetime | None = None) -> int:
     for request in expired:
         for kept_with in (CaseEvent, LedgerEntry):
             session.execute(delete(kept_with).where(kept_with.request_id == request.id))
-        session.add(
-            AuditEntry(
-                at=now, actor="retention", action="purge", target=request.reference, detail="{}"
-            )
-        )
+        audit("retention", "purge", request.reference)
         session.delete(request)
     session.commit()
     return len(expired)
