@@ -118,9 +118,6 @@ class Token(TokenMixin):
     def get_user(self) -> User:
         return self.user
 
-    def get_client(self) -> Client:
-        raise NotImplementedError  # the one client is checked by client_id
-
 
 class RequiredCodeChallenge(CodeChallenge):
     """PKCE for every client: Authlib asks it of public clients only, and the tool is
@@ -283,6 +280,11 @@ def create_blueprint(
     @blueprint.errorhandler(OAuth2Error)
     def refused(error: OAuth2Error):
         return jsonify(dict(error.get_body())), error.status_code
+
+    @blueprint.errorhandler(requests.RequestException)
+    def wiki_unavailable(error: requests.RequestException):
+        # Down, slow, or not answering JSON: say so rather than fail with a bare 500.
+        return _page(ERROR_PAGE, error="The wiki did not answer. Try again in a moment."), 502
 
     def _check_password(name: str, password: str) -> str | None:
         """The canonical name when the wiki accepts this password, else None."""

@@ -131,6 +131,18 @@ def test_the_whole_flow_ends_with_the_profile_of_the_account_that_logged_in(sand
     assert profile["sub"] == central["id"]
 
 
+def test_the_login_form_needs_its_csrf_token(sandbox, verifier):
+    http = requests.Session()
+    page = authorize(sandbox, http, verifier)
+    password = sandbox["accounts"]["Grant Writer"]["password"]
+    for token in ({}, {"csrf": "forged"}):
+        reply = http.post(
+            page.url,
+            data={"action": "login", "username": "Grant Writer", "password": password, **token},
+        )
+        assert reply.status_code == 400 and "Allow" not in reply.text
+
+
 def test_a_wrong_password_issues_no_code(sandbox, verifier):
     http = requests.Session()
     page = log_in(http, authorize(sandbox, http, verifier), "Grant Writer", "not-the-password")
@@ -154,17 +166,61 @@ def test_cancel_returns_access_denied(sandbox, verifier):
     assert answer["error"] == "access_denied" and "code" not in answer
 
 
-def test_a_callback_off_loopback_is_refused_without_a_redirect(sandbox, verifier):
-    http = requests.Session()
-    reply = authorize(sandbox, http, verifier, redirect_uri="https://evil.example/callback")
-    assert reply.status_code == 400
-    assert "evil.example" not in reply.headers.get("Location", "")
+@pytest.mark.parametrize(
+    "callback",
+    [
+        "https://evil.example/callback",
+        "http://127.0.0.1.evil.example/callback",
+        "https://127.0.0.1/callback",
+        "",
+    ],
+)
+def test_a_callback_other_than_http_on_loopback_is_refused_without_a_redirect(
+    sandbox, verifier, callback
+):
+    reply = authorize(sandbox, requests.Session(), verifier, redirect_uri=callback)
+    assert reply.status_code == 400 and "Location" not in reply.headers
 
 
 def test_pkce_is_required(sandbox, verifier):
     http = requests.Session()
     reply = authorize(sandbox, http, verifier, code_challenge="", code_challenge_method="")
     assert reply.status_code == 400
+
+
+def test_pkce_must_use_s256(sandbox, verifier):
+    http = requests.Session()
+    plain = {"code_challenge": verifier, "code_challenge_method": "plain"}
+    reply = authorize(sandbox, http, verifier, **plain)
+    assert reply.status_code == 400 and "S256" in reply.text
+
+
+def test_a_code_needs_its_verifier(sandbox, verifier):
+    reply = exchange(sandbox, code_for(sandbox, verifier), verifier, code_verifier="")
+    assert reply.status_code == 400 and reply.json()["error"] == "invalid_request"
+
+
+def test_a_code_is_bound_to_its_callback(sandbox, verifier):
+    code = code_for(sandbox, verifier)
+    reply = exchange(sandbox, code, verifier, redirect_uri="http://127.0.0.1:5000/elsewhere")
+    assert reply.status_code == 400 and reply.json()["error"] == "invalid_grant"
+
+
+def test_the_client_may_authenticate_with_http_basic(sandbox, verifier):
+    oauth = sandbox["oauth"]
+    data = {
+        "grant_type": "authorization_code",
+        "code": code_for(sandbox, verifier),
+        "redirect_uri": CALLBACK,
+        "code_verifier": verifier,
+    }
+    reply = requests.post(
+        oauth["access_token_url"],
+        data=data,
+        auth=(oauth["client_id"], oauth["client_secret"]),
+        timeout=30,
+    )
+    assert reply.status_code == 200 and reply.json()["token_type"] == "Bearer"
 
 
 def test_a_code_works_once(sandbox, verifier):
@@ -188,9 +244,10 @@ def test_a_wrong_client_secret_is_refused(sandbox, verifier):
 
 def test_the_profile_needs_a_valid_token(sandbox):
     url = sandbox["oauth"]["profile_url"]
-    assert requests.get(url, timeout=30).status_code == 401
+    missing = requests.get(url, timeout=30)
+    assert missing.status_code == 401 and missing.json()["error"] == "missing_authorization"
     bad = requests.get(url, headers={"Authorization": "Bearer not-a-token"}, timeout=30)
-    assert bad.status_code == 401
+    assert bad.status_code == 401 and bad.json()["error"] == "invalid_token"
 
 
 def test_a_refresh_token_gives_a_new_access_token(sandbox, verifier):
