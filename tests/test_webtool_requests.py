@@ -154,3 +154,11 @@ def test_next_is_accepted_only_as_a_path_of_this_tool():
         "",
     ]:
         assert safe_next(hostile) is None, hostile
+
+
+def test_sending_too_many_requests_in_an_hour_is_slowed_down(client):
+    log_in_as(client, "Veteran Editor", 3)
+    answers = [send(client).status_code for _ in range(11)]
+    assert answers[:10] == [302] * 10
+    assert answers[10] == 429
+    assert len(references_listed(client)) == 10
