@@ -107,13 +107,16 @@ ACCOUNTS: tuple[Account, ...] = (
     Account("Émile", "staff_reviewer", activity={"metawiki": Activity(3, 1.0)}),
 )
 
-# Harassing edits on the long-time editor's talk page, the last one hidden by revision
+# Harassing edits on the long-time editor's talk page, the one before the last hidden by revision
 # deletion, so evidence capture has real targets (and a hidden one).
 HARASSMENT_PAGE = "User talk:Veteran Editor"
+# Markup as an attacker writes it in an edit summary, to run a script in a page that shows it.
+HOSTILE_SUMMARY = "<img src=x onerror=alert(1)>"
+# Each harassing message with its edit summary.
 HARASSMENT = (
-    "Stop editing that article. I know who you are.",
-    "I found your workplace. Everyone there will hear about your edits.",
-    "Last warning: your real name and address go online tomorrow.",
+    ("Stop editing that article. I know who you are.", "a friendly word"),
+    ("I found your workplace. Everyone there will hear about your edits.", "see you soon"),
+    ("Last warning: your real name and address go online tomorrow.", HOSTILE_SUMMARY),
 )
 
 # The global groups the CentralAuth stand-in knows, as Special:GlobalGroupPermissions lists them.

@@ -57,10 +57,10 @@ def plan_edits(now: datetime) -> dict[str, list[Edit]]:
                 edits[wiki].append(
                     Edit(page, account.name, when, f"edit {n + 1}", f"Text by {account.name}.")
                 )
-    for n, line in enumerate(HARASSMENT):
+    for n, (line, summary) in enumerate(HARASSMENT):
         when = now - timedelta(days=20 - 7 * n)
         edits["enwiki"].append(
-            Edit(HARASSMENT_PAGE, "Blocked Harasser", when, "", f"== Notice ==\n{line} --~~~~")
+            Edit(HARASSMENT_PAGE, "Blocked Harasser", when, summary, f"== Notice ==\n{line} --~~~~")
         )
     return edits
 
