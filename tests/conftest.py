@@ -6,11 +6,13 @@ import os
 import threading
 
 import pytest
+import requests
 from sqlalchemy import MetaData, create_engine
 from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
 
 from sandbox import farm, load_state
+from sandbox.accounts import HARASSMENT_PAGE
 
 
 @pytest.fixture(scope="session")
@@ -98,3 +100,34 @@ def page():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser.new_context().new_page()
         browser.close()
+
+
+@pytest.fixture
+def evidence_links(sandbox) -> dict:
+    """Links to the harassment on the farm: the latest edit (its summary is markup), the diff
+    of the hidden revision, and a link to a host that is not a wiki."""
+    enwiki = sandbox["wikis"]["enwiki"]
+    latest = requests.get(
+        enwiki["api_url"],
+        params={
+            "action": "query",
+            "prop": "revisions",
+            "titles": HARASSMENT_PAGE,
+            "rvprop": "ids",
+            "format": "json",
+            "formatversion": "2",
+        },
+        timeout=10,
+    ).json()["query"]["pages"][0]["revisions"][0]["revid"]
+    hidden = sandbox["hidden_revision"]["revid"]
+    return {
+        "latest": latest,
+        "hidden": hidden,
+        "text": "\n".join(
+            [
+                f"{enwiki['server']}/w/index.php?oldid={latest}",
+                f"{enwiki['server']}/w/index.php?diff={hidden}",
+                "https://en.wikipedia.org.evil.example/wiki/Main_Page",
+            ]
+        ),
+    }

@@ -1,7 +1,15 @@
-"""`python -m webtool report USERNAME [--json] [--no-cache]`: an engagement report at a terminal.
+"""The web tool's commands at a terminal.
 
-Exit status: 0 done, 2 the name cannot be a username, 3 no such global account, 4 the wikis
-could not be reached; each failure with a sentence on standard error.
+`python -m webtool report USERNAME [--json] [--no-cache]`: an engagement report. Exit status:
+0 done, 2 the name cannot be a username, 3 no such global account, 4 the wikis could not be
+reached; each failure with a sentence on standard error.
+
+`python -m webtool capture URL... [--from-file F|-] --out FILE.zip`: evidence captured into a
+bundle. Exit status: 0 every link captured, 2 a link was refused (a sentence for each on
+standard error), 4 only the wikis could not be reached.
+
+`python -m webtool verify-bundle FILE.zip`: every hash of a bundle checked again. Exit status:
+0 intact, 1 altered or unreadable, with a sentence for each problem.
 """
 
 from __future__ import annotations
@@ -14,6 +22,9 @@ from webtool.api import ApiClient, ApiError, Limits, Unavailable
 from webtool.cache import make_cache
 from webtool.config import api_settings
 from webtool.engagement import Collector, UserNotFound
+from webtool.evidence.bundle import BadBundle, verify_bundle, write_bundle
+from webtool.evidence.capture import capture_links
+from webtool.evidence.wikis import configured_wikis, shorten
 from webtool.usernames import BadName, normalise
 
 KIND_TITLES = {
@@ -34,7 +45,17 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("username")
     report.add_argument("--json", action="store_true", help="print the report as JSON")
     report.add_argument("--no-cache", action="store_true", help="ask the wikis afresh")
+    capture = commands.add_parser("capture", help="preserve what wiki links point to, in a ZIP")
+    capture.add_argument("urls", nargs="*", metavar="URL")
+    capture.add_argument("--from-file", metavar="F", help="links one a line; - reads stdin")
+    capture.add_argument("--out", required=True, metavar="FILE.zip")
+    verify = commands.add_parser("verify-bundle", help="check every hash of an evidence bundle")
+    verify.add_argument("bundle", metavar="FILE.zip")
     args = parser.parse_args(argv)
+    if args.command == "capture":
+        return capture_evidence(args.urls, args.from_file, args.out)
+    if args.command == "verify-bundle":
+        return verify_evidence(args.bundle)
     return print_report(args.username, args.json, not args.no_cache)
 
 
@@ -64,6 +85,53 @@ def print_report(raw_name: str, as_json: bool, use_cache: bool) -> int:
         if cache:
             cache.set(f"report:{name}", report, settings.cache_ttl)
     print(json.dumps(report, ensure_ascii=False, indent=2) if as_json else readable(report))
+    return 0
+
+
+def capture_evidence(urls: list[str], from_file: str | None, out: str) -> int:
+    lines = list(urls)
+    if from_file:
+        with sys.stdin if from_file == "-" else open(from_file, encoding="utf-8") as source:
+            lines.append(source.read())
+    text = "\n".join(lines)
+    if not text.strip():
+        print("error: no links were given.", file=sys.stderr)
+        return 2
+    settings = api_settings()
+    client = ApiClient(settings.user_agent, Limits(parallel=settings.parallel))
+    try:
+        wikis = configured_wikis(client, settings)
+    except (Unavailable, ApiError) as error:
+        print(f"error: the list of Wikimedia wikis could not be read: {error}", file=sys.stderr)
+        return 4
+    result = capture_links(client, wikis, text, progress=_show_progress)
+    for refusal in result.refused:
+        print(f"refused: {shorten(refusal.text)}: {refusal.reason}", file=sys.stderr)
+    if not result.items:
+        print("error: nothing was captured, so no bundle was written.", file=sys.stderr)
+        return 4 if all(r.temporary for r in result.refused) else 2
+    manifest = write_bundle(result, out)
+    print(f"{out}: {len(result.items)} items captured; manifest SHA-256 {manifest['sha256']}")
+    if any(not refusal.temporary for refusal in result.refused):
+        return 2
+    return 4 if result.refused else 0
+
+
+def _show_progress(done: int, total: int) -> None:
+    print(f"{done} of {total} links done", file=sys.stderr)
+
+
+def verify_evidence(path: str) -> int:
+    try:
+        verification = verify_bundle(path)
+    except (BadBundle, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for problem in verification.problems:
+        print(problem)
+    if not verification.intact:
+        return 1
+    print(f"Every hash matches: {verification.items} items, {verification.files} files.")
     return 0
 
 

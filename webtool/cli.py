@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from webtool import db
 from webtool.help_requests import purge_expired
-from webtool.models import HelpRequest
+from webtool.models import EvidenceBundle, HelpRequest
 
 
 def init_app(app: Flask) -> None:
@@ -41,12 +41,21 @@ def purge() -> None:
 @click.command("rotate-keys")
 @with_appcontext
 def rotate_keys() -> None:
-    """Re-seal every stored request with the newest encryption key."""
+    """Re-seal every stored request and evidence bundle with the newest encryption key."""
     sealer = current_app.extensions["chldp.sealer"]
     session = db.session()
     requests = list(session.scalars(select(HelpRequest)))
     for request in requests:
         request.description_sealed = sealer.reseal(request.description_sealed)
         request.contact_sealed = sealer.reseal(request.contact_sealed)
+    bundles = list(session.scalars(select(EvidenceBundle)))
+    for bundle in bundles:
+        bundle.links_sealed = sealer.reseal(bundle.links_sealed)
+        bundle.outcome_sealed = sealer.reseal(bundle.outcome_sealed)
+        if bundle.bundle_sealed:
+            bundle.bundle_sealed = sealer.reseal(bundle.bundle_sealed)
     session.commit()
-    click.echo(f"Re-sealed {len(requests)} request(s) with the newest key.")
+    click.echo(
+        f"Re-sealed {len(requests)} request(s) and {len(bundles)} evidence bundle(s) with the "
+        "newest key."
+    )

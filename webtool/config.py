@@ -77,6 +77,7 @@ def flask_settings(instance: Path, environ: dict[str, str] | None = None) -> dic
         "REDIS_URL": env.get("REDIS_URL"),
         "API": api_settings(env),
         "RETENTION_DAYS": int(env.get("CHLDP_RETENTION_DAYS", "730")),
+        "EVIDENCE_CAPTURES_PER_HOUR": int(env.get("CHLDP_EVIDENCE_CAPTURES_PER_HOUR", "10")),
         "LEGAL_EMAIL": env.get("CHLDP_LEGAL_EMAIL", "legal@wikimedia.org"),
         "FUND_AMOUNT": Decimal(env.get("CHLDP_FUND_AMOUNT", "100000.00")),
         "FUND_CURRENCY": env.get("CHLDP_FUND_CURRENCY", "USD"),

@@ -19,6 +19,12 @@ class Sealer:
     def open(self, token: str) -> str:
         return self.fernet.decrypt(token.encode("ascii")).decode("utf-8")
 
+    def seal_bytes(self, data: bytes) -> str:
+        return self.fernet.encrypt(data).decode("ascii")
+
+    def open_bytes(self, token: str) -> bytes:
+        return self.fernet.decrypt(token.encode("ascii"))
+
     def reseal(self, token: str) -> str:
         """The same text sealed with the newest key."""
         return self.fernet.rotate(token.encode("ascii")).decode("ascii")

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from webtool import db
 from webtool.casework import audit
-from webtool.models import CaseEvent, HelpRequest, LedgerEntry
+from webtool.models import CaseEvent, EvidenceBundle, HelpRequest, LedgerEntry
 
 KINDS = ("harassment", "doxxing", "cyberattack", "other")
 ACKNOWLEDGEMENTS = ("discretion", "limited_funds", "not_our_lawyer", "no_fines")
@@ -156,15 +156,26 @@ def own_request(reference: str, user: dict) -> HelpRequest | None:
 
 
 def purge_expired(now: datetime | None = None) -> int:
-    """Delete every request whose retention has ended, with its notes, history and ledger
-    entries; the audit log keeps that it happened. Return how many."""
+    """Delete every request whose retention has ended, with its notes, history, ledger
+    entries and evidence, and every evidence bundle never attached whose retention has
+    ended; the audit log keeps that it happened. Return how many requests."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
     session = db.session()
     expired = list(session.scalars(select(HelpRequest).where(HelpRequest.purge_after < now)))
     for request in expired:
-        for kept_with in (CaseEvent, LedgerEntry):
+        for kept_with in (CaseEvent, LedgerEntry, EvidenceBundle):
             session.execute(delete(kept_with).where(kept_with.request_id == request.id))
         audit("retention", "purge", request.reference)
         session.delete(request)
+    loose = list(
+        session.scalars(
+            select(EvidenceBundle).where(
+                EvidenceBundle.request_id.is_(None), EvidenceBundle.purge_after < now
+            )
+        )
+    )
+    for bundle in loose:
+        audit("retention", "purge", bundle.reference)
+        session.delete(bundle)
     session.commit()
     return len(expired)

@@ -42,6 +42,39 @@ class HelpRequest(Base):
     engagement_json: Mapped[str] = mapped_column(LONG_TEXT)
 
 
+class EvidenceBundle(Base):
+    """Links a person pasted, captured into an evidence bundle; kept with their account.
+
+    The links, the outcome and the ZIP are sealed; a bundle attached to a request is kept and
+    purged with it.
+    """
+
+    __tablename__ = "evidence_bundles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    # The form's one-time key: posting the same links twice starts one capture.
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+    owner_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    owner_name: Mapped[str] = mapped_column(String(255))
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("help_requests.id"), nullable=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    purge_after: Mapped[datetime] = mapped_column(DateTime, index=True)
+    status: Mapped[str] = mapped_column(String(16))  # "waiting", "capturing", "done", "failed"
+    links_total: Mapped[int] = mapped_column(Integer)
+    links_done: Mapped[int] = mapped_column(Integer, default=0)
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    refused: Mapped[int] = mapped_column(Integer, default=0)
+    links_sealed: Mapped[str] = mapped_column(LONG_TEXT)
+    # JSON: the refused links with their message keys, or why the capture failed.
+    outcome_sealed: Mapped[str] = mapped_column(LONG_TEXT)
+    bundle_sealed: Mapped[str | None] = mapped_column(LONG_TEXT, nullable=True)
+    manifest_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
 class AuditEntry(Base):
     """Who did what, when: written for every staff look-up, view, note, decision and payment.
     Nothing in the tool updates or deletes these rows."""

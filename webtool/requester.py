@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from program.content import load_content
 from webtool import db, engagement_view
 from webtool.auth import current_user, login_required
+from webtool.evidence.store import bundles_of_request
 from webtool.extensions import account_or_address, limiter
 from webtool.help_requests import (
     ACKNOWLEDGEMENTS,
@@ -105,6 +106,7 @@ def sent(reference: str):
         help_request=help_request,
         engagement=json.loads(help_request.engagement_json),
         legal_email=current_app.config["LEGAL_EMAIL"],
+        bundles=bundles_of_request(help_request.id),
     )
 
 

@@ -32,8 +32,11 @@ from program.content import PROGRAM_STATUSES
 from webtool import casework, db, engagement_view
 from webtool.auth import current_user
 from webtool.contributions import contributions_page
+from webtool.evidence import store as evidence
+from webtool.evidence.pages import zip_response
 from webtool.help_requests import KINDS
-from webtool.models import AuditEntry, HelpRequest
+from webtool.i18n import msg
+from webtool.models import AuditEntry, EvidenceBundle, HelpRequest
 from webtool.staff_access import role_of
 from webtool.usernames import BadName, normalise
 
@@ -111,6 +114,9 @@ def case(reference: str):
         categories=load_categories(),
         committed=committed,
         paid=paid,
+        bundles=evidence.bundles_of_request(found.id),
+        stopped=evidence.stopped,
+        links_form=evidence.LinksForm.blank(),
         error=request.args.get("error"),
     )
 
@@ -157,6 +163,30 @@ def money(reference: str):
     except (NotPayable, casework.LedgerRefused, ValueError) as refused:
         return _back(reference, str(refused))
     return _back(reference)
+
+
+@blueprint.route("/case/<reference>/evidence", methods=["POST"])
+def capture(reference: str):
+    """Links captured by staff for a case: the bundle is attached to it at once."""
+    found = _case(reference)
+    form = evidence.LinksForm.from_form(request.form)
+    if not form.validate():
+        key, params = form.errors[0]
+        return _back(reference, msg(key, *params))
+    bundle = evidence.start(form, current_user(), request_id=found.id)
+    casework.record(g.staff_name, "capture-evidence", reference, bundle=bundle.reference)
+    return _back(reference)
+
+
+@blueprint.route("/evidence/<reference>.zip")
+def evidence_bundle(reference: str):
+    """A bundle attached to a case, for staff; a bundle not attached to one stays private."""
+    found = db.session().scalar(select(EvidenceBundle).where(EvidenceBundle.reference == reference))
+    if found is None or found.request_id is None or found.status != "done":
+        abort(404)
+    help_request = db.session().get(HelpRequest, found.request_id)
+    casework.record(g.staff_name, "download-evidence", help_request.reference, bundle=reference)
+    return zip_response(found)
 
 
 @blueprint.route("/lookup")

@@ -1,0 +1,251 @@
+"""The evidence bundle: a manifest with every hash, an index.html that shows every captured
+string as text, and a verification that names what was altered."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from html.parser import HTMLParser
+from importlib.metadata import version
+
+import pytest
+import requests
+
+from sandbox.accounts import HOSTILE_SUMMARY
+from webtool.api import ApiClient
+from webtool.evidence.bundle import BadBundle, verify_bundle, write_bundle
+from webtool.evidence.capture import capture_links, record_sha256, sha256
+from webtool.evidence.wikis import farm_wikis
+
+UTC_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+@pytest.fixture(scope="module")
+def made(sandbox) -> dict:
+    """A bundle of the harassing edits: the latest (with the hostile summary), the diff to the
+    hidden one before it, the first, a block log entry, and one refused line."""
+    en = sandbox["wikis"]["enwiki"]
+    history = requests.get(
+        en["api_url"],
+        params={
+            "action": "query",
+            "prop": "revisions",
+            "titles": "User talk:Veteran Editor",
+            "rvlimit": 3,
+            "rvprop": "ids",
+            "format": "json",
+            "formatversion": 2,
+        },
+        timeout=30,
+    ).json()["query"]["pages"][0]["revisions"]
+    latest, _, first = (r["revid"] for r in history)
+    block = requests.get(
+        en["api_url"],
+        params={"action": "query", "list": "logevents", "letype": "block", "format": "json"},
+        timeout=30,
+    ).json()["query"]["logevents"][0]["logid"]
+    text = "\n".join(
+        [
+            f"{en['server']}/w/index.php?oldid={latest}",
+            f"{en['server']}/wiki/Special:Diff/{latest}",
+            f"{en['server']}/wiki/Special:Diff/{first}/{latest}",
+            "https://example.org/<script>alert(1)</script>",
+            f"{en['server']}/wiki/Special:Log?logid={block}",
+        ]
+    )
+    result = capture_links(ApiClient(), farm_wikis(sandbox), text)
+    data = io.BytesIO()
+    manifest = write_bundle(result, data)
+    return {"result": result, "manifest": manifest, "zip": data.getvalue()}
+
+
+def members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def rewritten(data: bytes, change=None, drop: str | None = None, add=None) -> io.BytesIO:
+    """The same bundle as a new ZIP, one member changed, dropped or added."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members(data).items():
+            if name == drop:
+                continue
+            if change and name == change[0]:
+                content = change[1](content)
+            archive.writestr(name, content)
+        if add:
+            archive.writestr(*add)
+    out.seek(0)
+    return out
+
+
+def test_the_manifest_lists_every_item_with_its_hashes_times_and_requests(made):
+    manifest = made["manifest"]
+    files = members(made["zip"])
+
+    assert json.loads(files["manifest.json"]) == manifest
+    assert manifest["format"] == "chldp evidence bundle 1"
+    assert manifest["tool"] == {"name": "chldp", "version": version("chldp")}
+    assert UTC_TIME.match(manifest["created_at"])
+    assert manifest["sha256"] == record_sha256(manifest)
+    assert manifest["files"] == {"index.html": sha256(files["index.html"])}
+    assert [item["line"] for item in manifest["items"]] == [1, 2, 3, 5]
+    for number, item in enumerate(manifest["items"], 1):
+        assert UTC_TIME.match(item["captured_at"])
+        assert item["sha256"] == record_sha256(item)
+        assert item["requests"] and all("api.php?" in url for url in item["requests"])
+        assert item["files"] == {
+            name.split("/")[-1]: sha256(content)
+            for name, content in files.items()
+            if name.startswith(f"items/{number:03d}/")
+        }
+
+
+def test_the_manifest_keeps_each_refusal_with_its_key_and_sentence(made):
+    (refused,) = made["manifest"]["refused"]
+
+    assert refused["line"] == 4
+    assert refused["key"] == "chldp-evidence-other-host"
+    assert refused["params"] == ["example.org"]
+    assert refused["reason"] == made["result"].refused[0].reason
+    assert refused["temporary"] is False
+
+
+def test_each_wikitext_is_its_own_file_and_the_hidden_one_is_absent(sandbox, made):
+    files = members(made["zip"])
+    hidden = sandbox["hidden_revision"]["revid"]
+    latest = made["result"].items[0].revisions[0]
+
+    assert files[f"items/001/r{latest.revid}.wikitext"].decode() == latest.wikitext
+    assert not [name for name in files if name.endswith(f"r{hidden}.wikitext")]
+
+
+class Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data) -> None:
+        self.text.append(data)
+
+
+def index(made: dict) -> tuple[str, Tags]:
+    html = members(made["zip"])["index.html"].decode()
+    tags = Tags()
+    tags.feed(html)
+    return html, tags
+
+
+def test_a_hostile_edit_summary_is_shown_as_text(made):
+    html, tags = index(made)
+
+    assert HOSTILE_SUMMARY in "".join(tags.text)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<img" not in html and "<script" not in html
+    assert not [(tag, name) for tag, attrs in tags.tags for name in attrs if name.startswith("on")]
+    assert {tag for tag, _ in tags.tags} <= {
+        "html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "ul", "li",
+        "code", "section", "dl", "dt", "dd", "a", "span", "details", "summary", "pre", "ol",
+        "table", "colgroup", "col", "tr", "td",
+    }  # fmt: skip
+
+
+def test_the_index_allows_no_script_and_no_request(made):
+    _, tags = index(made)
+
+    policy = next(
+        a["content"] for t, a in tags.tags if a.get("http-equiv") == "Content-Security-Policy"
+    )
+    assert policy.startswith("default-src 'none';")
+    assert "script-src" not in policy
+    links = [a["href"] for t, a in tags.tags if t == "a"]
+    assert links and all(link.startswith("http://127.0.0.1:") for link in links)
+
+
+def test_the_index_shows_every_item_the_diff_and_the_hidden_note(sandbox, made):
+    html, tags = index(made)
+    text = "".join(tags.text)
+    hidden = sandbox["hidden_revision"]["revid"]
+
+    assert len([a for t, a in tags.tags if t == "section"]) == 4
+    assert "Last warning: your real name and address go online tomorrow." in text
+    assert f"the content of revision {hidden} is hidden" in text
+    assert [a for t, a in tags.tags if t == "table" and a.get("class") == "diff"]
+    assert "Harassment of other editors" in text  # the block's reason, from the log entry
+    assert made["result"].refused[0].reason in text
+
+
+def test_an_untouched_bundle_verifies(made):
+    verification = verify_bundle(io.BytesIO(made["zip"]))
+
+    assert verification.intact and verification.problems == []
+    assert verification.items == 4
+    assert verification.files == len(members(made["zip"])) - 1  # all but the manifest
+
+
+def test_one_changed_byte_in_a_wikitext_is_found_and_its_item_named(made):
+    latest = made["result"].items[0].revisions[0].revid
+    path = f"items/001/r{latest}.wikitext"
+
+    def one_byte(content: bytes) -> bytes:
+        return content[:10] + bytes([content[10] ^ 1]) + content[11:]
+
+    verification = verify_bundle(rewritten(made["zip"], change=(path, one_byte)))
+
+    assert not verification.intact
+    (problem,) = verification.problems
+    assert problem.startswith("Item 1 (")
+    assert f"{path} was altered" in problem
+
+
+def test_a_changed_manifest_is_found(made):
+    def edited(content: bytes) -> bytes:
+        return content.replace(b"Blocked Harasser", b"Someone Else", 1)
+
+    problems = verify_bundle(rewritten(made["zip"], change=("manifest.json", edited))).problems
+
+    assert "manifest.json was altered: its own SHA-256 does not match." in problems
+    assert any(p.startswith("Item 1 (") and "record" in p for p in problems)
+
+
+def test_an_added_file_is_found(made):
+    added = ("items/001/extra.wikitext", b"planted")
+
+    problems = verify_bundle(rewritten(made["zip"], add=added)).problems
+
+    assert problems == ["items/001/extra.wikitext was added after the bundle was made."]
+
+
+def test_a_missing_file_is_found(made):
+    problems = verify_bundle(rewritten(made["zip"], drop="index.html")).problems
+
+    assert problems == ["The bundle: index.html is missing."]
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (b"not a zip at all", "not a ZIP file"),
+        (b"", "not a ZIP file"),
+    ],
+)
+def test_a_file_that_is_not_a_zip_is_not_a_bundle(data, says):
+    with pytest.raises(BadBundle, match=says):
+        verify_bundle(io.BytesIO(data))
+
+
+def test_a_zip_without_a_manifest_is_not_a_bundle(made):
+    with pytest.raises(BadBundle, match="no manifest.json"):
+        verify_bundle(rewritten(made["zip"], drop="manifest.json"))
+
+
+def test_a_manifest_that_is_not_json_is_reported(made):
+    with pytest.raises(BadBundle, match="cannot be read"):
+        verify_bundle(rewritten(made["zip"], change=("manifest.json", lambda c: c[:-5])))

@@ -1,0 +1,413 @@
+"""Capturing evidence from the farm: every link form gives what the farm's own API gives, the
+hidden revision is recorded as hidden, links to anything else are refused without a single
+connection to them, and a wiki that stops answering gives a sentence, not a crash."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import threading
+import zipfile
+
+import pytest
+import requests
+from faultserver import FaultServer, garbage, ok, status
+
+from webtool.api import ApiClient, Limits
+from webtool.evidence.bundle import write_bundle
+from webtool.evidence.capture import LOG_PROPS, REVISION_PROPS, capture, capture_links
+from webtool.evidence.links import LinkReader
+from webtool.evidence.wikis import AllowList, Wiki, farm_wikis
+
+FAST = Limits(timeout=0.5, retries=2, backoff=0.05, max_retry_after=1.0, parallel=1)
+
+
+def api(state: dict, wiki: str, **params) -> dict:
+    reply = requests.get(
+        state["wikis"][wiki]["api_url"],
+        params={"format": "json", "formatversion": 2, **params},
+        timeout=30,
+    )
+    reply.raise_for_status()
+    return reply.json()
+
+
+def farm_revision(state: dict, wiki: str, revid: int) -> tuple[dict, dict]:
+    """The page and the revision, as the farm's API gives them."""
+    query = api(
+        state,
+        wiki,
+        action="query",
+        prop="revisions",
+        revids=revid,
+        rvprop=REVISION_PROPS,
+        rvslots="main",
+    )["query"]
+    page = query["pages"][0]
+    return page, page["revisions"][0]
+
+
+def farm_log_entry(state: dict, wiki: str, logid: int) -> dict:
+    events = api(state, wiki, action="query", list="logevents", leprop=LOG_PROPS, lelimit=500)
+    return next(e for e in events["query"]["logevents"] if e["logid"] == logid)
+
+
+@pytest.fixture(scope="module")
+def facts(sandbox) -> dict:
+    """Revision and log ids on the farm, and its wikis' addresses, to write links with."""
+    history = api(
+        sandbox,
+        "enwiki",
+        action="query",
+        prop="revisions",
+        titles="User talk:Veteran Editor",
+        rvlimit=10,
+        rvprop="ids",
+    )["query"]["pages"][0]["revisions"]
+    latest, hidden, first = (r["revid"] for r in history)
+    assert hidden == sandbox["hidden_revision"]["revid"]
+    german = next(
+        r
+        for page in api(
+            sandbox, "dewiki", action="query", list="allrevisions", arvlimit=50, arvprop="ids"
+        )["query"]["allrevisions"]
+        for r in page["revisions"]
+        if r["parentid"]
+    )
+
+    def first_entry(wiki: str, kind: str) -> int:
+        events = api(sandbox, wiki, action="query", list="logevents", letype=kind, lelimit=1)
+        return events["query"]["logevents"][0]["logid"]
+
+    return {
+        "en": sandbox["wikis"]["enwiki"]["server"],
+        "de": sandbox["wikis"]["dewiki"]["server"],
+        "first": first,
+        "hidden": hidden,
+        "latest": latest,
+        "de_old": german["parentid"],
+        "de_new": german["revid"],
+        "block": first_entry("enwiki", "block"),
+        "rights": first_entry("enwiki", "rights"),
+        "de_rights": first_entry("dewiki", "rights"),
+    }
+
+
+# Each link form: the kind of item, its revisions (older first), and for a diff its two sides.
+FORMS = [
+    ("{en}/w/index.php?diff={latest}", "diff", ("hidden", "latest")),
+    ("{en}/w/index.php?diff=prev&oldid={latest}", "diff", ("hidden", "latest")),
+    ("{en}/w/index.php?diff={latest}&oldid={first}", "diff", ("first", "latest")),
+    ("{en}/w/index.php?diff=next&oldid={first}", "diff", ("first", "hidden")),
+    ("{en}/w/index.php?diff=cur&oldid={first}", "diff", ("first", "latest")),
+    ("{en}/w/index.php?oldid={first}", "revision", ("first",)),
+    ("{en}/w/index.php?oldid={hidden}", "revision", ("hidden",)),
+    ("{en}/wiki/Special:Diff/{latest}", "diff", ("hidden", "latest")),
+    ("{en}/wiki/Special:Diff/{first}/{latest}", "diff", ("first", "latest")),
+    ("{en}/wiki/Special:Diff/{first}", "diff", ("first",)),
+    ("{en}/wiki/Special:PermanentLink/{first}", "revision", ("first",)),
+    ("{en}/wiki/Special:Permalink/{latest}", "revision", ("latest",)),
+    ("{en}/wiki/Special:Redirect/revision/{first}", "revision", ("first",)),
+    ("{en}/wiki/Special:Log?logid={block}", "log", ()),
+    ("{en}/w/index.php?title=Special:Log&logid={rights}", "log", ()),
+    ("{en}/wiki/User_talk:Veteran_Editor", "page", ("latest",)),
+    ("{de}/wiki/Spezial:Diff/{de_new}", "diff", ("de_old", "de_new")),
+    ("{de}/wiki/Spezial:Differenz/{de_old}/{de_new}", "diff", ("de_old", "de_new")),
+    ("{de}/wiki/Spezial:Permanenter_Link/{de_new}", "revision", ("de_new",)),
+    ("{de}/wiki/Spezial:Logbuch?logid={de_rights}", "log", ()),
+]
+
+
+@pytest.fixture(scope="module")
+def bundle(sandbox, facts) -> dict:
+    """Every form captured in one go, written as a bundle and read back: line -> record and
+    the ZIP's files."""
+    text = "\n".join(form.format(**facts) for form, _, _ in FORMS)
+    result = capture_links(ApiClient(), farm_wikis(sandbox), text)
+    data = io.BytesIO()
+    write_bundle(result, data)
+    archive = zipfile.ZipFile(data)
+    manifest = json.loads(archive.read("manifest.json"))
+    files = {name: archive.read(name) for name in archive.namelist()}
+    return {"refused": result.refused, "manifest": manifest, "files": files}
+
+
+def record_of(bundle: dict, line: int) -> tuple[dict, str]:
+    """The manifest's record of the item of `line`, and the folder of its files."""
+    for number, record in enumerate(bundle["manifest"]["items"], 1):
+        if record["line"] == line:
+            return record, f"items/{number:03d}"
+    raise AssertionError(f"line {line} was not captured: {bundle['refused']}")
+
+
+def test_every_link_form_was_captured(bundle):
+    assert bundle["refused"] == []
+    assert [r["line"] for r in bundle["manifest"]["items"]] == list(range(1, len(FORMS) + 1))
+
+
+@pytest.mark.parametrize(("line", "form"), list(enumerate(FORMS, 1)), ids=[f[0] for f in FORMS])
+def test_each_form_holds_what_the_farms_api_gives(sandbox, facts, bundle, line, form):
+    _, kind, names = form
+    record, folder = record_of(bundle, line)
+    wiki = record["wiki"]
+
+    assert record["kind"] == kind
+    assert [r["revid"] for r in record["revisions"]] == [facts[name] for name in names]
+    for kept in record["revisions"]:
+        page, revision = farm_revision(sandbox, wiki, kept["revid"])
+        main = revision["slots"]["main"]
+        assert kept["title"] == page["title"] and kept["ns"] == page["ns"]
+        for field in ("parentid", "timestamp", "user", "comment", "size", "sha1"):
+            assert kept[field] == revision.get(field), field
+        if main.get("texthidden"):
+            assert kept["hidden"] == ["content"] and kept["wikitext_file"] is None
+        else:
+            text = bundle["files"][f"{folder}/{kept['wikitext_file']}"].decode()
+            assert text == main["content"]
+            assert kept["sha1_matches"] is True
+    assert all(url.startswith(sandbox["wikis"][wiki]["api_url"]) for url in record["requests"])
+
+
+@pytest.mark.parametrize(
+    ("line", "form"),
+    [(n, f) for n, f in enumerate(FORMS, 1) if f[1] == "diff"],
+    ids=[f[0] for f in FORMS if f[1] == "diff"],
+)
+def test_each_diff_is_the_farms_own_or_says_why_not(sandbox, facts, bundle, line, form):
+    record, _ = record_of(bundle, line)
+    diff = record["diff"]
+    sides = [facts[name] for name in form[2]]
+
+    assert [diff["from_revid"], diff["to_revid"]] == ([None] + sides)[-2:]
+    if facts["hidden"] in sides:
+        assert diff["body"] is None
+        assert f"revision {facts['hidden']} is hidden" in diff["note"]
+    else:
+        asked = (
+            {"fromrev": sides[0], "torev": sides[-1]}
+            if len(sides) == 2
+            else {"fromrev": sides[0], "torelative": "prev"}
+        )
+        expected = api(sandbox, record["wiki"], action="compare", prop="diff", **asked)
+        assert diff["body"] and diff["note"] is None
+        assert diff["body"] == expected["compare"]["body"]
+
+
+@pytest.mark.parametrize(
+    ("line", "form"),
+    [(n, f) for n, f in enumerate(FORMS, 1) if f[1] == "log"],
+    ids=[f[0] for f in FORMS if f[1] == "log"],
+)
+def test_each_log_entry_is_the_farms_own(sandbox, facts, bundle, line, form):
+    record, _ = record_of(bundle, line)
+
+    assert record["log"] == farm_log_entry(sandbox, record["wiki"], record["log"]["logid"])
+    assert f"logid={record['log']['logid']}" in form[0].format(**facts)
+
+
+def test_the_hidden_revision_is_recorded_as_hidden_without_its_text(facts, bundle):
+    line = FORMS.index(("{en}/w/index.php?oldid={hidden}", "revision", ("hidden",))) + 1
+    record, folder = record_of(bundle, line)
+    (revision,) = record["revisions"]
+
+    assert record["hidden"] == ["content"]
+    assert revision["hidden"] == ["content"] and revision["sha1"] is None
+    assert revision["user"] == "Blocked Harasser"  # only the content was hidden
+    assert not [name for name in bundle["files"] if name.startswith(f"{folder}/r")]
+
+
+def test_log_entries_are_found_by_searching_the_log_a_few_entries_at_a_time(sandbox):
+    events = api(sandbox, "metawiki", action="query", list="logevents", lelimit=500)
+    ids = [event["logid"] for event in events["query"]["logevents"]]
+    assert ids == sorted(ids, reverse=True), "the search assumes ids in time order"
+    server = sandbox["wikis"]["metawiki"]["server"]
+    client = ApiClient()
+    reader = LinkReader(client, farm_wikis(sandbox))
+
+    for page in (1, 3):
+        for logid in ids:
+            link = reader.read(f"{server}/wiki/Special:Log?logid={logid}")
+            assert capture(client, link, log_page=page).log["logid"] == logid
+
+
+@pytest.mark.parametrize(
+    ("form", "key", "params"),
+    [
+        ("{en}/w/index.php?oldid=99999999", "chldp-evidence-no-revision", ("99999999", "enwiki")),
+        (
+            "{en}/wiki/No_such_page_here",
+            "chldp-evidence-no-page",
+            ("No such page here", "enwiki"),
+        ),
+        (
+            "{en}/w/index.php?diff=next&oldid={latest}",
+            "chldp-evidence-no-next-revision",
+            ("{latest}", "User talk:Veteran Editor"),
+        ),
+        (
+            "{en}/wiki/Special:Log?logid=99999999",
+            "chldp-evidence-no-log-entry",
+            ("99999999", "enwiki"),
+        ),
+    ],
+)
+def test_a_link_with_nothing_behind_it_is_refused_with_a_sentence(
+    sandbox, facts, form, key, params
+):
+    result = capture_links(ApiClient(), farm_wikis(sandbox), form.format(**facts))
+
+    (refusal,) = result.refused
+    assert result.items == []
+    assert (refusal.key, refusal.params) == (key, tuple(p.format(**facts) for p in params))
+    assert not refusal.temporary
+
+
+class Listener:
+    """A socket listening on loopback that records every connection made to it."""
+
+    def __init__(self) -> None:
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen()
+        self.socket.settimeout(0.05)
+        self.port = self.socket.getsockname()[1]
+        self.accepted: list[tuple] = []
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.record, daemon=True)
+        self.thread.start()
+
+    def record(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                connection, address = self.socket.accept()
+            except TimeoutError:
+                continue
+            self.accepted.append(address)
+            connection.close()
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.thread.join()
+        self.socket.close()
+
+
+@pytest.fixture
+def listener():
+    found = Listener()
+    yield found
+    found.close()
+
+
+def test_links_to_anything_else_are_refused_and_never_connected_to(sandbox, facts, listener):
+    port = listener.port
+    refused = {
+        f"http://127.0.0.1:{port}/wiki/Main_Page": "chldp-evidence-ip-address",
+        f"http://2130706433:{port}/w/index.php?oldid=1": "chldp-evidence-ip-address",
+        f"http://0x7f000001:{port}/wiki/Special:Diff/1": "chldp-evidence-ip-address",
+        f"http://0x7f.0.0.1:{port}/": "chldp-evidence-ip-address",
+        f"http://127.1:{port}/wiki/X": "chldp-evidence-ip-address",
+        f"http://localhost:{port}/wiki/X": "chldp-evidence-other-host",
+        f"http://en.wikipedia.org.evil.example:{port}/wiki/X": "chldp-evidence-other-host",
+        f"http://xn--wikipedi-86g.org:{port}/wiki/X": "chldp-evidence-look-alike",
+        f"{facts['en']}@127.0.0.1:{port}/w/index.php?oldid=1": "chldp-evidence-user-in-host",
+        f"http://127.0.0.1:{port}\\@{facts['en'][7:]}/wiki/X": "chldp-evidence-bad-characters",
+        f"ftp://127.0.0.1:{port}/": "chldp-evidence-scheme",
+        "file:///etc/passwd": "chldp-evidence-scheme",
+        "javascript:alert(document.cookie)": "chldp-evidence-scheme",
+        f"http://127.0.0.1:{port}/wiki/" + "A" * 5000: "chldp-evidence-too-long",
+    }
+    good = [
+        "{en}/w/index.php?oldid={first}".format(**facts),
+        "{de}/wiki/Spezial:Diff/{de_new}".format(**facts),
+    ]
+    lines = [good[0], *refused, good[1]]
+
+    result = capture_links(ApiClient(), farm_wikis(sandbox), "\n".join(lines))
+
+    assert [item.line for item in result.items] == [1, len(lines)]
+    assert [(r.line, r.key) for r in result.refused] == [
+        (number, refused[line]) for number, line in enumerate(lines, 1) if line in refused
+    ]
+    assert len({r.reason for r in result.refused if r.key == "chldp-evidence-scheme"}) == 3
+    assert listener.accepted == []
+    # The listener does see a connection when there is one.
+    socket.create_connection(("127.0.0.1", port)).close()
+    listener.close()
+    assert len(listener.accepted) == 1
+
+
+@pytest.fixture
+def fault():
+    server = FaultServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def fault_wiki(sandbox, facts, fault):
+    """A wiki on the fault server that starts as enwiki's mirror: its siteinfo and revisions."""
+    port = fault.http.server_port
+    wiki = Wiki("faultwiki", f"http://127.0.0.1:{port}", fault.url)
+    siteinfo = api(
+        sandbox,
+        "enwiki",
+        action="query",
+        meta="siteinfo",
+        siprop="general|namespaces|namespacealiases|specialpagealiases",
+    )
+    page, _ = farm_revision(sandbox, "enwiki", facts["first"])
+    revisions = {"query": {"pages": [page]}}
+    links = "\n".join(f"{wiki.server}/w/index.php?oldid={facts['first']}" for _ in range(3))
+    return {
+        "allow": AllowList([wiki]),
+        "siteinfo": siteinfo,
+        "revisions": revisions,
+        "links": links,
+    }
+
+
+@pytest.mark.parametrize(
+    ("failure", "tries"),
+    [(status(503), FAST.retries + 1), (garbage(), 1)],
+    ids=["503, tried again", "not JSON"],
+)
+def test_a_wiki_that_stops_answering_mid_way_gives_a_temporary_refusal(
+    fault, fault_wiki, failure, tries
+):
+    fault.script = [ok(fault_wiki["siteinfo"]), ok(fault_wiki["revisions"]), failure]
+
+    result = capture_links(ApiClient(limits=FAST), fault_wiki["allow"], fault_wiki["links"])
+
+    assert [item.line for item in result.items] == [1]
+    assert [(r.line, r.key, r.params, r.temporary) for r in result.refused] == [
+        (2, "chldp-evidence-unreachable", ("faultwiki",), True),
+        (3, "chldp-evidence-unreachable", ("faultwiki",), True),
+    ]
+    assert result.refused[0].reason.startswith("faultwiki could not be reached just now")
+    # The third link was not asked for: the wiki had stopped answering.
+    assert len(fault.requests) == 2 + tries
+
+
+def test_a_wiki_that_cannot_be_reached_at_all_refuses_each_of_its_lines(fault, fault_wiki):
+    fault.close()
+
+    result = capture_links(ApiClient(limits=FAST), fault_wiki["allow"], fault_wiki["links"])
+
+    assert result.items == []
+    assert [(r.key, r.temporary) for r in result.refused] == [
+        ("chldp-evidence-unreachable", True)
+    ] * 3
+
+
+def test_an_api_error_is_refused_with_the_wikis_own_words(fault, fault_wiki):
+    error = {"errors": [{"code": "readapidenied", "text": "You need read permission."}]}
+    fault.script = [ok(fault_wiki["siteinfo"]), ok(error)]
+
+    result = capture_links(ApiClient(limits=FAST), fault_wiki["allow"], fault_wiki["links"])
+
+    assert result.items == []
+    assert {(r.key, r.params) for r in result.refused} == {
+        ("chldp-evidence-wiki-error", ("faultwiki", "You need read permission."))
+    }
+    assert result.refused[0].say("de").endswith("Das Wiki meldete: You need read permission.")

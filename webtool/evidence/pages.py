@@ -1,0 +1,123 @@
+"""The requester's evidence pages: paste links, watch the capture, read and download the
+bundle, attach it to a request."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from webtool import db
+from webtool.auth import current_user, login_required
+from webtool.evidence import store
+from webtool.evidence.bundle import KINDS
+from webtool.evidence.links import MAX_LINKS
+from webtool.help_requests import own_request, own_requests
+from webtool.models import HelpRequest
+
+blueprint = Blueprint("evidence", __name__)
+
+
+@blueprint.route("/evidence", methods=["GET", "POST"])
+@login_required
+def captures():
+    user = current_user()
+    if request.method == "GET":
+        return _captures_page(store.LinksForm.blank())
+    form = store.LinksForm.from_form(request.form)
+    if not form.validate():
+        return _captures_page(form), 400
+    try:
+        running = store.running_capture(user["id"])
+        if running and running.submission_key != form.submission_key:
+            form.errors.append(("chldp-evidence-error-running", (running.reference,)))
+            return _captures_page(form), 429
+        if not running and store.hourly_limit_reached(user["id"]):
+            limit = current_app.config["EVIDENCE_CAPTURES_PER_HOUR"]
+            form.errors.append(("chldp-evidence-error-hourly", (limit,)))
+            return _captures_page(form), 429
+        bundle = store.start(form, user)
+    except SQLAlchemyError:
+        db.session().rollback()
+        current_app.logger.exception("could not start an evidence capture")
+        form.errors.append(("chldp-ask-error-database", ()))
+        return _captures_page(form, bundles=[]), 503
+    return redirect(url_for("evidence.bundle", reference=bundle.reference))
+
+
+@blueprint.route("/evidence/<reference>")
+@login_required
+def bundle(reference: str):
+    found = _own(reference)
+    ended_early = found.status == "failed" or store.stopped(found)
+    outcome = store.outcome(found)
+    manifest = store.manifest_of(found) if found.status == "done" else None
+    help_request = db.session().get(HelpRequest, found.request_id) if found.request_id else None
+    return render_template(
+        "evidence_bundle.html",
+        bundle=found,
+        stopped=store.stopped(found),
+        outcome=outcome,
+        manifest=manifest,
+        kinds=KINDS,
+        attached_to=help_request,
+        requests=[] if help_request else own_requests(current_user()),
+        again=store.LinksForm.blank(store.links_of(found)) if ended_early else None,
+        max_links=MAX_LINKS,
+    )
+
+
+@blueprint.route("/evidence/<reference>/bundle.zip")
+@login_required
+def download(reference: str):
+    found = _own(reference)
+    if found.status != "done":
+        abort(404)
+    return zip_response(found)
+
+
+@blueprint.route("/evidence/<reference>/attach", methods=["POST"])
+@login_required
+def attach(reference: str):
+    found = _own(reference)
+    help_request = own_request(request.form.get("request", ""), current_user())
+    if help_request is None or found.status != "done":
+        abort(404)
+    if found.request_id is None:
+        store.attach(found, help_request)
+    return redirect(url_for("evidence.bundle", reference=found.reference))
+
+
+def zip_response(found: store.EvidenceBundle) -> Response:
+    return Response(
+        store.zip_of(found),
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="chldp-evidence-{found.reference}.zip"'
+        },
+    )
+
+
+def _own(reference: str) -> store.EvidenceBundle:
+    found = store.own_bundle(reference, current_user()["id"])
+    if found is None:
+        abort(404)
+    return found
+
+
+def _captures_page(form: store.LinksForm, bundles: list | None = None):
+    return render_template(
+        "evidence.html",
+        form=form,
+        bundles=store.own_bundles(current_user()["id"]) if bundles is None else bundles,
+        max_links=MAX_LINKS,
+        stopped=store.stopped,
+    )
