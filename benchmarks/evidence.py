@@ -18,7 +18,7 @@ from webtool.api import ApiClient
 from webtool.evidence.bundle import verify_bundle, write_bundle
 from webtool.evidence.capture import capture_links
 from webtool.evidence.links import MAX_LINKS
-from webtool.evidence.wikis import farm_wikis
+from webtool.evidence.wikis import site_matrix
 
 FORMS = {
     "enwiki": [
@@ -87,7 +87,7 @@ def mixed_links(state: dict) -> list[str]:
 def run(client: ApiClient, state: dict, text: str) -> None:
     counted = client.counting()
     started = time.perf_counter()
-    result = capture_links(counted, farm_wikis(state), text)
+    result = capture_links(counted, site_matrix(ApiClient(), state["centralauth_api_url"]), text)
     seconds = time.perf_counter() - started
     data = io.BytesIO()
     manifest = write_bundle(result, data)

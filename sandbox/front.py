@@ -1,9 +1,9 @@
 """The front of metawiki: the stand-ins Meta-Wiki has in production, and its real wiki behind.
 
 `python -m sandbox.front SANDBOX_DIR PORT` serves metawiki's public URL. It answers
-`meta=globaluserinfo` (CentralAuth) on `/w/api.php` and the OAuth 2.0 provider under
-`/w/rest.php/oauth2/`, in production's paths and shapes; every other request goes to the
-real MediaWiki behind it, unchanged.
+`meta=globaluserinfo` (CentralAuth) and `action=sitematrix` (SiteMatrix) on `/w/api.php`
+and the OAuth 2.0 provider under `/w/rest.php/oauth2/`, in production's paths and shapes;
+every other request goes to the real MediaWiki behind it, unchanged.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from werkzeug.serving import run_simple
 
 from sandbox import load_state
 from sandbox.centralauth import PROPS, GlobalUsers, InvalidUser, to_formatversion_1
+from sandbox.farm import LANGUAGES, SITENAMES
 from sandbox.oauth import create_blueprint
+from sandbox.sitematrix import site_matrix
 
 HOP_BY_HOP = {
     "connection",
@@ -55,6 +57,8 @@ def create_front(state: dict) -> Flask:
         request.get_data(cache=True)  # keep the body for pass_through once the form is read
         params = request.values.to_dict()
         modules = set(params.get("meta", "").split("|"))
+        if params.get("action") == "sitematrix":
+            return sitematrix(params)
         if params.get("action") != "query" or "globaluserinfo" not in modules:
             return pass_through()
         return globaluserinfo(params, modules - {"globaluserinfo", ""})
@@ -79,6 +83,12 @@ def create_front(state: dict) -> Flask:
             result = backend_json(rest)
         result.setdefault("query", {})["globaluserinfo"] = info
         body = result if version2 else to_formatversion_1(result)
+        return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
+
+    def sitematrix(params: dict) -> Response:
+        body = {"sitematrix": site_matrix(state["wikis"], LANGUAGES, SITENAMES)}
+        if params.get("formatversion") not in ("2", "latest"):
+            body = to_formatversion_1(body)
         return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
 
     def wanted(params: dict) -> set[str]:

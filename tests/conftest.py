@@ -131,3 +131,12 @@ def evidence_links(sandbox) -> dict:
             ]
         ),
     }
+
+
+@pytest.fixture(scope="session")
+def farm_wikis(sandbox):
+    """The wikis evidence may come from, as the web tool finds them: the farm's site matrix."""
+    from webtool.api import ApiClient
+    from webtool.evidence.wikis import site_matrix
+
+    return site_matrix(ApiClient(), sandbox["centralauth_api_url"])

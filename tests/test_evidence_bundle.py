@@ -17,13 +17,12 @@ from sandbox.accounts import HOSTILE_SUMMARY
 from webtool.api import ApiClient
 from webtool.evidence.bundle import BadBundle, verify_bundle, write_bundle
 from webtool.evidence.capture import capture_links, record_sha256, sha256
-from webtool.evidence.wikis import farm_wikis
 
 UTC_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
 @pytest.fixture(scope="module")
-def made(sandbox) -> dict:
+def made(farm_wikis, sandbox) -> dict:
     """A bundle of the harassing edits: the latest (with the hostile summary), the diff to the
     hidden one before it, the first, a block log entry, and one refused line."""
     en = sandbox["wikis"]["enwiki"]
@@ -55,7 +54,7 @@ def made(sandbox) -> dict:
             f"{en['server']}/wiki/Special:Log?logid={block}",
         ]
     )
-    result = capture_links(ApiClient(), farm_wikis(sandbox), text)
+    result = capture_links(ApiClient(), farm_wikis, text)
     data = io.BytesIO()
     manifest = write_bundle(result, data)
     return {"result": result, "manifest": manifest, "zip": data.getvalue()}

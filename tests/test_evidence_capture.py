@@ -18,7 +18,7 @@ from webtool.api import ApiClient, Limits
 from webtool.evidence.bundle import write_bundle
 from webtool.evidence.capture import LOG_PROPS, REVISION_PROPS, capture, capture_links
 from webtool.evidence.links import LinkReader
-from webtool.evidence.wikis import AllowList, Wiki, farm_wikis
+from webtool.evidence.wikis import AllowList, Wiki
 
 FAST = Limits(timeout=0.5, retries=2, backoff=0.05, max_retry_after=1.0, parallel=1)
 
@@ -120,11 +120,11 @@ FORMS = [
 
 
 @pytest.fixture(scope="module")
-def bundle(sandbox, facts) -> dict:
+def bundle(farm_wikis, sandbox, facts) -> dict:
     """Every form captured in one go, written as a bundle and read back: line -> record and
     the ZIP's files."""
     text = "\n".join(form.format(**facts) for form, _, _ in FORMS)
-    result = capture_links(ApiClient(), farm_wikis(sandbox), text)
+    result = capture_links(ApiClient(), farm_wikis, text)
     data = io.BytesIO()
     write_bundle(result, data)
     archive = zipfile.ZipFile(data)
@@ -217,13 +217,13 @@ def test_the_hidden_revision_is_recorded_as_hidden_without_its_text(facts, bundl
     assert not [name for name in bundle["files"] if name.startswith(f"{folder}/r")]
 
 
-def test_log_entries_are_found_by_searching_the_log_a_few_entries_at_a_time(sandbox):
+def test_log_entries_are_found_by_searching_the_log_a_few_entries_at_a_time(farm_wikis, sandbox):
     events = api(sandbox, "metawiki", action="query", list="logevents", lelimit=500)
     ids = [event["logid"] for event in events["query"]["logevents"]]
     assert ids == sorted(ids, reverse=True), "the search assumes ids in time order"
     server = sandbox["wikis"]["metawiki"]["server"]
     client = ApiClient()
-    reader = LinkReader(client, farm_wikis(sandbox))
+    reader = LinkReader(client, farm_wikis)
 
     for page in (1, 3):
         for logid in ids:
@@ -253,9 +253,9 @@ def test_log_entries_are_found_by_searching_the_log_a_few_entries_at_a_time(sand
     ],
 )
 def test_a_link_with_nothing_behind_it_is_refused_with_a_sentence(
-    sandbox, facts, form, key, params
+    farm_wikis, sandbox, facts, form, key, params
 ):
-    result = capture_links(ApiClient(), farm_wikis(sandbox), form.format(**facts))
+    result = capture_links(ApiClient(), farm_wikis, form.format(**facts))
 
     (refusal,) = result.refused
     assert result.items == []
@@ -299,7 +299,9 @@ def listener():
     found.close()
 
 
-def test_links_to_anything_else_are_refused_and_never_connected_to(sandbox, facts, listener):
+def test_links_to_anything_else_are_refused_and_never_connected_to(
+    farm_wikis, sandbox, facts, listener
+):
     port = listener.port
     refused = {
         f"http://127.0.0.1:{port}/wiki/Main_Page": "chldp-evidence-ip-address",
@@ -323,7 +325,7 @@ def test_links_to_anything_else_are_refused_and_never_connected_to(sandbox, fact
     ]
     lines = [good[0], *refused, good[1]]
 
-    result = capture_links(ApiClient(), farm_wikis(sandbox), "\n".join(lines))
+    result = capture_links(ApiClient(), farm_wikis, "\n".join(lines))
 
     assert [item.line for item in result.items] == [1, len(lines)]
     assert [(r.line, r.key) for r in result.refused] == [

@@ -9,7 +9,7 @@ import requests
 from webtool.api import ApiClient
 from webtool.cache import MemoryCache
 from webtool.evidence.links import MAX_LINKS, BadLink, LinkReader, Refusal
-from webtool.evidence.wikis import MAX_LINK_LENGTH, AllowList, NotAllowed, Wiki, farm_wikis
+from webtool.evidence.wikis import MAX_LINK_LENGTH, AllowList, NotAllowed, Wiki
 
 SITEINFO = "general|namespaces|namespacealiases|specialpagealiases"
 
@@ -31,13 +31,29 @@ PRODUCTION = AllowList(
 
 
 @pytest.fixture(scope="module")
-def reader(sandbox) -> LinkReader:
-    return LinkReader(ApiClient(), farm_wikis(sandbox))
+def reader(farm_wikis, sandbox) -> LinkReader:
+    return LinkReader(ApiClient(), farm_wikis)
 
 
 @pytest.fixture(scope="module")
 def servers(sandbox) -> dict[str, str]:
     return {"en": sandbox["wikis"]["enwiki"]["server"], "de": sandbox["wikis"]["dewiki"]["server"]}
+
+
+def test_the_wikis_are_the_central_wikis_site_matrix(farm_wikis, sandbox):
+    # The sandbox's Meta answers action=sitematrix in production's shape, metawiki a special.
+    matrix = requests.get(
+        sandbox["centralauth_api_url"],
+        params={"action": "sitematrix", "format": "json"},
+        timeout=10,
+    ).json()["sitematrix"]
+    assert matrix["count"] == len(sandbox["wikis"])
+    assert [special["dbname"] for special in matrix["specials"]] == ["metawiki"]
+    assert {site["dbname"] for site in matrix["1"]["site"]} == {"enwiki"}
+    assert len(farm_wikis) == len(sandbox["wikis"])
+    for dbname, wiki in sandbox["wikis"].items():
+        located, _ = farm_wikis.locate(wiki["server"] + "/wiki/Main_Page")
+        assert (located.dbname, located.api_url) == (dbname, wiki["api_url"])
 
 
 @pytest.mark.parametrize(
@@ -176,14 +192,14 @@ def test_every_link_form_is_read_on_the_farm(reader, servers, form, kind, fields
     assert link.wiki.dbname == ("dewiki" if form.startswith("{de}") else "enwiki")
 
 
-def test_german_special_page_names_come_from_the_wikis_own_siteinfo(sandbox, servers):
+def test_german_special_page_names_come_from_the_wikis_own_siteinfo(farm_wikis, sandbox, servers):
     aliases = requests.get(
         sandbox["wikis"]["dewiki"]["api_url"],
         params={"action": "query", "meta": "siteinfo", "siprop": SITEINFO, "format": "json"},
         timeout=30,
     ).json()["query"]["specialpagealiases"]
     client = ApiClient().counting()
-    reader = LinkReader(client, farm_wikis(sandbox))
+    reader = LinkReader(client, farm_wikis)
 
     german = reader.read(f"{servers['de']}/wiki/Spezial:Differenz/5")
     on_enwiki = reader.read(f"{servers['en']}/wiki/Spezial:Differenz/5")

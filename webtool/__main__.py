@@ -24,7 +24,7 @@ from webtool.config import api_settings
 from webtool.engagement import Collector, UserNotFound
 from webtool.evidence.bundle import BadBundle, verify_bundle, write_bundle
 from webtool.evidence.capture import capture_links
-from webtool.evidence.wikis import configured_wikis, shorten
+from webtool.evidence.wikis import shorten, site_matrix
 from webtool.usernames import BadName, normalise
 
 KIND_TITLES = {
@@ -100,7 +100,7 @@ def capture_evidence(urls: list[str], from_file: str | None, out: str) -> int:
     settings = api_settings()
     client = ApiClient(settings.user_agent, Limits(parallel=settings.parallel))
     try:
-        wikis = configured_wikis(client, settings)
+        wikis = site_matrix(client, settings.central_api)
     except (Unavailable, ApiError) as error:
         print(f"error: the list of Wikimedia wikis could not be read: {error}", file=sys.stderr)
         return 4

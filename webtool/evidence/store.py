@@ -25,7 +25,7 @@ from webtool.api import ApiError, Unavailable
 from webtool.evidence.bundle import write_bundle
 from webtool.evidence.capture import capture_links
 from webtool.evidence.links import MAX_LINKS
-from webtool.evidence.wikis import MAX_LINK_LENGTH, configured_wikis
+from webtool.evidence.wikis import MAX_LINK_LENGTH, site_matrix
 from webtool.models import EvidenceBundle, HelpRequest
 
 MAX_BUNDLE_BYTES = 8 * 1024 * 1024  # sealed, it still fits one MariaDB packet (16 MiB)
@@ -179,7 +179,7 @@ def stopped(bundle: EvidenceBundle) -> bool:
 
 
 def outcome(bundle: EvidenceBundle) -> dict:
-    """{"refused": [{line, text, key, params, temporary}], "error": message key or absent}."""
+    """{"refused": [Refusal.record(), …], "error": message key, when nothing was kept}."""
     return json.loads(current_app.extensions["chldp.sealer"].open(bundle.outcome_sealed))
 
 
@@ -218,7 +218,7 @@ def _capture(app: Flask, bundle: EvidenceBundle, sealer) -> None:
     session.commit()
     client = app.extensions["chldp.api"]
     try:
-        wikis = configured_wikis(client, app.config["API"], app.extensions["chldp.cache"])
+        wikis = site_matrix(client, app.config["API"].central_api, app.extensions["chldp.cache"])
     except (Unavailable, ApiError):
         _finish(bundle, sealer, "failed", {"error": "chldp-evidence-error-wikis"})
         return
@@ -231,16 +231,7 @@ def _capture(app: Flask, bundle: EvidenceBundle, sealer) -> None:
     result = capture_links(
         client, wikis, sealer.open(bundle.links_sealed), app.extensions["chldp.cache"], progress
     )
-    refused = [
-        {
-            "line": r.line,
-            "text": r.text,
-            "key": r.key,
-            "params": list(r.params),
-            "temporary": r.temporary,
-        }
-        for r in result.refused
-    ]
+    refused = [refusal.record() for refusal in result.refused]
     bundle.refused = len(refused)
     if not result.items:
         _finish(

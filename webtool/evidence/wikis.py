@@ -1,9 +1,10 @@
 """The wikis evidence may come from: an allow-list, checked before any connection is opened.
 
-In production the list is Wikimedia's site matrix (`action=sitematrix` on Meta, cached); with
-the sandbox it is the farm. A pasted link is matched on its host alone, and the tool then
-talks only to that wiki's own API address from the list, never to the pasted address: a link
-can name a wiki, but it cannot choose where a request goes.
+The list is the site matrix (`action=sitematrix` on the central wiki, kept a day): every
+public Wikimedia wiki in production, the farm's wikis in the sandbox. A pasted link is
+matched on its host alone, and the tool then talks only to that wiki's own API address from
+the list, never to the pasted address: a link can name a wiki, but it cannot choose where a
+request goes.
 """
 
 from __future__ import annotations
@@ -14,10 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
-from sandbox import load_state
 from webtool.api import ApiClient
 from webtool.cache import Cache
-from webtool.config import ApiSettings
 from webtool.evidence.errors import EvidenceError
 
 MAX_LINK_LENGTH = 2000  # longer than any link to a wiki page people share
@@ -90,13 +89,6 @@ class AllowList:
         return NotAllowed("chldp-evidence-other-host", shown)
 
 
-def farm_wikis(state: dict) -> AllowList:
-    """The sandbox farm's wikis, at their public addresses."""
-    return AllowList(
-        Wiki(name, wiki["server"], wiki["api_url"]) for name, wiki in state["wikis"].items()
-    )
-
-
 def site_matrix(client: ApiClient, meta_api: str, cache: Cache | None = None) -> AllowList:
     """Every public Wikimedia wiki, from the site matrix on Meta (kept a day in `cache`)."""
     sites = cache.get("evidence:sitematrix") if cache else None
@@ -105,16 +97,6 @@ def site_matrix(client: ApiClient, meta_api: str, cache: Cache | None = None) ->
         if cache:
             cache.set("evidence:sitematrix", sites, SITE_MATRIX_TTL)
     return AllowList(Wiki(dbname, url, f"{url}/w/api.php") for dbname, url in sites)
-
-
-def configured_wikis(
-    client: ApiClient, settings: ApiSettings, cache: Cache | None = None
-) -> AllowList:
-    """The farm when the central wiki is the sandbox's, else the site matrix of production."""
-    state = load_state()
-    if state and settings.central_api == state["centralauth_api_url"]:
-        return farm_wikis(state)
-    return site_matrix(client, settings.central_api, cache)
 
 
 def shorten(text: str, limit: int = 80) -> str:
