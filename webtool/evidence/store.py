@@ -205,7 +205,8 @@ def _run(app: Flask, bundle_id: int) -> None:
         try:
             _capture(app, bundle, sealer)
         except Exception:
-            # Whatever broke, the person sees a sentence and keeps their links.
+            # Whatever broke, the person sees a sentence and keeps their links; should the
+            # database itself be down, the capture shows as stopped once STALE_AFTER passes.
             app.logger.exception("evidence capture %s failed", bundle.reference)
             session.rollback()
             _finish(bundle, sealer, "failed", {"error": "chldp-evidence-error-failed"})
