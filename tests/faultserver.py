@@ -35,6 +35,10 @@ def status(code: int) -> Answer:
     return code, {"Content-Type": "text/html"}, f"<h1>{code}</h1>", 0.0
 
 
+def redirect(location: str) -> Answer:
+    return 302, {"Location": location}, "", 0.0
+
+
 def garbage() -> Answer:
     return 200, {"Content-Type": "application/json"}, "<html>not json", 0.0
 

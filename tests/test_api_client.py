@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from faultserver import FaultServer, garbage, maxlag, ok, status
+from faultserver import FaultServer, garbage, maxlag, ok, redirect, status
 
 from webtool.api import ApiClient, ApiError, Limits, Unavailable
 
@@ -54,6 +54,19 @@ def test_malformed_json_is_unavailable_with_a_sentence(server):
     server.script = [garbage()]
     with pytest.raises(Unavailable, match="not JSON"):
         ApiClient(limits=FAST).query(server.url, action="query")
+
+
+def test_a_redirect_is_not_followed(server):
+    # A wiki's API never redirects; following one would let an answer choose where the tool
+    # connects next.
+    elsewhere = FaultServer()
+    try:
+        server.script = [redirect(elsewhere.url + "?action=query")]
+        with pytest.raises(Unavailable, match="sent the request elsewhere"):
+            ApiClient(limits=FAST).query(server.url, action="query")
+        assert elsewhere.requests == []
+    finally:
+        elsewhere.close()
 
 
 def test_a_stalled_response_times_out_within_the_bound(server):

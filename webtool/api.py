@@ -3,7 +3,8 @@
 One `requests.Session` per process (connection reuse), a User-Agent with a contact,
 `formatversion=2` and plain-text errors, `maxlag=5` with the server's Retry-After honoured,
 retries with backoff on 5xx, connection errors and timeouts, a timeout on every request,
-continuation followed up to a bound, and a bound on requests in flight across all wikis.
+continuation followed up to a bound, a bound on requests in flight across all wikis, and no
+redirect followed.
 """
 
 from __future__ import annotations
@@ -96,7 +97,11 @@ class ApiClient:
         with self.slots:
             with self.count_lock:
                 self.requests_made += 1
-            return self.http.get(api_url, params=params, timeout=self.limits.timeout)
+            # A wiki's API answers in place; a redirect is never followed, so no answer can
+            # choose where the tool connects next.
+            return self.http.get(
+                api_url, params=params, timeout=self.limits.timeout, allow_redirects=False
+            )
 
     def _retry_wait(self, reply: requests.Response, delay: float) -> float | None:
         """Seconds to wait before trying again, or None when the answer is final."""
@@ -110,6 +115,11 @@ class ApiClient:
 
     @staticmethod
     def _decode(api_url: str, reply: requests.Response) -> dict:
+        if reply.is_redirect:
+            raise Unavailable(
+                f"{_host(api_url)} sent the request elsewhere (HTTP {reply.status_code}); "
+                "it was not followed."
+            )
         try:
             answer = reply.json()
         except ValueError:
