@@ -15,6 +15,7 @@ from test_webtool_requests import log_in_as, send
 
 from sandbox.accounts import HOSTILE_SUMMARY
 from webtool import db
+from webtool.evidence import store
 from webtool.evidence.bundle import verify_bundle
 from webtool.evidence.store import now
 from webtool.models import EvidenceBundle
@@ -157,6 +158,27 @@ def test_a_capture_stopped_by_a_restart_offers_its_links_again(app, client, evid
     assert start_capture(client, evidence_links["text"]).status_code == 302
 
 
+def test_a_queued_capture_its_process_still_holds_is_not_stopped(app, client, evidence_links):
+    log_in_as(client, REQUESTER["name"], REQUESTER["id"])
+    reference, _ = captured(client, evidence_links["text"])
+    with app.app_context():
+        session = db.session()
+        bundle = session.scalar(select(EvidenceBundle).where(EvidenceBundle.reference == reference))
+        bundle.status, bundle.updated_at = "waiting", now() - timedelta(hours=1)
+        session.commit()
+        held = bundle.id
+    assert "stopped before it finished" in client.get(f"/evidence/{reference}").get_data(True)
+    # Queued behind long captures: the process holding it marks it alive all the while.
+    app.extensions["chldp.evidence_live"].add(held)
+    try:
+        store.mark_alive(app)
+    finally:
+        app.extensions["chldp.evidence_live"].discard(held)
+    page = client.get(f"/evidence/{reference}").get_data(as_text=True)
+    assert "stopped before it finished" not in page
+    assert 'http-equiv="refresh"' in page
+
+
 def test_a_database_failure_keeps_the_links(client, evidence_links, database_url):
     log_in_as(client, REQUESTER["name"], REQUESTER["id"])
     fields = form_fields(client)
@@ -194,6 +216,19 @@ def test_an_attached_bundle_reaches_the_legal_team_with_an_audit_entry(
     download = client.get(f"/staff/evidence/{reference}.zip")
     assert verify_bundle(io.BytesIO(download.data)).intact
     assert ("Jane Doe", "download-evidence") in audit_actions(app)
+
+
+def test_a_bundle_attaches_only_to_its_owners_own_request(client, evidence_links):
+    log_in_as(client, "Grant Writer", 5)
+    theirs = send(client).headers["Location"].rsplit("/", 1)[1]
+    log_in_as(client, REQUESTER["name"], REQUESTER["id"])
+    reference, page = captured(client, evidence_links["text"])
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    refused = client.post(
+        f"/evidence/{reference}/attach", data={"csrf_token": token, "request": theirs}
+    )
+    assert refused.status_code == 404
+    assert "Attach to my request" not in client.get(f"/evidence/{reference}").get_data(True)
 
 
 def test_a_bundle_not_attached_stays_private_from_staff(client, evidence_links, monkeypatch):
@@ -235,3 +270,26 @@ def test_retention_purges_loose_bundles_and_rotation_reseals_them(app, client, e
     runner.invoke(args=["purge"])
     assert client.get(f"/evidence/{reference}").status_code == 404
     assert ("retention", "purge") in audit_actions(app)
+
+
+def test_a_staff_capture_keeps_its_limits_and_the_links(app, client, monkeypatch, sandbox):
+    monkeypatch.setenv("CHLDP_STAFF", "Jane Doe:admin")
+    app.config["EVIDENCE_CAPTURES_PER_HOUR"] = 0
+    log_in_as(client, REQUESTER["name"], REQUESTER["id"])
+    request_reference = send(client).headers["Location"].rsplit("/", 1)[1]
+    as_user(client, {"name": "Jane Doe", "id": 10})
+    case_url = f"/staff/case/{request_reference}"
+    server = sandbox["wikis"]["enwiki"]["server"]
+    too_many = "\n".join(f"{server}/w/index.php?oldid={n}" for n in range(1, 62))
+    reply = client.post(
+        f"{case_url}/evidence", data={"links": too_many, **form_fields(client, case_url)}
+    )
+    assert reply.status_code == 400
+    page = reply.get_data(as_text=True)
+    assert "You pasted 61 links" in page and f"{server}/w/index.php?oldid=61" in page
+    one = f"{server}/w/index.php?oldid=1"
+    reply = client.post(
+        f"{case_url}/evidence", data={"links": one, **form_fields(client, case_url)}
+    )
+    assert reply.status_code == 429
+    assert "in the last hour" in reply.get_data(as_text=True) and one in reply.get_data(True)

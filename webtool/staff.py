@@ -25,6 +25,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from program.assistance import NotPayable, load_categories, parse_amount
 from program.case_flow import ASSISTANCE, STATUSES, StepRefused, steps_for
@@ -35,7 +36,6 @@ from webtool.contributions import contributions_page
 from webtool.evidence import store as evidence
 from webtool.evidence.pages import zip_response
 from webtool.help_requests import KINDS
-from webtool.i18n import msg
 from webtool.models import AuditEntry, EvidenceBundle, HelpRequest
 from webtool.staff_access import role_of
 from webtool.usernames import BadName, normalise
@@ -99,6 +99,10 @@ def queue():
 def case(reference: str):
     found = _case(reference)
     casework.record(g.staff_name, "view-case", reference)
+    return _case_page(found, evidence.LinksForm.blank())
+
+
+def _case_page(found: HelpRequest, links_form: evidence.LinksForm):
     sealer = _sealer()
     committed, paid = casework.case_money(found)
     return render_template(
@@ -116,7 +120,7 @@ def case(reference: str):
         paid=paid,
         bundles=evidence.bundles_of_request(found.id),
         stopped=evidence.stopped,
-        links_form=evidence.LinksForm.blank(),
+        links_form=links_form,
         error=request.args.get("error"),
     )
 
@@ -170,12 +174,19 @@ def capture(reference: str):
     """Links captured by staff for a case: the bundle is attached to it at once."""
     found = _case(reference)
     form = evidence.LinksForm.from_form(request.form)
-    if not form.validate():
-        key, params = form.errors[0]
-        return _back(reference, msg(key, *params))
-    bundle = evidence.start(form, current_user(), request_id=found.id)
-    casework.record(g.staff_name, "capture-evidence", reference, bundle=bundle.reference)
-    return _back(reference)
+    try:
+        refused = evidence.may_start(form, current_user()["id"])
+        if refused is None:
+            bundle = evidence.start(form, current_user(), request_id=found.id)
+            casework.record(g.staff_name, "capture-evidence", reference, bundle=bundle.reference)
+            return _back(reference)
+    except SQLAlchemyError:
+        db.session().rollback()
+        current_app.logger.exception("could not start an evidence capture for %s", reference)
+        form.errors.append(("chldp-ask-error-database", ()))
+        refused = 503
+    # The case page again, with the links as pasted and the reason.
+    return _case_page(found, form), refused
 
 
 @blueprint.route("/evidence/<reference>.zip")

@@ -33,17 +33,10 @@ def captures():
     if request.method == "GET":
         return _captures_page(store.LinksForm.blank())
     form = store.LinksForm.from_form(request.form)
-    if not form.validate():
-        return _captures_page(form), 400
     try:
-        running = store.running_capture(user["id"])
-        if running and running.submission_key != form.submission_key:
-            form.errors.append(("chldp-evidence-error-running", (running.reference,)))
-            return _captures_page(form), 429
-        if not running and store.hourly_limit_reached(user["id"]):
-            limit = current_app.config["EVIDENCE_CAPTURES_PER_HOUR"]
-            form.errors.append(("chldp-evidence-error-hourly", (limit,)))
-            return _captures_page(form), 429
+        refused = store.may_start(form, user["id"])
+        if refused:
+            return _captures_page(form), refused
         bundle = store.start(form, user)
     except SQLAlchemyError:
         db.session().rollback()

@@ -1,9 +1,10 @@
 """Evidence bundles kept with the account that captured them.
 
 A capture is started from a form and runs in the background, so a large one can be left and
-returned to: its row says how many links are done, and the finished ZIP is stored sealed. A
-capture whose process ended under it (a restart) shows as stopped, with its links kept so
-they can be captured again.
+returned to: its row says how many links are done, and the finished ZIP is stored sealed. The
+process holding a capture, queued or running, marks it alive every minute; a capture whose
+process ended under it (a restart) stops being marked and shows as stopped, with its links
+kept so they can be captured again.
 """
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ from __future__ import annotations
 import io
 import json
 import secrets
+import threading
+import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from webtool import db
 from webtool.api import ApiError, Unavailable
@@ -29,8 +32,10 @@ from webtool.evidence.wikis import MAX_LINK_LENGTH, site_matrix
 from webtool.models import EvidenceBundle, HelpRequest
 
 MAX_BUNDLE_BYTES = 8 * 1024 * 1024  # sealed, it still fits one MariaDB packet (16 MiB)
-STALE_AFTER = timedelta(minutes=5)  # a running capture writes its progress more often
+HEARTBEAT = 60  # seconds between the marks a process puts on the captures it holds
+STALE_AFTER = timedelta(minutes=5)  # several missed marks: the process is gone
 RUNNING = ("waiting", "capturing")
+_keeping = threading.Lock()  # guards each app's set of held captures and its keeper thread
 
 
 @dataclass
@@ -70,6 +75,26 @@ def init_app(app: Flask) -> None:
     # Captures run beside the requests that start them; two at once keeps the wikis' etiquette
     # (each capture asks its wikis serially-first through the shared API client).
     app.extensions["chldp.evidence_pool"] = ThreadPoolExecutor(2, "evidence")
+    app.extensions["chldp.evidence_live"] = set()  # ids of the captures this process holds
+    app.extensions["chldp.evidence_keeper"] = None  # the thread marking them, while there are any
+
+
+def may_start(form: LinksForm, owner_id: int) -> int | None:
+    """None when the form's capture may start (or already has: the same form twice); else
+    the HTTP status to answer, with the reason in `form.errors`."""
+    if not form.validate():
+        return 400
+    if _by_submission_key(form.submission_key, owner_id):
+        return None
+    running = running_capture(owner_id)
+    if running:
+        form.errors.append(("chldp-evidence-error-running", (running.reference,)))
+        return 429
+    if hourly_limit_reached(owner_id):
+        limit = current_app.config["EVIDENCE_CAPTURES_PER_HOUR"]
+        form.errors.append(("chldp-evidence-error-hourly", (limit,)))
+        return 429
+    return None
 
 
 def now() -> datetime:
@@ -99,7 +124,7 @@ def running_capture(owner_id: int) -> EvidenceBundle | None:
 def start(form: LinksForm, owner: dict, request_id: int | None = None) -> EvidenceBundle:
     """A new capture of the form's links for `owner`, started in the background; the same
     form twice returns the first. Database errors propagate (the form keeps the links)."""
-    existing = _by_submission_key(form.submission_key, owner)
+    existing = _by_submission_key(form.submission_key, owner["id"])
     if existing:
         return existing
     sealer = current_app.extensions["chldp.sealer"]
@@ -127,11 +152,12 @@ def start(form: LinksForm, owner: dict, request_id: int | None = None) -> Eviden
         session.commit()
     except IntegrityError:
         session.rollback()  # the same form arrived twice at once: the other post saved it
-        existing = _by_submission_key(form.submission_key, owner)
+        existing = _by_submission_key(form.submission_key, owner["id"])
         if existing is None:
             raise
         return existing
     app = current_app._get_current_object()
+    _hold(app, bundle.id)
     app.extensions["chldp.evidence_pool"].submit(_run, app, bundle.id)
     return bundle
 
@@ -173,8 +199,8 @@ def attach(bundle: EvidenceBundle, help_request: HelpRequest) -> None:
 
 
 def stopped(bundle: EvidenceBundle) -> bool:
-    """A capture marked as running that has not written its progress for a while: the
-    process running it ended."""
+    """A capture marked as queued or running that nobody has marked alive for a while: the
+    process holding it ended."""
     return bundle.status in RUNNING and now() - bundle.updated_at > STALE_AFTER
 
 
@@ -196,8 +222,53 @@ def manifest_of(bundle: EvidenceBundle) -> dict:
         return json.loads(archive.read("manifest.json"))
 
 
+def mark_alive(app: Flask) -> None:
+    """Mark every capture this process holds, queued or running, as alive now."""
+    held = list(app.extensions["chldp.evidence_live"])
+    if not held:
+        return
+    with app.app_context():
+        session = db.session()
+        session.execute(
+            update(EvidenceBundle).where(EvidenceBundle.id.in_(held)).values(updated_at=now())
+        )
+        session.commit()
+
+
+def _hold(app: Flask, bundle_id: int) -> None:
+    with _keeping:
+        app.extensions["chldp.evidence_live"].add(bundle_id)
+        if app.extensions["chldp.evidence_keeper"] is None:
+            keeper = threading.Thread(target=_keep_alive, args=(app,), daemon=True)
+            app.extensions["chldp.evidence_keeper"] = keeper
+            keeper.start()
+
+
+def _keep_alive(app: Flask) -> None:
+    """Marks the process's captures alive every HEARTBEAT seconds; ends when it holds none."""
+    while True:
+        time.sleep(HEARTBEAT)
+        with _keeping:
+            if not app.extensions["chldp.evidence_live"]:
+                app.extensions["chldp.evidence_keeper"] = None
+                return
+        try:
+            mark_alive(app)
+        except SQLAlchemyError:
+            # The database is away; the next beat tries again, well within STALE_AFTER.
+            app.logger.warning("evidence captures could not be marked alive", exc_info=True)
+
+
 def _run(app: Flask, bundle_id: int) -> None:
     """The capture itself, in a background thread with its own database session."""
+    try:
+        _run_held(app, bundle_id)
+    finally:
+        with _keeping:
+            app.extensions["chldp.evidence_live"].discard(bundle_id)
+
+
+def _run_held(app: Flask, bundle_id: int) -> None:
     with app.app_context():
         session = db.session()
         bundle = session.get(EvidenceBundle, bundle_id)
@@ -260,10 +331,10 @@ def _finish(bundle: EvidenceBundle, sealer, status: str, result: dict) -> None:
     db.session().commit()
 
 
-def _by_submission_key(key: str, owner: dict) -> EvidenceBundle | None:
+def _by_submission_key(key: str, owner_id: int) -> EvidenceBundle | None:
     return db.session().scalar(
         select(EvidenceBundle).where(
-            EvidenceBundle.submission_key == key, EvidenceBundle.owner_id == owner["id"]
+            EvidenceBundle.submission_key == key, EvidenceBundle.owner_id == owner_id
         )
     )
 
