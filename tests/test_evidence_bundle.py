@@ -185,6 +185,7 @@ def test_an_untouched_bundle_verifies(made):
     verification = verify_bundle(io.BytesIO(made["zip"]))
 
     assert verification.intact and verification.problems == []
+    assert verification.manifest_sha256 == made["manifest"]["sha256"]
     assert verification.items == 4
     assert verification.files == len(members(made["zip"])) - 1  # all but the manifest
 
@@ -220,6 +221,61 @@ def test_an_added_file_is_found(made):
     problems = verify_bundle(rewritten(made["zip"], add=added)).problems
 
     assert problems == ["items/001/extra.wikitext was added after the bundle was made."]
+
+
+def test_a_second_copy_of_a_file_under_the_same_name_is_found(made):
+    # zipfile reads the last entry of a name, other tools may show the first: the forgery.
+    latest = made["result"].items[0].revisions[0].revid
+    path = f"items/001/r{latest}.wikitext"
+    forged = io.BytesIO()
+    with zipfile.ZipFile(forged, "w") as archive, pytest.warns(UserWarning, match="Duplicate"):
+        archive.writestr(path, b"A kind word.")
+        for name, content in members(made["zip"]).items():
+            archive.writestr(name, content)
+
+    problems = verify_bundle(forged).problems
+
+    assert problems == [
+        f"{path} is in the ZIP more than once: a copy was added after the bundle was made."
+    ]
+
+
+def test_a_bundle_altered_with_every_hash_written_again_has_another_manifest_sha256(made):
+    latest = made["result"].items[0].revisions[0].revid
+    path = f"items/001/r{latest}.wikitext"
+    files = members(made["zip"])
+    files[path] = files[path].replace(b"Last warning", b"Kind warning")
+    manifest = json.loads(files["manifest.json"])
+    item = manifest["items"][0]
+    item["files"][path.split("/")[-1]] = sha256(files[path])
+    item["sha256"] = record_sha256(item)
+    manifest["sha256"] = record_sha256(manifest)
+    files["manifest.json"] = json.dumps(manifest).encode()
+    forged = io.BytesIO()
+    with zipfile.ZipFile(forged, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+
+    verification = verify_bundle(forged)
+
+    assert verification.intact  # every hash matches what the forged manifest says
+    assert verification.manifest_sha256 == manifest["sha256"] != made["manifest"]["sha256"]
+
+
+def test_names_from_the_zip_are_said_without_control_characters(made):
+    def listed(content: bytes) -> bytes:
+        manifest = json.loads(content)
+        manifest["files"]["\x1b]0;owned\x07index.html"] = "0" * 64
+        return json.dumps(manifest).encode()
+
+    planted = ("items/001/\x1b[2J\x07.wikitext", b"planted")
+    changed = rewritten(made["zip"], change=("manifest.json", listed), add=planted)
+
+    problems = verify_bundle(changed).problems
+
+    assert "The bundle: ?]0;owned?index.html is missing." in problems
+    assert "items/001/?[2J?.wikitext was added after the bundle was made." in problems
+    assert not [p for p in problems if "\x1b" in p or "\x07" in p]
 
 
 def test_a_missing_file_is_found(made):

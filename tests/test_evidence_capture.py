@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import socket
 import threading
 import zipfile
@@ -14,6 +15,7 @@ import pytest
 import requests
 from faultserver import FaultServer, garbage, ok, status
 
+from sandbox.seed import operator_session
 from webtool.api import ApiClient, Limits
 from webtool.evidence.bundle import write_bundle
 from webtool.evidence.capture import LOG_PROPS, REVISION_PROPS, capture, capture_links
@@ -46,6 +48,15 @@ def farm_revision(state: dict, wiki: str, revid: int) -> tuple[dict, dict]:
     )["query"]
     page = query["pages"][0]
     return page, page["revisions"][0]
+
+
+def shown_by_the_wiki(link: str) -> list[int | None]:
+    """The two sides of the diff the wiki's own page shows at `link`: older (None when there
+    is none) and newer, as DifferenceEngine hands them to the page's scripts."""
+    page = requests.get(link, timeout=30)
+    page.raise_for_status()
+    sides = [re.search(rf'"wgDiff{side}Id":(\d+|false)', page.text)[1] for side in ("Old", "New")]
+    return [None if side == "false" else int(side) for side in sides]
 
 
 def farm_log_entry(state: dict, wiki: str, logid: int) -> dict:
@@ -101,15 +112,21 @@ FORMS = [
     ("{en}/w/index.php?diff={latest}&oldid={first}", "diff", ("first", "latest")),
     ("{en}/w/index.php?diff=next&oldid={first}", "diff", ("first", "hidden")),
     ("{en}/w/index.php?diff=cur&oldid={first}", "diff", ("first", "latest")),
+    ("{en}/w/index.php?diff=&oldid={first}", "diff", ("first", "latest")),
     ("{en}/w/index.php?oldid={first}", "revision", ("first",)),
     ("{en}/w/index.php?oldid={hidden}", "revision", ("hidden",)),
     ("{en}/wiki/Special:Diff/{latest}", "diff", ("hidden", "latest")),
     ("{en}/wiki/Special:Diff/{first}/{latest}", "diff", ("first", "latest")),
     ("{en}/wiki/Special:Diff/{first}", "diff", ("first",)),
+    # MediaWiki keeps the sides as given, the newer on the left; only its count of the
+    # revisions between them puts them in order.
+    ("{en}/wiki/Special:Diff/{latest}/{first}", "diff", ("latest", "first")),
     ("{en}/wiki/Special:PermanentLink/{first}", "revision", ("first",)),
     ("{en}/wiki/Special:Permalink/{latest}", "revision", ("latest",)),
     ("{en}/wiki/Special:Redirect/revision/{first}", "revision", ("first",)),
+    ("{en}/wiki/Special:Redirect?wptype=revision&wpvalue={first}", "revision", ("first",)),
     ("{en}/wiki/Special:Log?logid={block}", "log", ()),
+    ("{en}/wiki/Special:Redirect/logid/{block}", "log", ()),
     ("{en}/w/index.php?title=Special:Log&logid={rights}", "log", ()),
     ("{en}/wiki/User_talk:Veteran_Editor", "page", ("latest",)),
     ("{de}/wiki/Spezial:Diff/{de_new}", "diff", ("de_old", "de_new")),
@@ -180,6 +197,7 @@ def test_each_diff_is_the_farms_own_or_says_why_not(sandbox, facts, bundle, line
     sides = [facts[name] for name in form[2]]
 
     assert [diff["from_revid"], diff["to_revid"]] == ([None] + sides)[-2:]
+    assert [diff["from_revid"], diff["to_revid"]] == shown_by_the_wiki(form[0].format(**facts))
     if facts["hidden"] in sides:
         assert diff["body"] is None
         assert f"revision {facts['hidden']} is hidden" in diff["note"]
@@ -201,9 +219,10 @@ def test_each_diff_is_the_farms_own_or_says_why_not(sandbox, facts, bundle, line
 )
 def test_each_log_entry_is_the_farms_own(sandbox, facts, bundle, line, form):
     record, _ = record_of(bundle, line)
+    logid = record["log"]["logid"]
 
-    assert record["log"] == farm_log_entry(sandbox, record["wiki"], record["log"]["logid"])
-    assert f"logid={record['log']['logid']}" in form[0].format(**facts)
+    assert record["log"] == farm_log_entry(sandbox, record["wiki"], logid)
+    assert re.search(rf"[=/]{logid}$", form[0].format(**facts))
 
 
 def test_the_hidden_revision_is_recorded_as_hidden_without_its_text(facts, bundle):
@@ -215,6 +234,95 @@ def test_the_hidden_revision_is_recorded_as_hidden_without_its_text(facts, bundl
     assert revision["hidden"] == ["content"] and revision["sha1"] is None
     assert revision["user"] == "Blocked Harasser"  # only the content was hidden
     assert not [name for name in bundle["files"] if name.startswith(f"{folder}/r")]
+
+
+@pytest.mark.parametrize(
+    "form", ["{en}/w/index.php?oldid={first}", "{en}/wiki/Special:Diff/{first}/{latest}"]
+)
+def test_each_api_file_holds_the_bytes_the_wiki_sent(facts, bundle, form):
+    record, folder = record_of(bundle, FORMS.index(next(f for f in FORMS if f[0] == form)) + 1)
+
+    for number, request in enumerate(record["requests"], 1):
+        sent = requests.get(request, timeout=30).content
+        assert bundle["files"][f"{folder}/api-{number}.json"] == sent
+
+
+IMPORTED = "Page with an imported revision"
+
+
+def import_revisions(session, revisions: list[tuple[str, str]]) -> None:
+    """(day, name) revisions of IMPORTED, imported as an XML upload is."""
+    body = "".join(
+        f"<revision><timestamp>{day}T00:00:00Z</timestamp>"
+        "<contributor><username>Farm Operator</username></contributor>"
+        f"<comment>{name}</comment><model>wikitext</model><format>text/x-wiki</format>"
+        f'<text xml:space="preserve">Revision {name}.</text></revision>'
+        for day, name in revisions
+    )
+    dump = (
+        '<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.11/" version="0.11">'
+        f"<page><title>{IMPORTED}</title>{body}</page></mediawiki>"
+    )
+    reply = session.http.post(
+        session.api_url,
+        data={
+            "action": "import",
+            "interwikiprefix": "imported",
+            "token": session.token("csrf"),
+            "format": "json",
+        },
+        files={"xml": ("dump.xml", dump.encode())},
+        timeout=60,
+    )
+    assert "error" not in reply.json(), reply.text
+
+
+@pytest.fixture(scope="module")
+def imported(sandbox, facts) -> dict[str, int]:
+    """A page on enwiki whose revisions A, C, B follow in time, C imported after B was saved:
+    B's parent is A, but the revision before it in the history is C. Made once; later runs
+    find it."""
+
+    def history() -> dict:
+        return api(
+            sandbox,
+            "enwiki",
+            action="query",
+            prop="revisions",
+            titles=IMPORTED,
+            rvprop="ids|comment",
+            rvlimit=10,
+        )["query"]["pages"][0]
+
+    if history().get("missing"):
+        session = operator_session(sandbox["wikis"]["enwiki"]["api_url"])
+        import_revisions(session, [("2001-01-01", "A"), ("2001-01-03", "B")])
+        import_revisions(session, [("2001-01-02", "C")])
+    revisions = {r["comment"]: r for r in history()["revisions"]}
+    assert revisions["B"]["parentid"] == revisions["A"]["revid"]
+    return {"en": facts["en"], **{name: revisions[name]["revid"] for name in "ABC"}}
+
+
+@pytest.mark.parametrize(
+    ("form", "sides"),
+    [
+        ("{en}/wiki/Special:Diff/{B}", ("C", "B")),
+        ("{en}/w/index.php?diff=prev&oldid={B}", ("C", "B")),
+        ("{en}/w/index.php?diff={B}", ("C", "B")),
+        ("{en}/w/index.php?diff=next&oldid={C}", ("C", "B")),
+        ("{en}/w/index.php?diff=next&oldid={A}", ("A", "C")),
+    ],
+)
+def test_a_diff_is_with_the_revision_next_to_it_in_the_history_not_its_parent(
+    farm_wikis, imported, form, sides
+):
+    link = form.format(**imported)
+
+    (item,) = capture_links(ApiClient(), farm_wikis, link).items
+
+    expected = [imported[name] for name in sides]
+    assert [item.diff.from_revid, item.diff.to_revid] == expected == shown_by_the_wiki(link)
+    assert len(item.exchanges) == 3  # the revision, its neighbour in the history, the diff
 
 
 def test_log_entries_are_found_by_searching_the_log_a_few_entries_at_a_time(farm_wikis, sandbox):
@@ -389,6 +497,29 @@ def test_a_wiki_that_stops_answering_mid_way_gives_a_temporary_refusal(
     assert result.refused[0].reason.startswith("faultwiki could not be reached just now")
     # The third link was not asked for: the wiki had stopped answering.
     assert len(fault.requests) == 2 + tries
+
+
+def test_an_api_file_holds_the_bytes_of_the_answer_not_of_a_failure_before_it(fault, fault_wiki):
+    answer = ok(fault_wiki["revisions"])
+    fault.script = [ok(fault_wiki["siteinfo"]), status(503), answer]
+    link = fault_wiki["links"].splitlines()[0]
+
+    (item,) = capture_links(ApiClient(limits=FAST), fault_wiki["allow"], link).items
+
+    assert item.files()["api-1.json"] == answer[2].encode()
+
+
+def test_a_sha1_that_does_not_match_the_text_is_said_so_in_the_index(fault, fault_wiki):
+    revisions = json.loads(json.dumps(fault_wiki["revisions"]))
+    revisions["query"]["pages"][0]["revisions"][0]["sha1"] = "0" * 40
+    fault.script = [ok(fault_wiki["siteinfo"]), ok(revisions)]
+    link = fault_wiki["links"].splitlines()[0]
+    data = io.BytesIO()
+
+    write_bundle(capture_links(ApiClient(limits=FAST), fault_wiki["allow"], link), data)
+
+    index = zipfile.ZipFile(data).read("index.html").decode()
+    assert f"<code>{'0' * 40}</code> (does not match the text captured)</dd>" in index
 
 
 def test_a_wiki_that_cannot_be_reached_at_all_refuses_each_of_its_lines(fault, fault_wiki):

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
 
 import pytest
 import requests
+from faultserver import FaultServer, garbage, ok
+
+from webtool.evidence.capture import record_sha256, sha256
 
 
 def webtool(*args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess:
@@ -54,6 +59,11 @@ def test_every_link_captured_exits_0_and_the_bundle_verifies(links, tmp_path):
     assert "refused" not in done.stderr
     assert checked.returncode == 0, checked.stdout
     assert checked.stdout.startswith("Every hash matches: 2 items")
+    assert manifest_sha256(checked.stdout) == manifest_sha256(done.stdout)
+
+
+def manifest_sha256(printed: str) -> str:
+    return re.search(r"manifest SHA-256 ([0-9a-f]{64})", printed, re.IGNORECASE)[1]
 
 
 def test_a_refused_link_exits_2_with_one_sentence_each_and_the_rest_kept(links, tmp_path):
@@ -106,6 +116,34 @@ def test_nothing_captured_exits_2_and_writes_no_bundle(tmp_path):
     assert not out.exists()
 
 
+def test_a_wiki_that_does_not_answer_exits_2_with_its_sentence_and_the_rest_kept(
+    sandbox, links, tmp_path
+):
+    central = FaultServer()  # the central wiki, and a wiki on its list that answers nonsense
+    silent = f"http://127.0.0.1:{central.http.server_port}"
+    sites = [
+        {"dbname": "enwiki", "url": sandbox["wikis"]["enwiki"]["server"]},
+        {"dbname": "silentwiki", "url": silent},
+    ]
+    central.script = [ok({"sitematrix": {"count": 2, "0": {"site": sites}}}), garbage()]
+    out = tmp_path / "evidence.zip"
+    try:
+        done = webtool(
+            "capture",
+            links["diff"],
+            f"{silent}/wiki/X",
+            "--out",
+            str(out),
+            CHLDP_CENTRAL_API=central.url,
+        )
+    finally:
+        central.close()
+
+    assert done.returncode == 2, done.stderr
+    assert f"refused: {silent}/wiki/X: silentwiki could not be reached just now" in done.stderr
+    assert "1 item captured" in done.stdout
+
+
 def test_the_list_of_wikis_unreadable_exits_4(tmp_path):
     done = webtool(
         "capture",
@@ -135,6 +173,45 @@ def test_an_altered_bundle_fails_verification_and_names_the_item(links, tmp_path
     assert checked.returncode == 1
     assert checked.stdout.startswith("Item 1 (")
     assert "was altered: its SHA-256 does not match" in checked.stdout
+    assert manifest_sha256(checked.stdout)
+
+
+def test_a_bundle_forged_with_every_hash_written_again_prints_another_manifest_sha256(
+    links, tmp_path
+):
+    out = tmp_path / "evidence.zip"
+    done = webtool("capture", links["page"], "--out", str(out))
+    forged = tmp_path / "forged.zip"
+    with zipfile.ZipFile(out) as source:
+        files = {name: source.read(name) for name in source.namelist()}
+    (text,) = [name for name in files if name.endswith(".wikitext")]
+    files[text] = files[text].replace(b"Last warning", b"Kind warning")
+    manifest = json.loads(files["manifest.json"])
+    manifest["items"][0]["files"][text.split("/")[-1]] = sha256(files[text])
+    manifest["items"][0]["sha256"] = record_sha256(manifest["items"][0])
+    manifest["sha256"] = record_sha256(manifest)
+    files["manifest.json"] = json.dumps(manifest).encode()
+    with zipfile.ZipFile(forged, "w") as target:
+        for name, content in files.items():
+            target.writestr(name, content)
+
+    checked = webtool("verify-bundle", str(forged))
+
+    assert checked.returncode == 0  # the hashes alone cannot tell
+    assert manifest_sha256(checked.stdout) != manifest_sha256(done.stdout)
+
+
+def test_verification_prints_no_control_characters_from_the_zip(links, tmp_path):
+    out = tmp_path / "evidence.zip"
+    assert webtool("capture", links["page"], "--out", str(out)).returncode == 0
+    with zipfile.ZipFile(out, "a") as bundle:
+        bundle.writestr("\x1b[2J\x1b]0;owned\x07.txt", b"planted")
+
+    checked = webtool("verify-bundle", str(out))
+
+    assert checked.returncode == 1
+    assert "?[2J?]0;owned?.txt was added after the bundle was made." in checked.stdout
+    assert "\x1b" not in checked.stdout and "\x07" not in checked.stdout
 
 
 def test_a_file_that_is_not_a_bundle_fails_verification(tmp_path):

@@ -5,11 +5,13 @@
 reached; each failure with a sentence on standard error.
 
 `python -m webtool capture URL... [--from-file F|-] --out FILE.zip`: evidence captured into a
-bundle. Exit status: 0 every link captured, 2 a link was refused (a sentence for each on
-standard error), 4 only the wikis could not be reached.
+bundle. Exit status: 0 every link captured; 2 a link was refused or not captured, also when
+its wiki did not answer (a sentence for each on standard error; the links captured are in the
+bundle); 4 the list of Wikimedia wikis could not be read, so nothing was tried.
 
-`python -m webtool verify-bundle FILE.zip`: every hash of a bundle checked again. Exit status:
-0 intact, 1 altered or unreadable, with a sentence for each problem.
+`python -m webtool verify-bundle FILE.zip`: every hash of a bundle checked again, and the
+manifest's own SHA-256 printed, to compare with the one kept when the bundle was made. Exit
+status: 0 intact, 1 altered or unreadable, with a sentence for each problem.
 """
 
 from __future__ import annotations
@@ -109,12 +111,11 @@ def capture_evidence(urls: list[str], from_file: str | None, out: str) -> int:
         print(f"refused: {shorten(refusal.text)}: {refusal.reason}", file=sys.stderr)
     if not result.items:
         print("error: nothing was captured, so no bundle was written.", file=sys.stderr)
-        return 4 if all(r.temporary for r in result.refused) else 2
-    manifest = write_bundle(result, out)
-    print(f"{out}: {len(result.items)} items captured; manifest SHA-256 {manifest['sha256']}")
-    if any(not refusal.temporary for refusal in result.refused):
         return 2
-    return 4 if result.refused else 0
+    manifest = write_bundle(result, out)
+    items = f"{len(result.items)} item{'' if len(result.items) == 1 else 's'}"
+    print(f"{out}: {items} captured; manifest SHA-256 {manifest['sha256']}")
+    return 2 if result.refused else 0
 
 
 def _show_progress(done: int, total: int) -> None:
@@ -129,10 +130,14 @@ def verify_evidence(path: str) -> int:
         return 1
     for problem in verification.problems:
         print(problem)
-    if not verification.intact:
-        return 1
-    print(f"Every hash matches: {verification.items} items, {verification.files} files.")
-    return 0
+    if verification.intact:
+        print(f"Every hash matches: {verification.items} items, {verification.files} files.")
+    # A bundle altered with every hash written again passes; only this comparison catches it.
+    print(
+        f"Manifest SHA-256 {verification.manifest_sha256}: it must be the one recorded when the "
+        "bundle was made."
+    )
+    return 0 if verification.intact else 1
 
 
 def readable(report: dict) -> str:

@@ -5,7 +5,9 @@ SHA-256 of each of its files and of its own record, the links that were not capt
 the tool's version, and a SHA-256 over the manifest itself. `items/NNN/` holds each item's
 wikitext and the API's answers. `index.html` shows it all, readable from disk: every captured
 string is escaped, and its Content-Security-Policy allows no script and no request at all.
-`verify_bundle` re-checks every hash and says what was altered.
+`verify_bundle` re-checks every hash and says what was altered. Someone who alters a file and
+writes every hash again passes those checks; the manifest's own SHA-256, compared with the one
+the tool kept when it made the bundle, is what catches them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import os
 import zipfile
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -50,6 +53,7 @@ class Verification:
     items: int
     files: int
     problems: list[str]  # one sentence for each thing altered, missing or added
+    manifest_sha256: str  # to compare with the one kept when the bundle was made
 
     @property
     def intact(self) -> bool:
@@ -90,8 +94,15 @@ def verify_bundle(source: str | os.PathLike | BinaryIO) -> Verification:
         raise BadBundle(f"The bundle cannot be opened: {error.strerror}.") from None
     with archive:
         manifest = _manifest(archive)
-        problems = []
-        if manifest.get("sha256") != record_sha256(manifest):
+        # zipfile reads the last of two entries with one name; either may be the forgery.
+        problems = [
+            f"{shorten(name)} is in the ZIP more than once: a copy was added after the bundle "
+            "was made."
+            for name, count in sorted(Counter(archive.namelist()).items())
+            if count > 1
+        ]
+        manifest_sha256 = record_sha256(manifest)
+        if manifest.get("sha256") != manifest_sha256:
             problems.append(f"{MANIFEST} was altered: its own SHA-256 does not match.")
         expected: dict[str, tuple[str, str]] = {}  # path: (SHA-256, whose file it is)
         for number, record in enumerate(manifest["items"], 1):
@@ -105,13 +116,13 @@ def verify_bundle(source: str | os.PathLike | BinaryIO) -> Verification:
         for path, (digest, whose) in expected.items():
             problem = _file_problem(archive, path, digest)
             if problem:
-                problems.append(f"{whose}: {path} {problem}.")
+                problems.append(f"{whose}: {shorten(path)} {problem}.")
         present = set(archive.namelist()) - {MANIFEST}
         problems += [
-            f"{path} was added after the bundle was made."
+            f"{shorten(path)} was added after the bundle was made."
             for path in sorted(present - expected.keys())
         ]
-    return Verification(len(manifest["items"]), len(expected), problems)
+    return Verification(len(manifest["items"]), len(expected), problems, manifest_sha256)
 
 
 def render_index(manifest: dict, files: dict[str, bytes]) -> str:
@@ -295,7 +306,8 @@ all.</p>
 <dt>Suppressed</dt><dd>yes: hidden from administrators too</dd>
 {% endif %}
 <dt>Wiki's SHA-1</dt><dd><code>{{ revision.sha1 or "hidden" }}</code>
-{%- if revision.sha1_matches %} (matches the text captured){% endif %}</dd>
+{%- if revision.sha1_matches %} (matches the text captured)
+{%- elif revision.sha1_matches is false %} (does not match the text captured){% endif %}</dd>
 </dl>
 {% if revision.revid in item.texts %}
 <details><summary>Wikitext ({{ revision.wikitext_file }})</summary>

@@ -1,9 +1,10 @@
 """Capturing what an evidence link points to, as it is now, through the Action API.
 
-An item keeps the API's answers with the exact request that produced each; the revisions'
-fields and wikitext, the diff from `action=compare`, or a log entry's fields; the capture time
-in UTC; and a SHA-256 over all of it. Content, author or summary hidden by revision deletion or
-suppression is recorded as hidden, and the capture goes on.
+An item keeps the API's answers, each as the exact bytes the wiki sent, with the exact request
+that produced it; the revisions' fields and wikitext, the diff from `action=compare`, or a log
+entry's fields; the capture time in UTC; and a SHA-256 over all of it. Content, author or
+summary hidden by revision deletion or suppression is recorded as hidden, and the capture goes
+on.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ class Diff:
 class Exchange:
     request: str  # the exact URL sent
     answer: dict
+    body: bytes  # the answer as the wiki sent it, so that its SHA-256 is over the wiki's bytes
 
 
 @dataclass
@@ -90,7 +92,7 @@ class Item:
     kind: str  # "revision", "diff", "log" or "page"
     captured_at: str
     exchanges: list[Exchange]
-    revisions: list[Revision] = field(default_factory=list)  # older first
+    revisions: list[Revision] = field(default_factory=list)  # a diff's left side first
     diff: Diff | None = None
     log: dict | None = None  # the entry as list=logevents gives it
     redirected_from: str | None = None
@@ -107,9 +109,7 @@ class Item:
             _wikitext_file(r): r.wikitext.encode() for r in self.revisions if r.wikitext is not None
         }
         for number, exchange in enumerate(self.exchanges, 1):
-            files[f"api-{number}.json"] = json.dumps(
-                exchange.answer, ensure_ascii=False, indent=1
-            ).encode()
+            files[f"api-{number}.json"] = exchange.body
         return files
 
     def record(self) -> dict:
@@ -233,7 +233,7 @@ def record_sha256(record: dict) -> str:
 
 
 class _Asker:
-    """One item's API requests, each answer kept with the exact URL that produced it."""
+    """One item's API requests, each answer kept with the exact URL and bytes of its response."""
 
     def __init__(self, client: ApiClient, wiki: Wiki) -> None:
         self.client = client
@@ -241,7 +241,7 @@ class _Asker:
         self.exchanges: list[Exchange] = []
 
     def ask(self, keep: bool = True, **params: object) -> dict:
-        _sent.urls = []
+        _sent.responses = []
         error = None
         try:
             answer = self.client.query(self.wiki.api_url, **params)
@@ -249,15 +249,16 @@ class _Asker:
             # The wiki's refusal, in its own words, belongs to the record too.
             answer, error = {"errors": [{"code": refused.code, "text": refused.text}]}, refused
         finally:
-            sent, _sent.urls = _sent.urls, None
+            sent, _sent.responses = _sent.responses, None
         if keep:
-            self.exchanges.append(Exchange(sent[-1], answer))
+            # The last response is the one that gave the answer; those before it were retried.
+            self.exchanges.append(Exchange(sent[-1].url, answer, sent[-1].content))
         if error:
             raise error
         return answer
 
     def revisions(self, **select: object) -> list[Revision]:
-        """Revisions with their content, oldest first; NotCaptured when there are none."""
+        """Revisions with their content, in the API's order; NotCaptured when there are none."""
         query = self.ask(
             action="query", prop="revisions", rvprop=REVISION_PROPS, rvslots="main", **select
         )["query"]
@@ -278,13 +279,17 @@ class _Asker:
         ]
         if not found:
             raise NotCaptured("chldp-evidence-nothing-there", self.wiki.dbname)
-        return sorted(found, key=lambda revision: revision.revid)
+        return found
 
 
 def _diff(asker: _Asker, link: Link) -> tuple[list[Revision], Diff]:
     if link.relation == "prev":
+        # MediaWiki compares with the revision before in the page's history (by time, then
+        # id), which is not the parent once histories are merged or imported.
         newer = asker.revisions(revids=link.revid)[0]
-        older = asker.revisions(revids=newer.parentid)[0] if newer.parentid else None
+        before = {"rvstartid": newer.revid, "rvdir": "older", "rvlimit": 2}
+        history = asker.revisions(pageids=newer.pageid, **before)
+        older = history[1] if len(history) == 2 else None
     elif link.relation is None:
         found = {r.revid: r for r in asker.revisions(revids=[link.oldid, link.revid])}
         older, newer = found[link.oldid], found[link.revid]
@@ -448,18 +453,19 @@ def _compact(seconds: int) -> str:
 
 
 # ApiClient gives the decoded answer only; the exact URL it sent (with its own defaults and
-# encoding) is read off each response, in the thread that asked.
+# encoding) and the bytes the wiki sent back are read off each response, in the thread that
+# asked.
 _sent = threading.local()
 _watch_lock = threading.Lock()
 
 
-def _note_url(response: requests.Response, *args: object, **kwargs: object) -> None:
-    urls = getattr(_sent, "urls", None)
-    if urls is not None:
-        urls.append(response.url)
+def _note_response(response: requests.Response, *args: object, **kwargs: object) -> None:
+    responses = getattr(_sent, "responses", None)
+    if responses is not None:
+        responses.append(response)
 
 
 def _watch_requests(http: requests.Session) -> None:
     with _watch_lock:
-        if _note_url not in http.hooks["response"]:
-            http.hooks["response"].append(_note_url)
+        if _note_response not in http.hooks["response"]:
+            http.hooks["response"].append(_note_response)

@@ -29,8 +29,9 @@ class BadLink(EvidenceError):
 
 @dataclass(frozen=True)
 class Link:
-    """What one line points at. A diff is told as index.php tells it: `revid` is the newer
-    side, `oldid` the older, and `relation` names the side the wiki works out."""
+    """What one line points at. A diff is told as index.php tells it: `oldid` is the left side,
+    `revid` the right (MediaWiki keeps them so even when the left is the newer), and
+    `relation` names the side the wiki works out."""
 
     line: int
     url: str
@@ -38,8 +39,8 @@ class Link:
     kind: str  # "revision", "diff", "log" or "page"
     revid: int | None = None
     oldid: int | None = None
-    relation: str | None = None  # "prev" (oldid is revid's parent), "next" or "cur" (revid
-    # is the revision after oldid, or the page's latest)
+    relation: str | None = None  # "prev" (oldid is the revision before revid in the page's
+    # history), "next" or "cur" (revid is the revision after oldid, or the page's latest)
     logid: int | None = None
     title: str | None = None
 
@@ -156,7 +157,14 @@ class LinkReader:
     def _read(self, wiki: Wiki, parts: SplitResult, line: int) -> Link:
         site = self.site(wiki)
         # Where a parameter is repeated, PHP, and so index.php, reads the last.
-        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        if query.get("diff") == "":
+            # MediaWiki reads an empty diff as 0, the page's current revision: beside an
+            # oldid it is diff=cur; alone, the link is read as the page it names.
+            if "oldid" in query:
+                query["diff"] = "cur"
+            else:
+                del query["diff"]
         base = {"line": line, "url": parts.geturl(), "wiki": wiki}
         if "diff" in query or "oldid" in query:
             return Link(**base, **_diff_or_revision(query.get("diff"), query.get("oldid")))
