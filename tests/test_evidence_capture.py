@@ -113,6 +113,7 @@ FORMS = [
     ("{en}/w/index.php?diff=next&oldid={first}", "diff", ("first", "hidden")),
     ("{en}/w/index.php?diff=cur&oldid={first}", "diff", ("first", "latest")),
     ("{en}/w/index.php?diff=&oldid={first}", "diff", ("first", "latest")),
+    ("{en}/w/index.php?title=User_talk:Veteran_Editor&diff=", "diff", ("hidden", "latest")),
     ("{en}/w/index.php?oldid={first}", "revision", ("first",)),
     ("{en}/w/index.php?oldid={hidden}", "revision", ("hidden",)),
     ("{en}/wiki/Special:Diff/{latest}", "diff", ("hidden", "latest")),

@@ -149,12 +149,12 @@ FARM_FORMS = [
     ("{en}/w/index.php?diff=200&oldid=100", "diff", {"revid": 200, "oldid": 100}),
     ("{en}/w/index.php?title=X&diff=next&oldid=100", "diff", {"oldid": 100, "relation": "next"}),
     ("{en}/w/index.php?diff=cur&oldid=100", "diff", {"oldid": 100, "relation": "cur"}),
-    # MediaWiki reads an empty diff as the page's current revision.
+    # MediaWiki reads an empty diff as the page's current revision: alone, the diff of it.
     ("{en}/w/index.php?diff=&oldid=100", "diff", {"oldid": 100, "relation": "cur"}),
     (
         "{en}/w/index.php?title=User_talk:Veteran_Editor&diff=",
-        "page",
-        {"title": "User talk:Veteran Editor"},
+        "diff",
+        {"title": "User talk:Veteran Editor", "relation": "prev"},
     ),
     ("{en}/w/index.php?oldid=100", "revision", {"revid": 100}),
     ("{en}/w/index.php?title=X&oldid=1&oldid=100", "revision", {"revid": 100}),

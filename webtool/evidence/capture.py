@@ -286,7 +286,10 @@ def _diff(asker: _Asker, link: Link) -> tuple[list[Revision], Diff]:
     if link.relation == "prev":
         # MediaWiki compares with the revision before in the page's history (by time, then
         # id), which is not the parent once histories are merged or imported.
-        newer = asker.revisions(revids=link.revid)[0]
+        if link.revid is None:  # the page's current revision
+            newer = asker.revisions(titles=link.title)[-1]
+        else:
+            newer = asker.revisions(revids=link.revid)[0]
         before = {"rvstartid": newer.revid, "rvdir": "older", "rvlimit": 2}
         history = asker.revisions(pageids=newer.pageid, **before)
         older = history[1] if len(history) == 2 else None

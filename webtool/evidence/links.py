@@ -39,8 +39,9 @@ class Link:
     kind: str  # "revision", "diff", "log" or "page"
     revid: int | None = None
     oldid: int | None = None
-    relation: str | None = None  # "prev" (oldid is the revision before revid in the page's
-    # history), "next" or "cur" (revid is the revision after oldid, or the page's latest)
+    relation: str | None = None  # "prev" (oldid is the revision before revid, or before the
+    # page's latest when only the title is known, in the page's history), "next" or "cur"
+    # (revid is the revision after oldid, or the page's latest)
     logid: int | None = None
     title: str | None = None
 
@@ -158,13 +159,15 @@ class LinkReader:
         site = self.site(wiki)
         # Where a parameter is repeated, PHP, and so index.php, reads the last.
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        latest_diff = False
         if query.get("diff") == "":
             # MediaWiki reads an empty diff as 0, the page's current revision: beside an
-            # oldid it is diff=cur; alone, the link is read as the page it names.
+            # oldid it is diff=cur; alone, it is the diff of the page's current revision.
             if "oldid" in query:
                 query["diff"] = "cur"
             else:
                 del query["diff"]
+                latest_diff = True
         base = {"line": line, "url": parts.geturl(), "wiki": wiki}
         if "diff" in query or "oldid" in query:
             return Link(**base, **_diff_or_revision(query.get("diff"), query.get("oldid")))
@@ -174,6 +177,8 @@ class LinkReader:
         namespace, colon, rest = title.partition(":")
         if colon and _fold(namespace) in site.special_namespace:
             return Link(**base, **_special(site, title, rest, query))
+        if latest_diff:
+            return Link(**base, kind="diff", relation="prev", title=title)
         return Link(**base, kind="page", title=title)
 
     def site(self, wiki: Wiki) -> Site:
