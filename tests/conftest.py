@@ -102,31 +102,41 @@ def page():
         browser.close()
 
 
-@pytest.fixture
-def evidence_links(sandbox) -> dict:
-    """Links to the harassment on the farm: the latest edit (its summary is markup), the diff
-    of the hidden revision, and a link to a host that is not a wiki."""
-    enwiki = sandbox["wikis"]["enwiki"]
-    latest = requests.get(
-        enwiki["api_url"],
+@pytest.fixture(scope="session")
+def harassment(sandbox) -> list[int]:
+    """The revision ids of the harassing edits on the farm, newest first: the latest (its
+    summary is markup), the hidden one, the first."""
+    history = requests.get(
+        sandbox["wikis"]["enwiki"]["api_url"],
         params={
             "action": "query",
             "prop": "revisions",
             "titles": HARASSMENT_PAGE,
+            "rvlimit": 3,
             "rvprop": "ids",
             "format": "json",
             "formatversion": "2",
         },
         timeout=10,
-    ).json()["query"]["pages"][0]["revisions"][0]["revid"]
-    hidden = sandbox["hidden_revision"]["revid"]
+    ).json()["query"]["pages"][0]["revisions"]
+    revids = [revision["revid"] for revision in history]
+    assert revids[1] == sandbox["hidden_revision"]["revid"]
+    return revids
+
+
+@pytest.fixture
+def evidence_links(sandbox, harassment) -> dict:
+    """Links to the harassment on the farm: the latest edit (its summary is markup), the diff
+    of the hidden revision, and a link to a host that is not a wiki."""
+    server = sandbox["wikis"]["enwiki"]["server"]
+    latest, hidden, _ = harassment
     return {
         "latest": latest,
         "hidden": hidden,
         "text": "\n".join(
             [
-                f"{enwiki['server']}/w/index.php?oldid={latest}",
-                f"{enwiki['server']}/w/index.php?diff={hidden}",
+                f"{server}/w/index.php?oldid={latest}",
+                f"{server}/w/index.php?diff={hidden}",
                 "https://en.wikipedia.org.evil.example/wiki/Main_Page",
             ]
         ),

@@ -22,24 +22,11 @@ UTC_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
 @pytest.fixture(scope="module")
-def made(farm_wikis, sandbox) -> dict:
+def made(farm_wikis, sandbox, harassment) -> dict:
     """A bundle of the harassing edits: the latest (with the hostile summary), the diff to the
     hidden one before it, the first, a block log entry, and one refused line."""
     en = sandbox["wikis"]["enwiki"]
-    history = requests.get(
-        en["api_url"],
-        params={
-            "action": "query",
-            "prop": "revisions",
-            "titles": "User talk:Veteran Editor",
-            "rvlimit": 3,
-            "rvprop": "ids",
-            "format": "json",
-            "formatversion": 2,
-        },
-        timeout=30,
-    ).json()["query"]["pages"][0]["revisions"]
-    latest, _, first = (r["revid"] for r in history)
+    latest, _, first = harassment
     block = requests.get(
         en["api_url"],
         params={"action": "query", "list": "logevents", "letype": "block", "format": "json"},

@@ -65,19 +65,9 @@ def farm_log_entry(state: dict, wiki: str, logid: int) -> dict:
 
 
 @pytest.fixture(scope="module")
-def facts(sandbox) -> dict:
+def facts(sandbox, harassment) -> dict:
     """Revision and log ids on the farm, and its wikis' addresses, to write links with."""
-    history = api(
-        sandbox,
-        "enwiki",
-        action="query",
-        prop="revisions",
-        titles="User talk:Veteran Editor",
-        rvlimit=10,
-        rvprop="ids",
-    )["query"]["pages"][0]["revisions"]
-    latest, hidden, first = (r["revid"] for r in history)
-    assert hidden == sandbox["hidden_revision"]["revid"]
+    latest, hidden, first = harassment
     german = next(
         r
         for page in api(

@@ -10,7 +10,6 @@ import sys
 import zipfile
 
 import pytest
-import requests
 from faultserver import FaultServer, garbage, ok
 
 from webtool.evidence.capture import record_sha256, sha256
@@ -28,19 +27,9 @@ def webtool(*args: str, stdin: str | None = None, **env: str) -> subprocess.Comp
 
 
 @pytest.fixture(scope="module")
-def links(sandbox) -> dict[str, str]:
+def links(sandbox, harassment) -> dict[str, str]:
     en = sandbox["wikis"]["enwiki"]
-    latest = requests.get(
-        en["api_url"],
-        params={
-            "action": "query",
-            "prop": "info",
-            "titles": "User talk:Veteran Editor",
-            "format": "json",
-            "formatversion": 2,
-        },
-        timeout=30,
-    ).json()["query"]["pages"][0]["lastrevid"]
+    latest = harassment[0]
     return {
         "diff": f"{en['server']}/wiki/Special:Diff/{latest}",
         "page": f"{en['server']}/wiki/User_talk:Veteran_Editor",

@@ -81,10 +81,10 @@ def new_submission_key() -> str:
     return secrets.token_hex(16)
 
 
-def new_reference() -> str:
+def new_reference(prefix: str = "CHLDP") -> str:
     """An unguessable reference, easy to read aloud: CHLDP-XXXX-XXXX-XXXX-XXXX."""
     raw = secrets.token_hex(8).upper()
-    return "CHLDP-" + "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+    return f"{prefix}-" + "-".join(raw[i : i + 4] for i in range(0, 16, 4))
 
 
 def store(submission: Submission, user: dict, engagement: dict) -> HelpRequest:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import secrets
 import threading
 import time
 import zipfile
@@ -29,6 +28,7 @@ from webtool.evidence.bundle import write_bundle
 from webtool.evidence.capture import capture_links
 from webtool.evidence.links import MAX_LINKS
 from webtool.evidence.wikis import MAX_LINK_LENGTH, site_matrix
+from webtool.help_requests import new_reference, new_submission_key
 from webtool.models import EvidenceBundle, HelpRequest
 
 MAX_BUNDLE_BYTES = 8 * 1024 * 1024  # sealed, it still fits one MariaDB packet (16 MiB)
@@ -52,7 +52,7 @@ class LinksForm:
 
     @classmethod
     def blank(cls, links: str = "") -> LinksForm:
-        return cls(links, secrets.token_hex(16))
+        return cls(links, new_submission_key())
 
     @property
     def lines(self) -> list[str]:
@@ -130,7 +130,7 @@ def start(form: LinksForm, owner: dict, request_id: int | None = None) -> Eviden
     sealer = current_app.extensions["chldp.sealer"]
     created = now()
     bundle = EvidenceBundle(
-        reference=_new_reference(),
+        reference=new_reference("EVID"),  # told apart from a request's at a glance
         submission_key=form.submission_key,
         owner_id=owner["id"],
         owner_name=owner["name"],
@@ -337,9 +337,3 @@ def _by_submission_key(key: str, owner_id: int) -> EvidenceBundle | None:
             EvidenceBundle.submission_key == key, EvidenceBundle.owner_id == owner_id
         )
     )
-
-
-def _new_reference() -> str:
-    """Unguessable, and told apart from a request's reference at a glance."""
-    raw = secrets.token_hex(8).upper()
-    return "EVID-" + "-".join(raw[i : i + 4] for i in range(0, 16, 4))
