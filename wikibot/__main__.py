@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     # import prints YAML on standard output, so its log goes to standard error.
     log = ActionLog(args.command, sys.stderr if args.command == "import" else sys.stdout)
     try:
+        _refuse_to_ask_without_a_terminal(args)
         settings = settings or settings_from_environment()
         content = load_content(settings.content_file)
         if args.command == "import":
@@ -73,6 +74,17 @@ def _parser() -> argparse.ArgumentParser:
     imports.add_argument("page", metavar="PAGE", help="the title of the page to read")
     imports.add_argument("--output", type=Path, help="write the YAML to this file")
     return parser
+
+
+def _refuse_to_ask_without_a_terminal(args: argparse.Namespace) -> None:
+    """`sync` asks before each save; a job has no terminal to answer, so say so before starting
+    rather than fail at the first question."""
+    asks = args.command == "sync" and not (args.always or args.dry_run)
+    if asks and not (sys.stdin and sys.stdin.isatty()):
+        raise UsageError(
+            "sync asks before saving each page and there is no terminal to answer: "
+            "use --always for unattended runs (or --dry-run to only see the diffs)."
+        )
 
 
 def _status(settings: Settings, log: ActionLog) -> ProgramStatus | None:

@@ -203,7 +203,7 @@ class Sync:
                 [("yes", "y"), ("no", "n"), ("all", "a")],
                 default="n",
             )
-        except QuitKeyboardInterrupt:
+        except (QuitKeyboardInterrupt, EOFError):  # q, or the terminal closed (Ctrl-D)
             self.log("quit", "The operator stopped the run.")
             raise _Stop from None
         self.always = answer == "a"
