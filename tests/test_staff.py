@@ -7,6 +7,7 @@ import re
 
 import pytest
 import requests
+from logins import log_in
 from sqlalchemy import select
 
 from webtool import db
@@ -35,10 +36,7 @@ def case(app) -> str:
 
 
 def as_user(client, user: dict | None) -> None:
-    with client.session_transaction() as session:
-        session.pop("user", None)
-        if user:
-            session["user"] = user
+    log_in(client, user)
 
 
 def post(client, url: str, **data) -> object:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from logins import log_in
 from sqlalchemy import create_engine, text
 
 from webtool.auth import safe_next
@@ -26,8 +27,7 @@ def references_listed(client) -> set[str]:
 
 
 def log_in_as(client, name: str, central_id: int) -> None:
-    with client.session_transaction() as session:
-        session["user"] = {"name": name, "id": central_id}
+    log_in(client, {"name": name, "id": central_id})
 
 
 def ask_form(client) -> dict:

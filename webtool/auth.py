@@ -1,7 +1,8 @@
 """Login with a Wikimedia account: OAuth 2.0 authorization code with PKCE, identity only.
 
 Authlib's client keeps `state` and the PKCE verifier in the session and checks them on the
-way back. The tool keeps only the account's name and central id in its session.
+way back. The tool keeps only the account's name and central id in its session, beside the
+token of its server-side session (sessions.py).
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from flask import (
     url_for,
 )
 from requests import RequestException
+from sqlalchemy.exc import SQLAlchemyError
 
-from webtool.extensions import limiter
+from webtool import db, sessions
+from webtool.extensions import login_limits
 
 blueprint = Blueprint("auth", __name__)
 
@@ -40,6 +43,7 @@ def init_app(app: Flask) -> None:
         client_kwargs={"code_challenge_method": "S256", "timeout": 15},
     )
     app.extensions["chldp.oauth"] = oauth
+    app.before_request(sessions.check)
 
 
 def current_user() -> dict | None:
@@ -72,14 +76,14 @@ def _client():
 
 
 @blueprint.route("/login")
-@limiter.limit("30 per minute")
+@login_limits
 def login():
     session["next"] = safe_next(request.args.get("next"))
     return _client().authorize_redirect(url_for("auth.callback", _external=True))
 
 
 @blueprint.route("/oauth/callback")
-@limiter.limit("30 per minute")
+@login_limits
 def callback():
     if request.args.get("error"):
         reason = "denied" if request.args["error"] == "access_denied" else "refused"
@@ -99,11 +103,21 @@ def callback():
     session.clear()  # a new session for the logged-in account, keeping only its language
     if language:
         session["uselang"] = language
-    session["user"] = {"name": profile["username"], "id": int(profile["sub"])}
+    try:
+        sessions.start({"name": profile["username"], "id": int(profile["sub"])})
+    except SQLAlchemyError:
+        db.session().rollback()
+        current_app.logger.exception("a session could not be started")
+        return render_template("error.html", message_key="chldp-error-database"), 503
     return redirect(target or url_for("requester.engagement"))
 
 
 @blueprint.route("/logout", methods=["POST"])
 def logout():
-    session.pop("user", None)
+    try:
+        sessions.end()
+    except SQLAlchemyError:
+        db.session().rollback()
+        current_app.logger.exception("a session could not be ended")
+        return render_template("error.html", message_key="chldp-error-database"), 503
     return redirect(url_for("requester.start"))

@@ -28,16 +28,33 @@ def now() -> datetime:
 
 
 def audit(actor: str, action: str, target: str, **detail: object) -> None:
-    """Add an audit entry to the current transaction."""
+    """Add an audit entry to the current transaction; what it was about is sealed."""
+    seal = current_app.extensions["chldp.sealer"].seal
     db.session().add(
         AuditEntry(
             at=now(),
             actor=actor,
             action=action,
-            target=target,
-            detail=json.dumps(detail, ensure_ascii=False, default=str),
+            target_sealed=seal(target),
+            detail_sealed=seal(json.dumps(detail, ensure_ascii=False, default=str)),
         )
     )
+
+
+def audit_entries(limit: int | None = None) -> list[dict]:
+    """The audit log opened, newest first: {"at", "actor", "action", "target", "detail"}."""
+    open_ = current_app.extensions["chldp.sealer"].open
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    return [
+        {
+            "at": entry.at,
+            "actor": entry.actor,
+            "action": entry.action,
+            "target": open_(entry.target_sealed),
+            "detail": open_(entry.detail_sealed),
+        }
+        for entry in db.session().scalars(query)
+    ]
 
 
 def record(actor: str, action: str, target: str, **detail: object) -> None:
@@ -162,7 +179,7 @@ def add_ledger_entry(
             kind=kind,
             category=category,
             amount_cents=int(amount * 100),
-            override_reason=override.strip(),
+            override_sealed=current_app.extensions["chldp.sealer"].seal(override.strip()),
         )
     )
     audit(

@@ -1,4 +1,5 @@
-"""`flask --app webtool …` commands for operators: migrations, retention, key rotation."""
+"""`flask --app webtool …` commands for operators: migrations, retention, key rotation, and
+unpinning a staff name."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from webtool import db
-from webtool.help_requests import purge_expired
-from webtool.models import EvidenceBundle, HelpRequest
+from webtool.casework import audit
+from webtool.models import Base, StaffPin
+from webtool.retention import purge as purge_expired
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(database)
     app.cli.add_command(purge)
     app.cli.add_command(rotate_keys)
+    app.cli.add_command(unpin_staff)
 
 
 @click.group("db", cls=AppGroup)
@@ -33,29 +36,53 @@ def upgrade() -> None:
 @click.command("purge")
 @with_appcontext
 def purge() -> None:
-    """Delete every request whose retention period has ended."""
-    count = purge_expired()
-    click.echo(f"Deleted {count} expired request(s).")
+    """Delete what has outlived its retention; say what was kept and why."""
+    for sentence in purge_expired().sentences():
+        click.echo(sentence)
+
+
+def sealed_columns() -> list[tuple[type, str]]:
+    """Every sealed column of every table, found by name (`…_sealed`), so a column added
+    later is re-sealed too."""
+    return [
+        (mapper.class_, column.key)
+        for mapper in Base.registry.mappers
+        for column in mapper.columns
+        if column.key.endswith("_sealed")
+    ]
 
 
 @click.command("rotate-keys")
 @with_appcontext
 def rotate_keys() -> None:
-    """Re-seal every stored request and evidence bundle with the newest encryption key."""
+    """Re-seal every sealed column of every row with the newest encryption key."""
     sealer = current_app.extensions["chldp.sealer"]
     session = db.session()
-    requests = list(session.scalars(select(HelpRequest)))
-    for request in requests:
-        request.description_sealed = sealer.reseal(request.description_sealed)
-        request.contact_sealed = sealer.reseal(request.contact_sealed)
-    bundles = list(session.scalars(select(EvidenceBundle)))
-    for bundle in bundles:
-        bundle.links_sealed = sealer.reseal(bundle.links_sealed)
-        bundle.outcome_sealed = sealer.reseal(bundle.outcome_sealed)
-        if bundle.bundle_sealed:
-            bundle.bundle_sealed = sealer.reseal(bundle.bundle_sealed)
+    count = 0
+    for model, name in sealed_columns():
+        for row in session.scalars(select(model)):
+            token = getattr(row, name)
+            if token is not None:
+                setattr(row, name, sealer.reseal(token))
+                count += 1
+        session.flush()
     session.commit()
     click.echo(
-        f"Re-sealed {len(requests)} request(s) and {len(bundles)} evidence bundle(s) with the "
-        "newest key."
+        f"Re-sealed {count} value(s) in {len(sealed_columns())} column(s) with the newest key."
     )
+
+
+@click.command("unpin-staff")
+@click.argument("name")
+@with_appcontext
+def unpin_staff(name: str) -> None:
+    """Forget the central id pinned to a staff name: the next account to use it as staff is
+    pinned instead. Only for a name pinned to the wrong account."""
+    session = db.session()
+    pin = session.get(StaffPin, name)
+    if pin is None:
+        raise click.ClickException(f"No central id is pinned to {name}.")
+    session.delete(pin)
+    audit("configuration", "unpin-staff", name, central_id=pin.central_id)
+    session.commit()
+    click.echo(f"{name} is no longer pinned to central id {pin.central_id}.")

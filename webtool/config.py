@@ -1,14 +1,22 @@
 """The web tool's configuration, from environment variables with safe defaults for a laptop.
 
 With no Wikimedia settings, the tool logs in through the sandbox farm's OAuth provider and
-reads its wikis (sandbox.json). On Toolforge every value comes from `toolforge envvars`;
+reads its wikis (sandbox.json); secrets are made once in the instance folder. In production
+(CHLDP_ENV=production) nothing falls back: every secret must be set, long and random, and the
+OAuth consumer must be named. On Toolforge every value comes from `toolforge envvars`;
 deploy/example.env lists them.
 """
 
 from __future__ import annotations
 
+import base64
+import math
 import os
+import secrets
+import zlib
+from collections import Counter
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,6 +25,12 @@ from webtool.api import DEFAULT_USER_AGENT
 
 WIKIMEDIA_OAUTH = "https://meta.wikimedia.org/w/rest.php/oauth2"
 WIKIMEDIA_CENTRAL_API = "https://meta.wikimedia.org/w/api.php"
+MAKE_SECRET = 'python -c "import secrets; print(secrets.token_hex(32))"'
+MAKE_FERNET_KEY = (
+    'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+)
+# Words of placeholders people copy from examples: such a value is public, whatever its length.
+PLACEHOLDER_WORDS = ("change", "example", "secret", "password", "xxxx", "todo", "replace")
 
 
 class ConfigError(Exception):
@@ -44,12 +58,12 @@ class ApiSettings:
 
 def api_settings(environ: dict[str, str] | None = None) -> ApiSettings:
     """Where and how to ask the wikis: the sandbox's central wiki when it is up and nothing
-    else is configured, else Meta-Wiki."""
+    else is configured, else Meta-Wiki. Production never asks the sandbox."""
     env = os.environ if environ is None else environ
     central_api = env.get("CHLDP_CENTRAL_API")
     central_wiki = env.get("CHLDP_CENTRAL_WIKI", "metawiki")
     if not central_api:
-        state = load_state()
+        state = None if _production(env) else load_state()
         central_api = state["centralauth_api_url"] if state else WIKIMEDIA_CENTRAL_API
     return ApiSettings(
         central_api=central_api,
@@ -64,19 +78,34 @@ def api_settings(environ: dict[str, str] | None = None) -> ApiSettings:
 def flask_settings(instance: Path, environ: dict[str, str] | None = None) -> dict:
     """Flask's config mapping for this environment."""
     env = os.environ if environ is None else environ
-    production = env.get("CHLDP_ENV", "development") == "production"
-    secret = env.get("CHLDP_SECRET_KEY") or (None if production else _local_secret(instance))
-    if not secret:
-        raise ConfigError("CHLDP_SECRET_KEY is not set; production needs a long random value.")
+    production = _production(env)
+    retention_days = int(env.get("CHLDP_RETENTION_DAYS", "730"))
+    audit_retention_days = int(env.get("CHLDP_AUDIT_RETENTION_DAYS", "2555"))
+    if audit_retention_days <= retention_days:
+        raise ConfigError(
+            "CHLDP_AUDIT_RETENTION_DAYS must be longer than CHLDP_RETENTION_DAYS: the audit log "
+            "tells what happened to requests after they are gone."
+        )
     return {
-        "SECRET_KEY": secret,
+        "SECRET_KEY": _secret(env, "CHLDP_SECRET_KEY", instance / "secret.key", production),
+        # Keyed hashes: blind indexes in the database, identifiers in Redis keys.
+        "HASH_KEY": _secret(env, "CHLDP_HASH_KEY", instance / "hash.key", production).encode(),
+        # Toolforge's Redis is shared by every tool: the tool's keys live under a prefix nobody
+        # else knows (Toolforge's Redis refuses KEYS and SCAN, so it cannot be listed).
+        "REDIS_PREFIX": _redis_prefix(env, instance, production),
         "CHLDP_PRODUCTION": production,
         "SQLALCHEMY_URL": env.get("DATABASE_URL") or f"sqlite:///{instance / 'chldp.sqlite'}",
         "ENCRYPTION_KEYS": _encryption_keys(env, instance, production),
-        "OAUTH": _oauth(env),
+        "OAUTH": _oauth(env, production),
         "REDIS_URL": env.get("REDIS_URL"),
         "API": api_settings(env),
-        "RETENTION_DAYS": int(env.get("CHLDP_RETENTION_DAYS", "730")),
+        "RETENTION_DAYS": retention_days,
+        "AUDIT_RETENTION_DAYS": audit_retention_days,
+        "SESSION_IDLE": timedelta(minutes=int(env.get("CHLDP_SESSION_IDLE_MINUTES", "1440"))),
+        "STAFF_SESSION_IDLE": timedelta(
+            minutes=int(env.get("CHLDP_STAFF_SESSION_IDLE_MINUTES", "120"))
+        ),
+        "SESSION_LIFETIME": timedelta(hours=int(env.get("CHLDP_SESSION_LIFETIME_HOURS", "168"))),
         "EVIDENCE_CAPTURES_PER_HOUR": int(env.get("CHLDP_EVIDENCE_CAPTURES_PER_HOUR", "10")),
         "LEGAL_EMAIL": env.get("CHLDP_LEGAL_EMAIL", "legal@wikimedia.org"),
         "FUND_AMOUNT": Decimal(env.get("CHLDP_FUND_AMOUNT", "100000.00")),
@@ -90,27 +119,82 @@ def flask_settings(instance: Path, environ: dict[str, str] | None = None) -> dic
     }
 
 
-def _local_secret(instance: Path) -> str:
-    return _kept_in(instance / "secret.key", lambda: os.urandom(32).hex())
+def _production(env) -> bool:
+    return env.get("CHLDP_ENV", "development") == "production"
+
+
+def _secret(env, name: str, kept: Path, production: bool) -> str:
+    """A secret from the environment; on a laptop, made once in the instance folder. In
+    production it must be set, and long and random enough that nobody can guess it."""
+    value = env.get(name, "").strip()
+    if not production:
+        return value or _kept_in(kept, lambda: secrets.token_hex(32))
+    if not value:
+        raise ConfigError(f"{name} is not set. Make one with: {MAKE_SECRET}")
+    weakness = weak_secret(value)
+    if weakness:
+        raise ConfigError(f"{name} {weakness}. Make a new one with: {MAKE_SECRET}")
+    return value
+
+
+def weak_secret(value: str) -> str | None:
+    """Why `value` cannot be a production secret (finishing "NAME …"), or None when it can."""
+    if len(value) < 32:
+        return f"has {len(value)} characters; it needs at least 32"
+    if any(word in value.lower() for word in PLACEHOLDER_WORDS):
+        return "looks like a placeholder copied from an example"
+    # Two rough measures of randomness: how evenly its characters are spread (32 hexadecimal
+    # digits from `secrets` score about 120 bits, "x" * 64 none) and how little it compresses
+    # (a short pattern repeated, such as "0123456789abcdef" * 4, halves or better).
+    counts = Counter(value)
+    bits = -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values()) * len(value)
+    if bits < 100 or len(zlib.compress(value.encode(), 9)) < len(value) / 2:
+        return "is not random enough"
+    return None
+
+
+def _redis_prefix(env, instance: Path, production: bool) -> str:
+    if production and not env.get("REDIS_URL"):
+        return ""  # no Redis, nothing to hide
+    secret = _secret(env, "CHLDP_REDIS_PREFIX", instance / "redis-prefix.key", production)
+    return secret + ":"
 
 
 def _encryption_keys(env: dict[str, str], instance: Path, production: bool) -> list[str]:
     """Fernet keys, newest first: the first encrypts, all decrypt (rotation)."""
-    keys = [k.strip() for k in env.get("CHLDP_ENCRYPTION_KEYS", "").split(",") if k.strip()]
-    if keys:
-        return keys
-    if production:
-        raise ConfigError(
-            "CHLDP_ENCRYPTION_KEYS is not set: requests cannot be stored unencrypted. Create a key "
-            'with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key()'
-            '.decode())"'
-        )
     from cryptography.fernet import Fernet
 
-    return [_kept_in(instance / "encryption.key", lambda: Fernet.generate_key().decode())]
+    keys = [k.strip() for k in env.get("CHLDP_ENCRYPTION_KEYS", "").split(",") if k.strip()]
+    if not keys and production:
+        raise ConfigError(
+            "CHLDP_ENCRYPTION_KEYS is not set: requests cannot be stored unencrypted. Create a key "
+            f"with: {MAKE_FERNET_KEY}"
+        )
+    for position, key in enumerate(keys, 1):
+        try:
+            raw = base64.urlsafe_b64decode(key.encode())
+            Fernet(key.encode())
+        except ValueError:
+            raise ConfigError(
+                f"Key {position} of CHLDP_ENCRYPTION_KEYS is not a Fernet key. Create one with: "
+                f"{MAKE_FERNET_KEY}"
+            ) from None
+        if production and len(set(raw)) < 16:  # a key of zeros, or of one repeated byte
+            raise ConfigError(
+                f"Key {position} of CHLDP_ENCRYPTION_KEYS is not random. Create one with: "
+                f"{MAKE_FERNET_KEY}"
+            )
+    return keys or [_kept_in(instance / "encryption.key", lambda: Fernet.generate_key().decode())]
 
 
-def _oauth(env: dict[str, str]) -> OAuthSettings:
+def _oauth(env: dict[str, str], production: bool) -> OAuthSettings:
+    named = env.get("CHLDP_OAUTH_CLIENT_ID") and env.get("CHLDP_OAUTH_CLIENT_SECRET")
+    if production and not named:
+        # The sandbox's consumer is for a laptop; production logs in through Meta-Wiki only.
+        raise ConfigError(
+            "CHLDP_OAUTH_CLIENT_ID and CHLDP_OAUTH_CLIENT_SECRET are not set: register an OAuth "
+            "2.0 consumer on meta.wikimedia.org (see the README's deployment steps)."
+        )
     if env.get("CHLDP_OAUTH_CLIENT_ID"):
         base = env.get("CHLDP_OAUTH_BASE_URL", WIKIMEDIA_OAUTH).rstrip("/")
         return OAuthSettings(
@@ -143,3 +227,24 @@ def _kept_in(path: Path, make) -> str:
         path.touch(mode=0o600)
         path.write_text(make())
     return path.read_text().strip()
+
+
+@dataclass(frozen=True)
+class CacheSettings:
+    redis_url: str | None
+    redis_prefix: str
+    hash_key: bytes
+    encryption_keys: list[str]
+
+
+def cache_settings(instance: Path, environ: dict[str, str] | None = None) -> CacheSettings:
+    """What the cache needs outside the web tool (the `report` command): the same Redis, the
+    same secret prefix and keys as the tool, refused in production on the same terms."""
+    env = os.environ if environ is None else environ
+    production = _production(env)
+    return CacheSettings(
+        redis_url=env.get("REDIS_URL") or None,
+        redis_prefix=_redis_prefix(env, instance, production),
+        hash_key=_secret(env, "CHLDP_HASH_KEY", instance / "hash.key", production).encode(),
+        encryption_keys=_encryption_keys(env, instance, production),
+    )

@@ -16,7 +16,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 def init_app(app: Flask) -> None:
     url = app.config["SQLALCHEMY_URL"]
-    options = {"pool_pre_ping": True}
+    # An SQL error is logged with its statement; its parameters would be a requester's data.
+    options = {"pool_pre_ping": True, "hide_parameters": True}
     if url.startswith("mysql"):
         # ToolsDB closes idle connections; recycle before it does.
         options["pool_recycle"] = 280

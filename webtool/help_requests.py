@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from webtool import db
-from webtool.casework import audit
-from webtool.models import CaseEvent, EvidenceBundle, HelpRequest, LedgerEntry
+from webtool.keyed import blind_index
+from webtool.models import HelpRequest
 
 KINDS = ("harassment", "doxxing", "cyberattack", "other")
 ACKNOWLEDGEMENTS = ("discretion", "limited_funds", "not_our_lawyer", "no_fines")
@@ -95,24 +95,27 @@ def store(submission: Submission, user: dict, engagement: dict) -> HelpRequest:
     existing = find_by_submission_key(submission.submission_key, user)
     if existing:
         return existing
-    sealer = current_app.extensions["chldp.sealer"]
+    seal = current_app.extensions["chldp.sealer"].seal
     now = datetime.now(UTC).replace(tzinfo=None)
     request = HelpRequest(
         reference=new_reference(),
         submission_key=submission.submission_key,
-        requester_id=user["id"],
-        requester_name=user["name"],
+        requester_key=account_key(user),
+        requester_sealed=seal(json.dumps({"name": user["name"], "id": user["id"]})),
         created_at=now,
         purge_after=now + timedelta(days=current_app.config["RETENTION_DAYS"]),
         status="new",
-        kinds=",".join(submission.kinds),
-        country=submission.country,
-        language=submission.language,
-        description_sealed=sealer.seal(submission.description),
-        contact_sealed=sealer.seal(
+        kinds_sealed=seal(",".join(submission.kinds)),
+        kinds_index=kinds_index(submission.kinds),
+        country_sealed=seal(submission.country),
+        country_index=field_index("country", submission.country),
+        language_sealed=seal(submission.language),
+        language_index=field_index("language", submission.language),
+        description_sealed=seal(submission.description),
+        contact_sealed=seal(
             json.dumps({"email": submission.email, "other": submission.other_contact})
         ),
-        engagement_json=json.dumps(engagement, ensure_ascii=False),
+        engagement_sealed=seal(json.dumps(engagement, ensure_ascii=False)),
     )
     session = db.session()
     session.add(request)
@@ -128,10 +131,61 @@ def store(submission: Submission, user: dict, engagement: dict) -> HelpRequest:
     return request
 
 
+def account_key(user: dict) -> str:
+    """The keyed hash that finds an account's rows: its requests, bundles and sessions."""
+    return blind_index("requester", user["id"])
+
+
+def field_index(name: str, value: str) -> str:
+    """The keyed hash the queue filters a field on; the same however it is capitalised."""
+    return blind_index(name, value.strip().casefold())
+
+
+def kinds_index(kinds: list[str]) -> str:
+    return " ".join(sorted(blind_index("kind", kind) for kind in kinds))
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A request with its sealed fields opened, for the pages that show them."""
+
+    row: HelpRequest
+    name: str
+    central_id: int
+    kinds: list[str]
+    country: str
+    language: str
+
+    def engagement(self) -> dict:
+        return json.loads(_open(self.row.engagement_sealed))
+
+    def description(self) -> str:
+        return _open(self.row.description_sealed)
+
+    def contact(self) -> dict:
+        return json.loads(_open(self.row.contact_sealed))
+
+
+def opened(request: HelpRequest) -> Opened:
+    requester = json.loads(_open(request.requester_sealed))
+    return Opened(
+        request,
+        requester["name"],
+        requester["id"],
+        [kind for kind in _open(request.kinds_sealed).split(",") if kind],
+        _open(request.country_sealed),
+        _open(request.language_sealed),
+    )
+
+
+def _open(token: str) -> str:
+    return current_app.extensions["chldp.sealer"].open(token)
+
+
 def find_by_submission_key(key: str, user: dict) -> HelpRequest | None:
     return db.session().scalar(
         select(HelpRequest).where(
-            HelpRequest.submission_key == key, HelpRequest.requester_id == user["id"]
+            HelpRequest.submission_key == key, HelpRequest.requester_key == account_key(user)
         )
     )
 
@@ -140,7 +194,7 @@ def own_requests(user: dict) -> list[HelpRequest]:
     return list(
         db.session().scalars(
             select(HelpRequest)
-            .where(HelpRequest.requester_id == user["id"])
+            .where(HelpRequest.requester_key == account_key(user))
             .order_by(HelpRequest.created_at.desc())
         )
     )
@@ -150,32 +204,6 @@ def own_request(reference: str, user: dict) -> HelpRequest | None:
     """The request with this reference when it is `user`'s; anyone else's is not found."""
     return db.session().scalar(
         select(HelpRequest).where(
-            HelpRequest.reference == reference, HelpRequest.requester_id == user["id"]
+            HelpRequest.reference == reference, HelpRequest.requester_key == account_key(user)
         )
     )
-
-
-def purge_expired(now: datetime | None = None) -> int:
-    """Delete every request whose retention has ended, with its notes, history, ledger
-    entries and evidence, and every evidence bundle never attached whose retention has
-    ended; the audit log keeps that it happened. Return how many requests."""
-    now = now or datetime.now(UTC).replace(tzinfo=None)
-    session = db.session()
-    expired = list(session.scalars(select(HelpRequest).where(HelpRequest.purge_after < now)))
-    for request in expired:
-        for kept_with in (CaseEvent, LedgerEntry, EvidenceBundle):
-            session.execute(delete(kept_with).where(kept_with.request_id == request.id))
-        audit("retention", "purge", request.reference)
-        session.delete(request)
-    loose = list(
-        session.scalars(
-            select(EvidenceBundle).where(
-                EvidenceBundle.request_id.is_(None), EvidenceBundle.purge_after < now
-            )
-        )
-    )
-    for bundle in loose:
-        audit("retention", "purge", bundle.reference)
-        session.delete(bundle)
-    session.commit()
-    return len(expired)

@@ -1,15 +1,18 @@
 """What the tool stores: requests for help (each with its engagement frozen at submission),
-the staff's work on them, the fund's ledger, the audit log and the program's status.
+the staff's work on them, the fund's ledger, the audit log, sessions and the program's status.
 
-Free text and contact details are stored sealed (see crypto.py); the columns that staff
-filter on (status, kinds, country, language) are plain.
+Whatever tells who asked, about what or from where is sealed (crypto.py): every such column's
+name ends in `_sealed`, which is how key rotation finds them all. Where a page must find rows
+by such a value (a person's own requests, the queue's filters), a keyed hash of it is kept
+beside it (`_key` and `_index` columns, keyed.py): it matches the value without revealing it.
+The README lists every column and why it is plain or sealed.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # MariaDB's TEXT holds 64 KiB; a sealed description can be longer than the plain one.
@@ -27,19 +30,24 @@ class HelpRequest(Base):
     reference: Mapped[str] = mapped_column(String(32), unique=True)
     # The form's one-time key: posting the same form twice finds the first request.
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
-    requester_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    requester_name: Mapped[str] = mapped_column(String(255))
+    # Who asked: the keyed hash of their central id finds their requests; the name and id
+    # themselves are sealed.
+    requester_key: Mapped[str] = mapped_column(String(64), index=True)
+    requester_sealed: Mapped[str] = mapped_column(LONG_TEXT)  # {"name", "id"}
     created_at: Mapped[datetime] = mapped_column(DateTime)
     purge_after: Mapped[datetime] = mapped_column(DateTime, index=True)
     status: Mapped[str] = mapped_column(String(32), default="new", index=True)
     # For an approved case: "referral" to counsel, "funding", or "both".
     assistance: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    kinds: Mapped[str] = mapped_column(String(255))
-    country: Mapped[str] = mapped_column(String(100))
-    language: Mapped[str] = mapped_column(String(35))
+    kinds_sealed: Mapped[str] = mapped_column(LONG_TEXT)  # comma-separated
+    kinds_index: Mapped[str] = mapped_column(String(400))  # a keyed hash per kind, spaced
+    country_sealed: Mapped[str] = mapped_column(LONG_TEXT)
+    country_index: Mapped[str] = mapped_column(String(64), index=True)
+    language_sealed: Mapped[str] = mapped_column(LONG_TEXT)
+    language_index: Mapped[str] = mapped_column(String(64), index=True)
     description_sealed: Mapped[str] = mapped_column(LONG_TEXT)
     contact_sealed: Mapped[str] = mapped_column(LONG_TEXT)
-    engagement_json: Mapped[str] = mapped_column(LONG_TEXT)
+    engagement_sealed: Mapped[str] = mapped_column(LONG_TEXT)
 
 
 class EvidenceBundle(Base):
@@ -55,8 +63,8 @@ class EvidenceBundle(Base):
     reference: Mapped[str] = mapped_column(String(32), unique=True)
     # The form's one-time key: posting the same links twice starts one capture.
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
-    owner_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    owner_name: Mapped[str] = mapped_column(String(255))
+    owner_key: Mapped[str] = mapped_column(String(64), index=True)  # keyed hash of the central id
+    owner_sealed: Mapped[str] = mapped_column(LONG_TEXT)  # {"name", "id"}
     request_id: Mapped[int | None] = mapped_column(
         ForeignKey("help_requests.id"), nullable=True, index=True
     )
@@ -76,8 +84,13 @@ class EvidenceBundle(Base):
 
 
 class AuditEntry(Base):
-    """Who did what, when: written for every staff look-up, view, note, decision and payment.
-    Nothing in the tool updates or deletes these rows."""
+    """Who did what, when: written for every staff look-up, view, note, decision and payment,
+    and every refused attempt at the staff console. Nothing in the tool updates these rows;
+    the retention purge deletes them after CHLDP_AUDIT_RETENTION_DAYS.
+
+    The actor is a member of the legal team (or "retention", or "not staff" for a refusal);
+    what was looked at and the details (a looked-up name, a filter's country) are sealed.
+    """
 
     __tablename__ = "audit_log"
 
@@ -85,8 +98,8 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(DateTime, index=True)
     actor: Mapped[str] = mapped_column(String(255), index=True)
     action: Mapped[str] = mapped_column(String(64))
-    target: Mapped[str] = mapped_column(String(255))
-    detail: Mapped[str] = mapped_column(Text)
+    target_sealed: Mapped[str] = mapped_column(LONG_TEXT)
+    detail_sealed: Mapped[str] = mapped_column(LONG_TEXT)
 
 
 class CaseEvent(Base):
@@ -105,19 +118,22 @@ class CaseEvent(Base):
 
 
 class LedgerEntry(Base):
-    """Money for a case: a commitment from the fund, or a payment made."""
+    """Money for a case: a commitment from the fund, or a payment made. The fund's books
+    outlive the request: when a request is purged its entries stay, detached from it."""
 
     __tablename__ = "ledger"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("help_requests.id"), index=True)
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("help_requests.id"), nullable=True, index=True
+    )
     at: Mapped[datetime] = mapped_column(DateTime)
     actor: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(16))  # "commitment" or "payment"
     category: Mapped[str] = mapped_column(String(32))
     # Whole cents: exact on every database (SQLite has no decimal type).
     amount_cents: Mapped[int] = mapped_column(BigInteger)
-    override_reason: Mapped[str] = mapped_column(Text, default="")
+    override_sealed: Mapped[str] = mapped_column(LONG_TEXT)  # why the fund's limit was passed
 
 
 class ProgramStatus(Base):
@@ -130,3 +146,30 @@ class ProgramStatus(Base):
     actor: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16))
     message: Mapped[str] = mapped_column(String(500))
+
+
+class UserSession(Base):
+    """A login: the cookie carries a random token, this row its SHA-256, so a session can be
+    ended on the server (logout, idle or absolute lifetime, a staff member removed) and a copy
+    of the cookie stops working with it."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_key: Mapped[str] = mapped_column(String(64), index=True)  # keyed hash of the central id
+    # Set once the account acted as staff: when it is no longer staff, its sessions end.
+    staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    seen_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class StaffPin(Base):
+    """The central id a staff name had when it was first used: a renamed or usurped name
+    does not inherit the role."""
+
+    __tablename__ = "staff_pins"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    central_id: Mapped[int] = mapped_column(BigInteger)
+    pinned_at: Mapped[datetime] = mapped_column(DateTime)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import cache
 
 from flask import (
@@ -21,12 +20,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from program.content import load_content
 from webtool import db, engagement_view
 from webtool.auth import current_user, login_required
-from webtool.evidence.store import bundles_of_request
+from webtool.evidence.store import own_bundles
 from webtool.extensions import account_or_address, limiter
 from webtool.help_requests import (
     ACKNOWLEDGEMENTS,
     KINDS,
     Submission,
+    opened,
     own_request,
     own_requests,
     store,
@@ -104,9 +104,11 @@ def sent(reference: str):
     return render_template(
         "sent.html",
         help_request=help_request,
-        engagement=json.loads(help_request.engagement_json),
+        engagement=opened(help_request).engagement(),
         legal_email=current_app.config["LEGAL_EMAIL"],
-        bundles=bundles_of_request(help_request.id),
+        # Only the requester's own bundles: those staff captured for the case are the staff's,
+        # and the requester's download would refuse them.
+        bundles=[b for b in own_bundles(current_user()) if b.request_id == help_request.id],
     )
 
 

@@ -6,18 +6,15 @@ set the program's status and read the audit log. Every view and action is audite
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections import Counter
 from datetime import timedelta
 from functools import wraps
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
+    flash,
     g,
     redirect,
     render_template,
@@ -33,11 +30,12 @@ from program.content import PROGRAM_STATUSES
 from webtool import casework, db, engagement_view
 from webtool.auth import current_user
 from webtool.contributions import contributions_page
+from webtool.csv_export import csv_download
 from webtool.evidence import store as evidence
 from webtool.evidence.pages import zip_response
-from webtool.help_requests import KINDS
-from webtool.models import AuditEntry, EvidenceBundle, HelpRequest
-from webtool.staff_access import role_of
+from webtool.help_requests import KINDS, field_index, kinds_index, opened
+from webtool.models import EvidenceBundle, HelpRequest
+from webtool.staff_access import staff_role
 from webtool.usernames import BadName, normalise
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
@@ -49,9 +47,11 @@ def staff_only():
     if request.path != "/staff" and not request.path.startswith("/staff/"):
         return None
     user = current_user()
-    g.staff_role = role_of(user["name"]) if user else None
+    g.staff_role, refusal = staff_role(user)
     if g.staff_role is None:
-        # The same plain page for everyone who is not staff: no hint of what is here.
+        # Every attempt is on record; the page is the same plain one for everyone who is not
+        # staff, with no hint of what is here.
+        casework.record("not staff", "refused", request.path, account=user, reason=refusal)
         return render_template("forbidden.html"), 403
     g.staff_name = user["name"]
     return None
@@ -73,16 +73,17 @@ def queue():
     query = select(HelpRequest).order_by(HelpRequest.created_at)
     if filters["status"]:
         query = query.where(HelpRequest.status == filters["status"])
+    # Kinds, country and language are sealed: the queue matches their keyed hashes.
     if filters["kind"]:
-        query = query.where(HelpRequest.kinds.contains(filters["kind"]))
-    if filters["country"]:
-        query = query.where(HelpRequest.country == filters["country"])
-    if filters["language"]:
-        query = query.where(HelpRequest.language == filters["language"])
+        query = query.where(HelpRequest.kinds_index.contains(kinds_index([filters["kind"]])))
+    for name in ("country", "language"):
+        if filters[name]:
+            column = getattr(HelpRequest, f"{name}_index")
+            query = query.where(column == field_index(name, filters[name]))
     older = request.args.get("older_than_days", "")
     if older.isdigit():
         query = query.where(HelpRequest.created_at <= casework.now() - timedelta(days=int(older)))
-    cases = list(db.session().scalars(query))
+    cases = [opened(found) for found in db.session().scalars(query)]
     casework.record(g.staff_name, "queue", "requests", **filters)
     return render_template(
         "staff/queue.html",
@@ -103,15 +104,16 @@ def case(reference: str):
 
 
 def _case_page(found: HelpRequest, links_form: evidence.LinksForm):
-    sealer = _sealer()
     committed, paid = casework.case_money(found)
+    sealed = opened(found)
     return render_template(
         "staff/case.html",
         case=found,
-        description=sealer.open(found.description_sealed),
-        contact=json.loads(sealer.open(found.contact_sealed)),
-        frozen=json.loads(found.engagement_json),
-        fresh=engagement_view.snapshot(found.requester_name),
+        requester=sealed,
+        description=sealed.description(),
+        contact=sealed.contact(),
+        frozen=sealed.engagement(),
+        fresh=engagement_view.snapshot(sealed.name),
         history=casework.history(found),
         steps=steps_for(found.status, g.staff_role),
         assistance=ASSISTANCE,
@@ -120,8 +122,8 @@ def _case_page(found: HelpRequest, links_form: evidence.LinksForm):
         paid=paid,
         bundles=evidence.bundles_of_request(found.id),
         stopped=evidence.stopped,
+        owner_of=evidence.owner_of,
         links_form=links_form,
-        error=request.args.get("error"),
     )
 
 
@@ -175,7 +177,7 @@ def capture(reference: str):
     found = _case(reference)
     form = evidence.LinksForm.from_form(request.form)
     try:
-        refused = evidence.may_start(form, current_user()["id"])
+        refused = evidence.may_start(form, current_user())
         if refused is None:
             bundle = evidence.start(form, current_user(), request_id=found.id)
             casework.record(g.staff_name, "capture-evidence", reference, bundle=bundle.reference)
@@ -213,7 +215,12 @@ def lookup():
     outcome = engagement_view.gather(name)
     report = engagement_view.cached_report(name) if outcome["ready"] else None
     if report is None:
-        return render_template("staff/lookup.html", name=name, error=outcome["error"], report=None)
+        error = outcome["error"]
+        # gather() gives only the name when no global account has it (UserNotFound): say so
+        # in a sentence, as `python -m webtool report` does.
+        if error == name:
+            error = f"There is no global account named {name}."
+        return render_template("staff/lookup.html", name=name, error=error, report=None)
     page, next_before = contributions_page(
         current_app.extensions["chldp.api"], report["wikis"], name, request.args.get("before")
     )
@@ -232,33 +239,29 @@ def lookup():
 def export():
     """Every case without free text or contact details."""
     casework.record(g.staff_name, "export", "requests")
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["reference", "sent", "status", "kinds", "country", "language"])
-    for case in db.session().scalars(select(HelpRequest).order_by(HelpRequest.created_at)):
-        writer.writerow(
+    rows = []
+    for found in db.session().scalars(select(HelpRequest).order_by(HelpRequest.created_at)):
+        case = opened(found)
+        rows.append(
             [
-                case.reference,
-                case.created_at.strftime("%Y-%m-%d"),
-                case.status,
-                case.kinds,
+                found.reference,
+                found.created_at.strftime("%Y-%m-%d"),
+                found.status,
+                ",".join(case.kinds),
                 case.country,
                 case.language,
             ]
         )
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=requests.csv"},
-    )
+    header = ["reference", "sent", "status", "kinds", "country", "language"]
+    return csv_download("requests.csv", header, rows)
 
 
 @blueprint.route("/counts")
 def counts():
-    cases = list(db.session().scalars(select(HelpRequest)))
-    by_month = Counter(c.created_at.strftime("%Y-%m") for c in cases)
-    by_status = Counter(c.status for c in cases)
-    by_kind = Counter(kind for c in cases for kind in c.kinds.split(",") if kind)
+    cases = [opened(found) for found in db.session().scalars(select(HelpRequest))]
+    by_month = Counter(c.row.created_at.strftime("%Y-%m") for c in cases)
+    by_status = Counter(c.row.status for c in cases)
+    by_kind = Counter(kind for c in cases for kind in c.kinds)
     casework.record(g.staff_name, "counts", "requests")
     return render_template(
         "staff/counts.html",
@@ -293,21 +296,15 @@ def program_status():
 @blueprint.route("/audit")
 @admin_only
 def audit_log():
-    entries = list(db.session().scalars(select(AuditEntry).order_by(AuditEntry.id.desc())))
+    entries = casework.audit_entries()
     casework.record(g.staff_name, "view-audit", "audit")
     if request.args.get("format") == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["at", "actor", "action", "target", "detail"])
-        for entry in reversed(entries):
-            writer.writerow(
-                [entry.at.isoformat(), entry.actor, entry.action, entry.target, entry.detail]
-            )
-        return Response(
-            out.getvalue(),
-            mimetype="text/csv",
-            headers={"Content-Disposition": "attachment; filename=audit.csv"},
+        header = ["at", "actor", "action", "target", "detail"]
+        rows = (
+            [e["at"].isoformat(), e["actor"], e["action"], e["target"], e["detail"]]
+            for e in reversed(entries)
         )
+        return csv_download("audit.csv", header, rows)
     return render_template("staff/audit.html", entries=entries)
 
 
@@ -319,8 +316,8 @@ def _case(reference: str) -> HelpRequest:
 
 
 def _back(reference: str, error: str | None = None):
-    return redirect(url_for("staff.case", reference=reference, error=error))
-
-
-def _sealer():
-    return current_app.extensions["chldp.sealer"]
+    # The refusal travels in the session, never in the address: a link cannot put words
+    # on a staff member's page.
+    if error:
+        flash(error, "error")
+    return redirect(url_for("staff.case", reference=reference))

@@ -1,11 +1,18 @@
 """Who is staff: names and roles from CHLDP_STAFF ("Jane Doe:admin,Émile:reviewer") or from
-the file CHLDP_STAFF_FILE names (one "name:role" a line). Read again on every request, so a
-name removed loses access at its next request."""
+the file CHLDP_STAFF_FILE names (one "name:role" a line), each name pinned to the central id
+of the account that first used it. Read again on every request, so a name removed loses
+access at its next request."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError
+
+from webtool import db
+from webtool.casework import audit, now
+from webtool.models import StaffPin
 
 ROLES = ("reviewer", "admin")
 
@@ -26,3 +33,38 @@ def staff_roles(environ: dict[str, str] | None = None) -> dict[str, str]:
 def role_of(name: str | None) -> str | None:
     """The staff role of an account, or None for everyone else."""
     return staff_roles().get(name) if name else None
+
+
+def staff_role(user: dict | None) -> tuple[str | None, str]:
+    """(role, "") for a member of the legal team, else (None, why not).
+
+    The configuration names people; the first time a name is used as staff, the central id
+    of the account behind it (verified by the OAuth login) is pinned. From then on only that
+    account has the role: a renamed or usurped name does not inherit it.
+    """
+    if user is None:
+        return None, "not logged in"
+    role = role_of(user["name"])
+    if role is None:
+        return None, "not staff"
+    session = db.session()
+    pin = session.get(StaffPin, user["name"])
+    if pin is None:
+        pin = _pin(user, role)
+    if pin.central_id != user["id"]:
+        return None, f"the name is pinned to central id {pin.central_id}, not {user['id']}"
+    return role, ""
+
+
+def _pin(user: dict, role: str) -> StaffPin:
+    session = db.session()
+    pin = StaffPin(name=user["name"], central_id=user["id"], pinned_at=now())
+    session.add(pin)
+    audit("configuration", "pin-staff", user["name"], central_id=user["id"], role=role)
+    try:
+        session.commit()
+    except IntegrityError:
+        # Two first requests at once: the other one pinned the name.
+        session.rollback()
+        pin = session.get(StaffPin, user["name"])
+    return pin

@@ -34,7 +34,7 @@ def captures():
         return _captures_page(store.LinksForm.blank())
     form = store.LinksForm.from_form(request.form)
     try:
-        refused = store.may_start(form, user["id"])
+        refused = store.may_start(form, user)
         if refused:
             return _captures_page(form), refused
         bundle = store.start(form, user)
@@ -100,7 +100,7 @@ def zip_response(found: store.EvidenceBundle) -> Response:
 
 
 def _own(reference: str) -> store.EvidenceBundle:
-    found = store.own_bundle(reference, current_user()["id"])
+    found = store.own_bundle(reference, current_user())
     if found is None:
         abort(404)
     return found
@@ -110,7 +110,7 @@ def _captures_page(form: store.LinksForm, bundles: list | None = None):
     return render_template(
         "evidence.html",
         form=form,
-        bundles=store.own_bundles(current_user()["id"]) if bundles is None else bundles,
+        bundles=store.own_bundles(current_user()) if bundles is None else bundles,
         max_links=MAX_LINKS,
         stopped=store.stopped,
     )

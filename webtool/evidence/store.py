@@ -28,7 +28,7 @@ from webtool.evidence.bundle import write_bundle
 from webtool.evidence.capture import capture_links
 from webtool.evidence.links import MAX_LINKS
 from webtool.evidence.wikis import MAX_LINK_LENGTH, site_matrix
-from webtool.help_requests import new_reference, new_submission_key
+from webtool.help_requests import account_key, new_reference, new_submission_key
 from webtool.models import EvidenceBundle, HelpRequest
 
 MAX_BUNDLE_BYTES = 8 * 1024 * 1024  # sealed, it still fits one MariaDB packet (16 MiB)
@@ -79,18 +79,18 @@ def init_app(app: Flask) -> None:
     app.extensions["chldp.evidence_keeper"] = None  # the thread marking them, while there are any
 
 
-def may_start(form: LinksForm, owner_id: int) -> int | None:
+def may_start(form: LinksForm, owner: dict) -> int | None:
     """None when the form's capture may start (or already has: the same form twice); else
     the HTTP status to answer, with the reason in `form.errors`."""
     if not form.validate():
         return 400
-    if _by_submission_key(form.submission_key, owner_id):
+    if _by_submission_key(form.submission_key, owner):
         return None
-    running = running_capture(owner_id)
+    running = running_capture(owner)
     if running:
         form.errors.append(("chldp-evidence-error-running", (running.reference,)))
         return 429
-    if hourly_limit_reached(owner_id):
+    if hourly_limit_reached(owner):
         limit = current_app.config["EVIDENCE_CAPTURES_PER_HOUR"]
         form.errors.append(("chldp-evidence-error-hourly", (limit,)))
         return 429
@@ -101,21 +101,21 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def hourly_limit_reached(owner_id: int) -> bool:
+def hourly_limit_reached(owner: dict) -> bool:
     since = now() - timedelta(hours=1)
     started = db.session().scalar(
         select(func.count())
         .select_from(EvidenceBundle)
-        .where(EvidenceBundle.owner_id == owner_id, EvidenceBundle.created_at >= since)
+        .where(EvidenceBundle.owner_key == account_key(owner), EvidenceBundle.created_at >= since)
     )
     return started >= current_app.config["EVIDENCE_CAPTURES_PER_HOUR"]
 
 
-def running_capture(owner_id: int) -> EvidenceBundle | None:
+def running_capture(owner: dict) -> EvidenceBundle | None:
     """The owner's capture that is still under way, if any: one at a time each."""
     candidates = db.session().scalars(
         select(EvidenceBundle).where(
-            EvidenceBundle.owner_id == owner_id, EvidenceBundle.status.in_(RUNNING)
+            EvidenceBundle.owner_key == account_key(owner), EvidenceBundle.status.in_(RUNNING)
         )
     )
     return next((bundle for bundle in candidates if not stopped(bundle)), None)
@@ -124,7 +124,7 @@ def running_capture(owner_id: int) -> EvidenceBundle | None:
 def start(form: LinksForm, owner: dict, request_id: int | None = None) -> EvidenceBundle:
     """A new capture of the form's links for `owner`, started in the background; the same
     form twice returns the first. Database errors propagate (the form keeps the links)."""
-    existing = _by_submission_key(form.submission_key, owner["id"])
+    existing = _by_submission_key(form.submission_key, owner)
     if existing:
         return existing
     sealer = current_app.extensions["chldp.sealer"]
@@ -132,8 +132,8 @@ def start(form: LinksForm, owner: dict, request_id: int | None = None) -> Eviden
     bundle = EvidenceBundle(
         reference=new_reference("EVID"),  # told apart from a request's at a glance
         submission_key=form.submission_key,
-        owner_id=owner["id"],
-        owner_name=owner["name"],
+        owner_key=account_key(owner),
+        owner_sealed=sealer.seal(json.dumps({"name": owner["name"], "id": owner["id"]})),
         request_id=request_id,
         created_at=created,
         updated_at=created,
@@ -152,7 +152,7 @@ def start(form: LinksForm, owner: dict, request_id: int | None = None) -> Eviden
         session.commit()
     except IntegrityError:
         session.rollback()  # the same form arrived twice at once: the other post saved it
-        existing = _by_submission_key(form.submission_key, owner["id"])
+        existing = _by_submission_key(form.submission_key, owner)
         if existing is None:
             raise
         return existing
@@ -162,23 +162,28 @@ def start(form: LinksForm, owner: dict, request_id: int | None = None) -> Eviden
     return bundle
 
 
-def own_bundles(owner_id: int) -> list[EvidenceBundle]:
+def own_bundles(owner: dict) -> list[EvidenceBundle]:
     return list(
         db.session().scalars(
             select(EvidenceBundle)
-            .where(EvidenceBundle.owner_id == owner_id)
+            .where(EvidenceBundle.owner_key == account_key(owner))
             .order_by(EvidenceBundle.created_at.desc(), EvidenceBundle.id.desc())
         )
     )
 
 
-def own_bundle(reference: str, owner_id: int) -> EvidenceBundle | None:
+def own_bundle(reference: str, owner: dict) -> EvidenceBundle | None:
     """The bundle with this reference when it is the owner's; anyone else's is not found."""
     return db.session().scalar(
         select(EvidenceBundle).where(
-            EvidenceBundle.reference == reference, EvidenceBundle.owner_id == owner_id
+            EvidenceBundle.reference == reference, EvidenceBundle.owner_key == account_key(owner)
         )
     )
+
+
+def owner_of(bundle: EvidenceBundle) -> dict:
+    """{"name", "id"} of the account that captured the bundle."""
+    return json.loads(current_app.extensions["chldp.sealer"].open(bundle.owner_sealed))
 
 
 def bundles_of_request(request_id: int) -> list[EvidenceBundle]:
@@ -331,9 +336,9 @@ def _finish(bundle: EvidenceBundle, sealer, status: str, result: dict) -> None:
     db.session().commit()
 
 
-def _by_submission_key(key: str, owner_id: int) -> EvidenceBundle | None:
+def _by_submission_key(key: str, owner: dict) -> EvidenceBundle | None:
     return db.session().scalar(
         select(EvidenceBundle).where(
-            EvidenceBundle.submission_key == key, EvidenceBundle.owner_id == owner_id
+            EvidenceBundle.submission_key == key, EvidenceBundle.owner_key == account_key(owner)
         )
     )

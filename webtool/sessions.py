@@ -1,0 +1,109 @@
+"""Sessions the server can end. The signed cookie carries the account and a random token;
+the database keeps the token's SHA-256 with the times it was made and last used. A session
+ends, for every copy of its cookie, on logout, after an idle time (shorter for staff), after
+an absolute lifetime, and when its account is no longer staff."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, render_template, request, session
+from sqlalchemy import delete, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from webtool import db
+from webtool.casework import now
+from webtool.help_requests import account_key
+from webtool.models import UserSession
+from webtool.staff_access import role_of
+
+# Writing the last use on every request would make each page a database write.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def start(user: dict) -> None:
+    """Log `user` in, in a new session (the caller has cleared the old one)."""
+    session["sid"] = create(user)
+    session["user"] = user
+
+
+def create(user: dict) -> str:
+    """A new server-side session for `user`; its token, for the cookie."""
+    token = secrets.token_urlsafe(32)
+    started = now()
+    db.session().add(
+        UserSession(
+            token_hash=_hash(token),
+            user_key=account_key(user),
+            staff=role_of(user["name"]) is not None,
+            created_at=started,
+            seen_at=started,
+        )
+    )
+    db.session().commit()
+    return token
+
+
+def end() -> None:
+    """Log out: the session ends on the server, so a copy of the cookie is worth nothing."""
+    token = session.get("sid")
+    if isinstance(token, str):
+        db.session().execute(delete(UserSession).where(UserSession.token_hash == _hash(token)))
+        db.session().commit()
+    _forget()
+
+
+def check():
+    """Before each request: a session that has ended is forgotten, so the visitor is logged
+    out; a page that cannot check answers 503 rather than trust the cookie alone."""
+    if request.endpoint == "static" or "user" not in session:
+        return None
+    try:
+        alive = _alive(session["user"], session.get("sid"))
+    except SQLAlchemyError:
+        db.session().rollback()
+        current_app.logger.exception("a session could not be checked")
+        return render_template("error.html", message_key="chldp-error-database"), 503
+    if not alive:
+        _forget()
+    return None
+
+
+def _alive(user: dict, token: object) -> bool:
+    if not isinstance(token, str):
+        return False
+    found = db.session().scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
+    if found is None or found.user_key != account_key(user):
+        return False
+    staff = role_of(user["name"]) is not None
+    if found.staff and not staff:
+        # Taken off the staff list: every session of the account ends, copies included.
+        db.session().execute(delete(UserSession).where(UserSession.user_key == found.user_key))
+        db.session().commit()
+        return False
+    config = current_app.config
+    idle = config["STAFF_SESSION_IDLE"] if staff else config["SESSION_IDLE"]
+    moment = now()
+    if moment - found.seen_at > idle or moment - found.created_at > config["SESSION_LIFETIME"]:
+        db.session().delete(found)
+        db.session().commit()
+        return False
+    if staff and not found.staff or moment - found.seen_at > TOUCH_EVERY:
+        found.staff = found.staff or staff
+        found.seen_at = moment
+        db.session().commit()
+    return True
+
+
+def _forget() -> None:
+    """Clear the cookie's session, keeping only the chosen language."""
+    language = session.get("uselang")
+    session.clear()
+    if language:
+        session["uselang"] = language
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
