@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 from logins import log_in
-from sqlalchemy import create_engine, inspect, select, text, update
+from sqlalchemy import MetaData, create_engine, inspect, select, text, update
 from test_staff import STAFF, post
 from test_webtool_requests import FORM, send
 
@@ -24,7 +24,7 @@ from webtool.app import create_app
 from webtool.casework import add_ledger_entry, add_note, change_status, fund, now
 from webtool.cli import sealed_columns
 from webtool.config import WIKIMEDIA_CENTRAL_API, ConfigError, api_settings
-from webtool.help_requests import Submission, store
+from webtool.help_requests import Submission, own_requests, store
 from webtool.models import AuditEntry, EvidenceBundle, HelpRequest, LedgerEntry, UserSession
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -167,7 +167,11 @@ def test_rotating_keys_reseals_every_sealed_column(app, client):
             filled = db.session().scalars(select(getattr(model, name))).all()
             assert any(filled), f"{model.__name__}.{name} is never filled by this test"
     old = app.config["ENCRYPTION_KEYS"]
-    settings = {"SQLALCHEMY_URL": app.config["SQLALCHEMY_URL"], "REDIS_URL": None}
+    settings = {
+        "SQLALCHEMY_URL": app.config["SQLALCHEMY_URL"],
+        "REDIS_URL": None,
+        "HASH_KEY": secrets.token_hex(32).encode(),  # changed at the same time
+    }
     rotated = create_app(
         {**settings, "ENCRYPTION_KEYS": [Fernet.generate_key().decode(), *old]},
         instance_path=app.instance_path,
@@ -185,8 +189,10 @@ def test_rotating_keys_reseals_every_sealed_column(app, client):
                 if token is not None:
                     sealer.open(token)  # raises InvalidToken if it was left behind
         reference = db.session().scalar(select(HelpRequest.reference))
+        assert [r.reference for r in own_requests(REQUESTER)] == [reference]
     staff = newest_only.test_client()
     log_in(staff, ADMIN)
+    assert reference in staff.get("/staff/?country=chile").get_data(as_text=True)
     case_page = staff.get(f"/staff/case/{reference}")
     assert case_page.status_code == 200
     assert "Called the requester." in case_page.get_data(as_text=True)
@@ -426,3 +432,53 @@ def test_the_audit_log_outlives_requests(production, monkeypatch, tmp_path):
     monkeypatch.setenv("CHLDP_AUDIT_RETENTION_DAYS", "365")
     with pytest.raises(ConfigError, match="CHLDP_AUDIT_RETENTION_DAYS"):
         create_app(instance_path=str(tmp_path))
+
+
+def test_the_upgrade_seals_what_an_earlier_version_stored(database_url, app):
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        tables = MetaData()
+        tables.reflect(bind=connection)
+        tables.drop_all(bind=connection)
+    engine.dispose()
+    db.upgrade(database_url, "0003")
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO help_requests (id, reference, submission_key, requester_id,"
+                " requester_name, created_at, purge_after, status, kinds, country, language,"
+                " description_sealed, contact_sealed, engagement_json) VALUES (1,"
+                " 'CHLDP-0000-0000-0000-0001', 'k', 73317331, 'Veteran Editor', :at, :at, 'new',"
+                " 'doxxing', 'Chile', 'es', :sealed, :sealed, '{\"edits\": 3}')"
+            ),
+            {"at": now(), "sealed": app.extensions["chldp.sealer"].seal("{}")},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO audit_log (at, actor, action, target, detail) VALUES"
+                " (:at, 'Jane Doe', 'lookup', 'Grant Writer', '{}')"
+            ),
+            {"at": now()},
+        )
+    engine.dispose()
+    assert "Stored requests must be sealed" in str(
+        pytest.raises(RuntimeError, db.upgrade, database_url).value
+    )
+    assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
+    dump = database_dump(database_url)
+    for personal in ("Veteran Editor", "73317331", "Chile", "doxxing", "Grant Writer", "edits"):
+        assert personal not in dump, personal
+    with app.app_context():
+        from webtool.casework import audit_entries
+        from webtool.help_requests import opened
+
+        (found,) = own_requests(REQUESTER)
+        case = opened(found)
+        assert (case.name, case.country, case.kinds, case.engagement()) == (
+            "Veteran Editor",
+            "Chile",
+            ["doxxing"],
+            {"edits": 3},
+        )
+        assert audit_entries()[0]["target"] == "Grant Writer"

@@ -6,11 +6,13 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from webtool import db
 from webtool.casework import audit
-from webtool.models import Base, StaffPin
+from webtool.evidence.store import owner_of
+from webtool.help_requests import account_key, field_index, kinds_index, opened
+from webtool.models import Base, EvidenceBundle, HelpRequest, StaffPin, UserSession
 from webtool.retention import purge as purge_expired
 
 
@@ -55,7 +57,8 @@ def sealed_columns() -> list[tuple[type, str]]:
 @click.command("rotate-keys")
 @with_appcontext
 def rotate_keys() -> None:
-    """Re-seal every sealed column of every row with the newest encryption key."""
+    """Re-seal every sealed column of every row with the newest encryption key, and compute
+    every keyed hash again with CHLDP_HASH_KEY (so that key can be changed too)."""
     sealer = current_app.extensions["chldp.sealer"]
     session = db.session()
     count = 0
@@ -66,10 +69,25 @@ def rotate_keys() -> None:
                 setattr(row, name, sealer.reseal(token))
                 count += 1
         session.flush()
+    _recompute_keyed_hashes()
     session.commit()
     click.echo(
         f"Re-sealed {count} value(s) in {len(sealed_columns())} column(s) with the newest key."
     )
+
+
+def _recompute_keyed_hashes() -> None:
+    session = db.session()
+    for request in session.scalars(select(HelpRequest)):
+        case = opened(request)
+        request.requester_key = account_key({"id": case.central_id})
+        request.kinds_index = kinds_index(case.kinds)
+        request.country_index = field_index("country", case.country)
+        request.language_index = field_index("language", case.language)
+    for bundle in session.scalars(select(EvidenceBundle)):
+        bundle.owner_key = account_key(owner_of(bundle))
+    # A session's account is known by its keyed hash alone: those sessions log in again.
+    session.execute(delete(UserSession))
 
 
 @click.command("unpin-staff")

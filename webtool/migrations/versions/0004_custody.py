@@ -23,6 +23,9 @@ LONG_TEXT = sa.Text(length=16_000_000)
 
 
 def upgrade() -> None:
+    # Read before changing anything: MariaDB cannot roll back a half-done change of tables.
+    stored = _stored_rows(op.get_bind())
+    keys = _app_keys() if any(stored.values()) else None
     with op.batch_alter_table("help_requests") as table:
         for name, size in (("requester_key", 64), ("kinds_index", 400)):
             table.add_column(sa.Column(name, sa.String(size), nullable=False, server_default=""))
@@ -40,7 +43,8 @@ def upgrade() -> None:
         table.add_column(sa.Column("override_sealed", LONG_TEXT))
         table.alter_column("request_id", existing_type=sa.Integer, nullable=True)
 
-    _seal_stored_rows(op.get_bind())
+    if keys:
+        _seal(op.get_bind(), stored, *keys)
 
     with op.batch_alter_table("help_requests") as table:
         table.drop_index("ix_help_requests_requester_id")
@@ -86,8 +90,8 @@ def downgrade() -> None:
     )
 
 
-def _seal_stored_rows(connection) -> None:
-    rows = {
+def _stored_rows(connection) -> dict[str, list]:
+    return {
         name: connection.execute(sa.text(query)).mappings().all()
         for name, query in (
             (
@@ -100,9 +104,9 @@ def _seal_stored_rows(connection) -> None:
             ("ledger", "SELECT id, override_reason FROM ledger"),
         )
     }
-    if not any(rows.values()):
-        return
-    seal, index = _app_keys()
+
+
+def _seal(connection, rows: dict[str, list], seal, index) -> None:
     for row in rows["requests"]:
         kinds = [k for k in row["kinds"].split(",") if k]
         connection.execute(
