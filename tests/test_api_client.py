@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from faultserver import FaultServer, garbage, maxlag, ok, redirect, status
+from faultserver import FaultServer, garbage, listing, maxlag, ok, redirect, status, stuck
 
 from webtool.api import ApiClient, ApiError, Limits, Unavailable
 
@@ -77,11 +77,44 @@ def test_a_stalled_response_times_out_within_the_bound(server):
     assert time.monotonic() - started < (FAST.retries + 1) * FAST.timeout + 1
 
 
-def test_endless_continuation_stops_at_the_page_bound(server):
-    server.endless = True
-    pages = list(ApiClient(limits=FAST).query_all(server.url, action="query", list="usercontribs"))
-    assert len(pages) == FAST.pages
-    assert server.requests[1]["uccontinue"] == "1"
+def contribution(revid: int) -> dict:
+    return {"revid": revid, "timestamp": "2026-01-01T00:00:00Z"}
+
+
+def contributions(client: ApiClient, server: FaultServer):
+    return client.query_list(server.url, "usercontribs", "revid", action="query")
+
+
+def test_endless_continuation_stops_at_the_page_bound_and_says_it_was_cut_short(server):
+    server.route = listing("usercontribs", [[contribution(n)] for n in range(1, 10)], endless=True)
+    found = contributions(ApiClient(limits=FAST), server)
+    assert len(server.requests) == FAST.pages
+    assert server.requests[1]["usercontribs-continue"] == "1"
+    assert [c["revid"] for c in found.items] == [1, 2, 3]
+    assert found.complete is False
+
+
+def test_continuation_to_its_end_is_complete(server):
+    server.route = listing("usercontribs", [[contribution(1)], [contribution(2)]])
+    found = contributions(ApiClient(limits=FAST), server)
+    assert [c["revid"] for c in found.items] == [1, 2]
+    assert found.complete is True
+
+
+def test_an_item_repeated_across_continuation_pages_is_kept_once(server):
+    pages = [[contribution(1), contribution(2)], [contribution(2), contribution(3)]]
+    server.route = listing("usercontribs", pages)
+    found = contributions(ApiClient(limits=FAST), server)
+    assert [c["revid"] for c in found.items] == [1, 2, 3]
+    assert found.complete is True
+
+
+def test_a_continuation_that_does_not_move_stops_at_once_cut_short(server):
+    server.route = stuck("usercontribs", [contribution(1)])
+    found = contributions(ApiClient(limits=FAST), server)
+    assert len(server.requests) == 2
+    assert [c["revid"] for c in found.items] == [1]
+    assert found.complete is False
 
 
 def test_an_api_error_keeps_its_code_and_text(server):

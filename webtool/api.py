@@ -3,15 +3,14 @@
 One `requests.Session` per process (connection reuse), a User-Agent with a contact,
 `formatversion=2` and plain-text errors, `maxlag=5` with the server's Retry-After honoured,
 retries with backoff on 5xx, connection errors and timeouts, a timeout on every request,
-continuation followed up to a bound, a bound on requests in flight across all wikis, and no
-redirect followed.
+continuation followed up to a bound (a list says whether it reached its end, and holds each
+item once), a bound on requests in flight across all wikis, and no redirect followed.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import requests
@@ -40,6 +39,14 @@ class Limits:
     max_retry_after: float = 10.0  # the longest Retry-After the client will wait
     parallel: int = 4  # requests in flight at once, across every wiki
     pages: int = 10  # continuation pages followed at most
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The items of a list query across its continuation pages, each once, in the wiki's order."""
+
+    items: list[dict]
+    complete: bool  # False when the wiki had more than the page bound let the client read
 
 
 class ApiClient:
@@ -83,15 +90,25 @@ class ApiClient:
             delay *= 2
         raise AssertionError("unreachable")
 
-    def query_all(self, api_url: str, **params: object) -> Iterator[dict]:
-        """Every page of a query, following `continue`, up to the page bound."""
+    def query_list(self, api_url: str, list_name: str, key: str, **params: object) -> Listing:
+        """The items of `list=list_name`, following `continue` up to the page bound; an item
+        whose `key` (revid, logid) came before is not kept again."""
+        seen: set = set()
+        items: list[dict] = []
         cont: dict = {}
         for _ in range(self.limits.pages):
-            answer = self.query(api_url, **params, **cont)
-            yield answer
+            answer = self.query(api_url, list=list_name, **params, **cont)
+            for item in answer.get("query", {}).get(list_name, []):
+                # A wiki or a cache on the way may give a page twice; an item counts once.
+                if item[key] not in seen:
+                    seen.add(item[key])
+                    items.append(item)
             if "continue" not in answer:
-                return
+                return Listing(items, complete=True)
+            if answer["continue"] == cont:  # a continuation that does not move never ends
+                break
             cont = answer["continue"]
+        return Listing(items, complete=False)
 
     def _get(self, api_url: str, params: dict) -> requests.Response:
         with self.slots:

@@ -5,7 +5,8 @@ One `meta=globaluserinfo` call on the central wiki already carries every attache
 its edit count, groups and blocks. Other wikis are asked only where a finding needs them:
 rights logs where the account has a role (and, for former roles, on its busiest wikis),
 first and recent edits on its busiest wikis, Grants pages on Meta. The report says what is
-true; it never says who is eligible.
+true; it never says who is eligible. A list the wiki had more of than the client reads (its
+continuation bound) gives counts that say "at least", and each item counts once.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 from program.engagement import EngagementRules, load_rules
-from webtool.api import ApiClient, ApiError
+from webtool.api import ApiClient, ApiError, Listing
 from webtool.i18n import render, sentence
 
 GRANTS_NAMESPACES = (200, 201)
@@ -38,6 +39,7 @@ class Finding:
     params: list
     start: str | None = None
     end: str | None = None
+    partial: bool = False  # read from a list the wiki cut short; the message says so
     summary: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -156,15 +158,15 @@ class Collector:
 
     # Targeted requests -----------------------------------------------------------------
 
-    def _rights_log(self, api: ApiClient, wiki: WikiEdits, name: str) -> list[dict]:
+    def _rights_log(self, api: ApiClient, wiki: WikiEdits, name: str) -> Listing:
         return _log(api, f"{wiki.url}/w/api.php", "rights", name)
 
-    def _global_rights_log(self, api: ApiClient, name: str) -> list[dict]:
+    def _global_rights_log(self, api: ApiClient, name: str) -> Listing:
         try:
             return _log(api, self.central_api, "gblrights", name)
         except ApiError as error:
             if error.code == "badvalue":  # a central wiki without CentralAuth's global log
-                return []
+                return Listing([], complete=True)
             raise
 
     def _activity(self, api: ApiClient, wiki: WikiEdits, name: str, since: datetime) -> dict:
@@ -178,37 +180,35 @@ class Collector:
             ucdir="newer",
             ucprop="timestamp",
         )["query"]["usercontribs"]
-        recent: list[dict] = []
-        for page in api.query_all(
+        recent = api.query_list(
             url,
+            "usercontribs",
+            "revid",
             action="query",
-            list="usercontribs",
             ucuser=name,
             uclimit="max",
-            ucprop="timestamp",
+            ucprop="ids|timestamp",
             ucend=since.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        ):
-            recent += page["query"]["usercontribs"]
+        )
         return {
             "first": first[0]["timestamp"] if first else None,
-            "last": recent[0]["timestamp"] if recent else None,
-            "recent": len(recent),
+            "last": recent.items[0]["timestamp"] if recent.items else None,
+            "recent": len(recent.items),
+            "complete": recent.complete,
         }
 
-    def _grants(self, api: ApiClient, name: str) -> list[dict]:
-        contributions: list[dict] = []
-        for page in api.query_all(
+    def _grants(self, api: ApiClient, name: str) -> Listing:
+        return api.query_list(
             self.central_api,
+            "usercontribs",
+            "revid",
             action="query",
-            list="usercontribs",
             ucuser=name,
             ucnamespace="|".join(str(n) for n in GRANTS_NAMESPACES),
             uclimit="max",
-            ucprop="title|timestamp|flags",
+            ucprop="ids|title|timestamp|flags",
             ucdir="newer",
-        ):
-            contributions += page["query"]["usercontribs"]
-        return contributions
+        )
 
     # Findings --------------------------------------------------------------------------
 
@@ -216,11 +216,13 @@ class Collector:
         """A group as a message param: translated where the interface knows it."""
         return {"message": f"chldp-role-{group}", "default": self.rules.role_name(group)}
 
-    def _current_roles(self, wiki: WikiEdits, name: str, log: list[dict]) -> list[Finding]:
+    def _current_roles(self, wiki: WikiEdits, name: str, log: Listing) -> list[Finding]:
         findings = []
         link = _link(wiki.url, "Special:Log/rights", page=f"User:{name}")
+        # The log is read oldest first: cut short, its latest grant may be among the unread.
+        known = log.items if log.complete else []
         for group in wiki.groups:
-            granted = [e["timestamp"] for e in log if group in _added(e)]
+            granted = [e["timestamp"] for e in known if group in _added(e)]
             role = self._role(group)
             if granted:
                 found = Finding(
@@ -236,16 +238,17 @@ class Collector:
             findings.append(found)
         return findings
 
-    def _former_roles(self, wiki: WikiEdits, name: str, log: list[dict]) -> list[Finding]:
+    def _former_roles(self, wiki: WikiEdits, name: str, log: Listing) -> list[Finding]:
         findings = []
         link = _link(wiki.url, "Special:Log/rights", page=f"User:{name}")
-        for entry in log:
+        # Read oldest first, a log cut short still holds every grant before each removal read.
+        for entry in log.items:
             for group in _removed(entry):
                 if group in wiki.groups:
                     continue
                 granted = [
                     e["timestamp"]
-                    for e in log
+                    for e in log.items
                     if group in _added(e) and e["timestamp"] <= entry["timestamp"]
                 ]
                 start = granted[-1] if granted else None
@@ -263,16 +266,27 @@ class Collector:
                 findings.append(
                     Finding("former_role", wiki.wiki, link, message, params, start, ended)
                 )
+        if not log.complete:
+            findings.append(
+                Finding(
+                    "former_role",
+                    wiki.wiki,
+                    link,
+                    "chldp-finding-rights-log-cut",
+                    [wiki.wiki],
+                    partial=True,
+                )
+            )
         return findings
 
-    def _global_roles(self, info: dict, name: str, meta_url: str, log: list[dict]) -> list[Finding]:
+    def _global_roles(self, info: dict, name: str, meta_url: str, log: Listing) -> list[Finding]:
         link = _link(meta_url, f"Special:CentralAuth/{name}")
         findings = [
             Finding("global_role", "global", link, "chldp-finding-global-role", [group])
             for group in info.get("groups", [])
         ]
         log_link = _link(meta_url, "Special:Log/gblrights", page=f"User:{name}")
-        for entry in log:
+        for entry in log.items:
             for group in _removed(entry):
                 findings.append(
                     Finding(
@@ -284,11 +298,21 @@ class Collector:
                         end=entry["timestamp"],
                     )
                 )
+        if not log.complete:
+            findings.append(
+                Finding(
+                    "former_role",
+                    "global",
+                    log_link,
+                    "chldp-finding-global-rights-log-cut",
+                    [],
+                    partial=True,
+                )
+            )
         return findings
 
-    def _grants_findings(
-        self, contributions: list[dict], name: str, meta_url: str
-    ) -> list[Finding]:
+    def _grants_findings(self, grants: Listing, name: str, meta_url: str) -> list[Finding]:
+        contributions = grants.items
         if not contributions:
             return []
         created = [c for c in contributions if c.get("new")]
@@ -298,10 +322,12 @@ class Collector:
                 "grants",
                 self.central_wiki,
                 _link(meta_url, f"Special:Contributions/{name}", namespace="200"),
-                "chldp-finding-grants",
+                _at_least("chldp-finding-grants", grants.complete),
                 [len(contributions), len(pages), len(created)],
                 start=contributions[0]["timestamp"],
-                end=contributions[-1]["timestamp"],
+                # Read oldest first: cut short, the latest edit is among the unread.
+                end=contributions[-1]["timestamp"] if grants.complete else None,
+                partial=not grants.complete,
             )
         ]
         for contribution in created:
@@ -366,7 +392,7 @@ class Collector:
                     "activity",
                     wiki_name,
                     _link(wiki.url, f"Special:Contributions/{name}"),
-                    "chldp-finding-activity",
+                    _at_least("chldp-finding-activity", activity["complete"]),
                     [
                         activity["recent"],
                         wiki_name,
@@ -376,6 +402,7 @@ class Collector:
                     ],
                     start=activity["first"],
                     end=activity["last"],
+                    partial=not activity["complete"],
                 )
             )
         return findings
@@ -422,17 +449,23 @@ class Collector:
         return findings
 
 
-def _log(api: ApiClient, api_url: str, log_type: str, name: str) -> list[dict]:
+def _log(api: ApiClient, api_url: str, log_type: str, name: str) -> Listing:
     """The entries of one log about the user page of `name`, oldest first."""
-    return api.query(
+    return api.query_list(
         api_url,
+        "logevents",
+        "logid",
         action="query",
-        list="logevents",
         letype=log_type,
         letitle=f"User:{name}",
-        lelimit=50,
+        lelimit="max",
         ledir="newer",
-    )["query"]["logevents"]
+    )
+
+
+def _at_least(message: str, complete: bool) -> str:
+    """The message of a count read in full, or of one the wiki cut short ("at least")."""
+    return message if complete else f"{message}-partial"
 
 
 def _added(entry: dict) -> set[str]:
