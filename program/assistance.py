@@ -11,6 +11,10 @@ import yaml
 
 RULES_FILE = Path(__file__).with_name("assistance.yaml")
 CENT = Decimal("0.01")
+# The most one ledger entry may hold. The ledger keeps cents in a signed 64-bit column and adds
+# them up; a trillion is beyond any fund in any currency, and 92,000 entries of it still add up
+# inside the column.
+LARGEST_AMOUNT = Decimal("1000000000000.00")
 
 
 class NotPayable(ValueError):
@@ -49,6 +53,9 @@ def parse_amount(text: str) -> Decimal:
         raise ValueError(f"{text!r} is not an amount of money.") from None
     if not amount.is_finite() or amount <= 0:
         raise ValueError("An amount must be more than zero.")
+    # Before rounding: rounding an amount of more digits than Decimal keeps fails.
+    if amount > LARGEST_AMOUNT:
+        raise ValueError(f"An amount is at most {LARGEST_AMOUNT:,}.")
     if amount != amount.quantize(CENT):
         raise ValueError("An amount has at most two decimals.")
     return amount.quantize(CENT)
