@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 
@@ -73,6 +73,16 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
         response.headers["X-Frame-Options"] = "DENY"
         if app.config["CHLDP_PRODUCTION"]:
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        return response
+
+    @app.after_request
+    def not_stored_when_personal(response):
+        # What a logged-in person sees, and every file downloaded (evidence, CSVs), is theirs
+        # alone: no browser or proxy keeps a copy. What visitors get (the start page, the
+        # public status) and static files are the same for everyone, so they stay cacheable.
+        download = response.headers.get("Content-Disposition", "").startswith("attachment")
+        if request.endpoint != "static" and (auth.current_user() or download):
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     @app.errorhandler(CSRFError)
