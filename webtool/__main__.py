@@ -19,10 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from webtool.api import ApiClient, ApiError, Limits, Unavailable
-from webtool.cache import make_cache
-from webtool.config import api_settings
+from webtool.cache import RedisCache
+from webtool.config import api_settings, cache_settings
+from webtool.crypto import Sealer
 from webtool.engagement import Collector, UserNotFound
 from webtool.evidence.bundle import BadBundle, verify_bundle, write_bundle
 from webtool.evidence.capture import capture_links
@@ -68,7 +70,8 @@ def print_report(raw_name: str, as_json: bool, use_cache: bool) -> int:
     except BadName as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    cache = make_cache(settings.redis_url) if use_cache else None
+    # A cache only helps when it outlives this command: Redis, shared with the web tool.
+    cache = _shared_cache() if use_cache and settings.redis_url else None
     report = cache.get(f"report:{name}") if cache else None
     if report is None:
         collector = Collector(
@@ -88,6 +91,18 @@ def print_report(raw_name: str, as_json: bool, use_cache: bool) -> int:
             cache.set(f"report:{name}", report, settings.cache_ttl)
     print(json.dumps(report, ensure_ascii=False, indent=2) if as_json else readable(report))
     return 0
+
+
+def _shared_cache() -> RedisCache:
+    """The web tool's Redis cache, with its secret prefix and keys (read as the tool reads them:
+    the environment, else the instance folder of the current directory)."""
+    settings = cache_settings(Path.cwd() / "instance")
+    return RedisCache(
+        settings.redis_url,
+        settings.redis_prefix,
+        settings.hash_key,
+        Sealer(settings.encryption_keys),
+    )
 
 
 def capture_evidence(urls: list[str], from_file: str | None, out: str) -> int:

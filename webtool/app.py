@@ -48,6 +48,11 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     app.config.update(overrides or {})
     app.extensions["chldp.sealer"] = Sealer(app.config["ENCRYPTION_KEYS"])
     app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
+    if app.config["REDIS_URL"]:
+        # The counters' keys start with the secret prefix, like the cache's (see cache.py).
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+            "key_prefix": app.config["REDIS_PREFIX"] + "limits"
+        }
     db.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)

@@ -16,7 +16,12 @@ def init_app(app: Flask) -> None:
     app.extensions["chldp.collector"] = Collector(
         client, settings.central_api, settings.central_wiki
     )
-    app.extensions["chldp.cache"] = make_cache(app.config["REDIS_URL"])
+    app.extensions["chldp.cache"] = make_cache(
+        app.config["REDIS_URL"],
+        app.config["REDIS_PREFIX"],
+        app.config["HASH_KEY"],
+        app.extensions["chldp.sealer"],
+    )
 
 
 def cached_report(name: str) -> dict | None:

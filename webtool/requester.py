@@ -21,7 +21,7 @@ from program.content import load_content
 from webtool import db, engagement_view
 from webtool.auth import current_user, login_required
 from webtool.evidence.store import own_bundles
-from webtool.extensions import account_or_address, limiter
+from webtool.extensions import account, limiter
 from webtool.help_requests import (
     ACKNOWLEDGEMENTS,
     KINDS,
@@ -33,6 +33,15 @@ from webtool.help_requests import (
 )
 
 blueprint = Blueprint("requester", __name__)
+
+# Gathering a report asks the wikis about eleven times. The page gathers once a visit and the
+# report is then cached, so a person needs a few a minute at most; more only loads the wikis.
+GATHERS_PER_ACCOUNT = "6 per minute"
+
+
+def _reads_only() -> bool:
+    """/engagement without ?wait only reads the cache: it gathers nothing to limit."""
+    return not request.args.get("wait")
 
 
 @blueprint.route("/")
@@ -52,6 +61,9 @@ def _start_page_for_visitors(lang: str) -> str:
 
 @blueprint.route("/engagement")
 @login_required
+@limiter.shared_limit(
+    GATHERS_PER_ACCOUNT, scope="gather", key_func=account, exempt_when=_reads_only
+)
 def engagement():
     name = current_user()["name"]
     if request.args.get("wait"):  # without JavaScript: gather now, then show
@@ -65,6 +77,7 @@ def engagement():
 
 @blueprint.route("/engagement/data")
 @login_required
+@limiter.shared_limit(GATHERS_PER_ACCOUNT, scope="gather", key_func=account)
 def gather():
     outcome = engagement_view.gather(current_user()["name"])
     return jsonify(outcome), 200 if outcome["ready"] else 503
@@ -72,7 +85,7 @@ def gather():
 
 @blueprint.route("/ask", methods=["GET", "POST"])
 @login_required
-@limiter.limit("10 per hour", key_func=account_or_address, methods=["POST"])
+@limiter.limit("10 per hour", key_func=account, methods=["POST"])
 def ask():
     if request.method == "GET":
         return _ask_form(Submission.blank(g.lang))
