@@ -10,6 +10,7 @@ import re
 import socket
 import threading
 import zipfile
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -18,8 +19,14 @@ from faultserver import FaultServer, garbage, ok, status
 from sandbox.seed import operator_session
 from webtool.api import ApiClient, Limits
 from webtool.evidence.bundle import write_bundle
-from webtool.evidence.capture import LOG_PROPS, REVISION_PROPS, capture, capture_links
-from webtool.evidence.links import LinkReader
+from webtool.evidence.capture import (
+    LOG_PROPS,
+    REVISION_PROPS,
+    NotCaptured,
+    capture,
+    capture_links,
+)
+from webtool.evidence.links import Link, LinkReader
 from webtool.evidence.wikis import AllowList, Wiki
 
 FAST = Limits(timeout=0.5, retries=2, backoff=0.05, max_retry_after=1.0, parallel=1)
@@ -360,6 +367,75 @@ def test_a_link_with_nothing_behind_it_is_refused_with_a_sentence(
     assert result.items == []
     assert (refusal.key, refusal.params) == (key, tuple(p.format(**facts) for p in params))
     assert not refusal.temporary
+
+
+def sent_by(client: ApiClient) -> list[str]:
+    """The URL of every request `client` sends from now on."""
+    sent: list[str] = []
+    client.http.hooks["response"].append(
+        lambda response, *args, **kwargs: sent.append(response.url)
+    )
+    return sent
+
+
+def test_a_title_mediawiki_refuses_is_refused_alone_and_never_sent(farm_wikis, facts):
+    lines = [
+        "{en}/w/index.php?oldid={first}".format(**facts),
+        f"{facts['en']}/wiki/User_talk:Veteran_Editor%7CMain_Page",
+        f"{facts['en']}/w/index.php?title=Main_Page|User_talk:Veteran_Editor&action=history",
+        f"{facts['en']}/wiki/Talk:Meatball:X",  # only the wiki knows Meatball is an interwiki
+        "{de}/wiki/Spezial:Diff/{de_new}".format(**facts),
+    ]
+    client = ApiClient()
+    sent = sent_by(client)
+
+    result = capture_links(client, farm_wikis, "\n".join(lines))
+
+    assert [item.line for item in result.items] == [1, 5]
+    assert [(r.line, r.key, r.params) for r in result.refused] == [
+        (2, "chldp-evidence-title-characters", ("User_talk:Veteran_Editor|Main_Page", "|")),
+        (3, "chldp-evidence-title-characters", ("Main_Page|User_talk:Veteran_Editor", "|")),
+        (
+            4,
+            "chldp-evidence-invalid-title",
+            (
+                "Talk:Meatball:X",
+                "The requested page title refers to a talk page that cannot exist.",
+            ),
+        ),
+    ]
+    assert all(r.say("de") and r.say("ar") and r.record()["reason"] for r in result.refused)
+    titles = [value for url in sent for value in parse_qs(urlsplit(url).query).get("titles", [])]
+    assert titles == ["Talk:Meatball:X"]
+    write_bundle(result, io.BytesIO())
+
+
+@pytest.mark.parametrize(
+    ("fields", "key", "params"),
+    [
+        (
+            {"kind": "page", "title": "User talk:Veteran Editor|Main Page"},
+            "chldp-evidence-title-characters",
+            ("User talk:Veteran Editor|Main Page", "|"),
+        ),
+        (
+            {"kind": "page", "title": "\x1fUser talk:Veteran Editor\x1fMain Page"},
+            "chldp-evidence-title-characters",
+            ("?User talk:Veteran Editor?Main Page", "U+001F"),
+        ),
+        ({"kind": "revision", "revid": "1|2"}, "chldp-evidence-bad-revision-number", ("1|2",)),
+    ],
+)
+def test_a_value_the_api_would_split_is_never_sent(farm_wikis, facts, fields, key, params):
+    wiki, _ = farm_wikis.locate(facts["en"])
+    client = ApiClient()
+    sent = sent_by(client)
+
+    with pytest.raises(NotCaptured) as refused:
+        capture(client, Link(line=1, url=facts["en"], wiki=wiki, **fields))
+
+    assert (refused.value.key, refused.value.params) == (key, params)
+    assert sent == []
 
 
 class Listener:

@@ -74,6 +74,25 @@ def test_a_refused_link_exits_2_with_one_sentence_each_and_the_rest_kept(links, 
         assert "manifest.json" in bundle.namelist()
 
 
+def test_a_title_mediawiki_refuses_is_one_sentence_not_a_traceback(sandbox, links, tmp_path):
+    out = tmp_path / "evidence.zip"
+    en = sandbox["wikis"]["enwiki"]["server"]
+    bad = [f"{en}/wiki/A%7CB", f"{en}/wiki/Talk:Meatball:X"]
+
+    done = webtool("capture", bad[0], links["diff"], bad[1], "--out", str(out))
+
+    assert "Traceback" not in done.stderr
+    assert done.returncode == 2, done.stderr
+    assert [line for line in done.stderr.splitlines() if line.startswith("refused: ")] == [
+        f"refused: {bad[0]}: “A|B” cannot be the name of a page: it contains “|”, which no "
+        "page name can contain, so the link was not opened. Please copy the link again from "
+        "the wiki.",
+        f"refused: {bad[1]}: “Talk:Meatball:X” cannot be the name of a page: The requested page "
+        "title refers to a talk page that cannot exist.",
+    ]
+    assert "1 item captured" in done.stdout
+
+
 def test_links_are_read_from_standard_input(links, tmp_path):
     out = tmp_path / "evidence.zip"
     pasted = f"{links['diff']}\n\n{links['german']}\n"

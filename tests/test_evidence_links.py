@@ -337,3 +337,73 @@ def test_a_very_long_line_is_refused_and_kept_only_in_part(reader):
     assert refusal.key == "chldp-evidence-too-long"
     assert refusal.params == (len(line), MAX_LINK_LENGTH)
     assert len(refusal.text) == MAX_LINK_LENGTH
+
+
+@pytest.mark.parametrize(
+    ("path", "key", "params"),
+    [
+        ("/wiki/Foo|Bar", "chldp-evidence-title-characters", ("Foo|Bar", "|")),
+        ("/wiki/Foo%7CBar", "chldp-evidence-title-characters", ("Foo|Bar", "|")),
+        ("/w/index.php?title=Foo%7CBar", "chldp-evidence-title-characters", ("Foo|Bar", "|")),
+        ("/wiki/A[b", "chldp-evidence-title-characters", ("A[b", "[")),
+        ("/wiki/A]b", "chldp-evidence-title-characters", ("A]b", "]")),
+        ("/wiki/A{b", "chldp-evidence-title-characters", ("A{b", "{")),
+        ("/wiki/A}b", "chldp-evidence-title-characters", ("A}b", "}")),
+        ("/wiki/A%3Cb", "chldp-evidence-title-characters", ("A<b", "<")),
+        ("/wiki/A%3Eb", "chldp-evidence-title-characters", ("A>b", ">")),
+        ("/wiki/A%0Ab", "chldp-evidence-title-characters", ("A?b", "U+000A")),
+        ("/wiki/A%7Fb", "chldp-evidence-title-characters", ("A?b", "U+007F")),
+        ("/wiki/A%253Cb", "chldp-evidence-title-characters", ("A%3Cb", "%3C")),
+        ("/wiki/A%26amp;b", "chldp-evidence-title-characters", ("A&amp;b", "&amp;")),
+        ("/wiki/%FF", "chldp-evidence-title-encoding", ("\ufffd",)),
+        ("/wiki/A~~~", "chldp-evidence-title-tildes", ("A~~~",)),
+        ("/wiki/./A", "chldp-evidence-title-relative", ("./A",)),
+        ("/wiki/../A", "chldp-evidence-title-relative", ("../A",)),
+        ("/wiki/A/./B", "chldp-evidence-title-relative", ("A/./B",)),
+        ("/wiki/A/..", "chldp-evidence-title-relative", ("A/..",)),
+        ("/wiki/" + "A" * 256, "chldp-evidence-title-too-long", ("A" * 79 + "…", 255)),
+        ("/wiki/" + "é" * 128, "chldp-evidence-title-too-long", ("é" * 79 + "…", 255)),
+        ("/wiki/User:", "chldp-evidence-title-empty", ("User:",)),
+        ("/wiki/:", "chldp-evidence-title-empty", (":",)),
+        ("/wiki/::A", "chldp-evidence-title-colon", ("::A",)),
+        ("/wiki/User::A", "chldp-evidence-title-colon", ("User::A",)),
+        ("/wiki/Talk:User:A", "chldp-evidence-title-talk", ("Talk:User:A",)),
+        ("/wiki/%23Notice", "chldp-evidence-wiki-itself", ()),
+    ],
+)
+def test_a_title_mediawiki_refuses_is_refused_with_its_own_sentence(
+    reader, servers, path, key, params
+):
+    with pytest.raises(BadLink) as refused:
+        reader.read(servers["en"] + path)
+
+    assert (refused.value.key, refused.value.params) == (key, params)
+    assert "$" not in refused.value.say("de") and "$" not in refused.value.say("ar")
+
+
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [
+        ("/wiki/Main_Page%23x%7Cy", "Main Page"),  # "#" ends the title: the "|" is not sent
+        ("/wiki/:Main_Page", "Main Page"),
+        ("/wiki/User_talk_:_Veteran_Editor", "User talk:Veteran Editor"),
+        ("/wiki/A%E2%80%8Eb", "Ab"),  # a left-to-right mark, as MediaWiki drops it
+        ("/wiki/A%E2%80%83b", "A b"),  # an em space is a space
+        ("/wiki/" + "é" * 127, "é" * 127),  # 254 bytes
+        ("/wiki/C++", "C++"),
+        ("/wiki/AC/DC", "AC/DC"),
+        ("/wiki/A_&_B;", "A & B;"),  # "& B;" is no HTML entity
+        ("/wiki/Spezial:Diff/5", "Spezial:Diff/5"),  # not a namespace on enwiki
+    ],
+)
+def test_a_title_mediawiki_takes_is_read_as_it_reads_it(reader, servers, path, title):
+    link = reader.read(servers["en"] + path)
+
+    assert (link.kind, link.title) == ("page", title)
+
+
+def test_a_special_page_may_have_a_longer_title(reader, servers):
+    with pytest.raises(BadLink) as refused:
+        reader.read(f"{servers['en']}/wiki/Special:Log/{'A' * 400}")
+
+    assert refused.value.key == "chldp-evidence-whole-log"

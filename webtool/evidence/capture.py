@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +30,7 @@ REVISION_PROPS = "ids|timestamp|user|userid|comment|size|sha1|content|flags|tags
 LOG_PROPS = "ids|title|type|user|userid|timestamp|comment|details|tags"
 LOG_PAGE = 500  # entries per look while searching the log (the API's limit without a bot flag)
 LOG_LOOKS = 64  # looks at the log for one entry: enough to halve 30 years of seconds
+logger = logging.getLogger(__name__)
 HIDDEN_FLAGS = {
     "texthidden": "content",
     "actionhidden": "action",
@@ -174,6 +176,10 @@ def capture_links(
             return Refusal.unanswered(link.line, link.url, link.wiki, error)
         except ApiError as error:
             return Refusal.unanswered(link.line, link.url, link.wiki, error)
+        except Exception:
+            # An answer nobody foresaw loses this link, never the others; the log says why.
+            logger.exception("evidence link on line %s could not be captured", link.line)
+            return Refusal(link.line, link.url, "chldp-evidence-link-failed")
 
     items = []
     with ThreadPoolExecutor(max(1, client.limits.parallel)) as pool:
@@ -259,6 +265,7 @@ class _Asker:
 
     def revisions(self, **select: object) -> list[Revision]:
         """Revisions with their content, in the API's order; NotCaptured when there are none."""
+        _check_selection(select)
         query = self.ask(
             action="query", prop="revisions", rvprop=REVISION_PROPS, rvslots="main", **select
         )["query"]
@@ -268,7 +275,7 @@ class _Asker:
         page = query.get("pages", [{}])[0]
         if page.get("invalid"):
             raise NotCaptured(
-                "chldp-evidence-invalid-title", shorten(page["title"]), page["invalidreason"]
+                "chldp-evidence-invalid-title", shorten(page["title"]), _said(page["invalidreason"])
             )
         if page.get("missing"):
             raise NotCaptured("chldp-evidence-no-page", shorten(page["title"]), self.wiki.dbname)
@@ -280,6 +287,26 @@ class _Asker:
         if not found:
             raise NotCaptured("chldp-evidence-nothing-there", self.wiki.dbname)
         return found
+
+
+def _check_selection(select: dict) -> None:
+    """NotCaptured when the API would read the selection as more than the link names: ids
+    must be numbers, and a title one value. The API splits a value at "|", or at U+001F when
+    it starts with one; then it answers for pages nobody pasted, which would be kept as the
+    link's."""
+    title = select.get("titles")
+    if isinstance(title, str) and ("|" in title or title.startswith("\x1f")):
+        found = "|" if "|" in title else "U+001F"
+        raise NotCaptured("chldp-evidence-title-characters", shorten(title), found)
+    for name in ("revids", "pageids"):
+        ids = select.get(name, [])
+        if not all(type(i) is int for i in (ids if isinstance(ids, list) else [ids])):
+            raise NotCaptured("chldp-evidence-bad-revision-number", shorten(str(ids)))
+
+
+def _said(reason: object) -> str:
+    """The wiki's words of a refusal: a text, or {"code", "text"} with errorformat=plaintext."""
+    return reason.get("text", "") if isinstance(reason, dict) else str(reason)
 
 
 def _diff(asker: _Asker, link: Link) -> tuple[list[Revision], Diff]:

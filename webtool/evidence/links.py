@@ -8,7 +8,9 @@ pages ("Spezial:Differenz") come from its siteinfo, asked once per wiki.
 
 from __future__ import annotations
 
+import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import SplitResult, parse_qs, unquote
 
@@ -21,6 +23,20 @@ from webtool.i18n import render
 MAX_LINKS = 50  # per capture; more is a second capture
 SITEINFO_TTL = 24 * 3600
 RELATIONS = ("prev", "next", "cur")
+# What MediaWikiTitleCodec refuses in a title: a character outside $wgLegalTitleChars, and
+# the percent escapes and HTML entities that would make two spellings of one page.
+TITLE_REFUSED = re.compile(
+    r"[^ %!\"$&'()*,\-./0-9:;=?@A-Z\\^_`a-z~+\x80-\U0010ffff]"
+    r"|%[0-9A-Fa-f]{2}"
+    r"|&[A-Za-z0-9\x80-\U0010ffff]+;"
+)
+TITLE_SPACES = re.compile(r"[ _\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+BIDI_MARKS = re.compile(r"[\u200e\u200f\u202a-\u202e]+")
+NAMESPACE_PREFIX = re.compile(r"^(.+?)_*:_*(.*)$")
+MAX_TITLE_BYTES = 255  # the database's page title column
+MAX_SPECIAL_TITLE_BYTES = 512  # special pages are never stored, so MediaWiki allows more
+TALK_NAMESPACE = 1
+SPECIAL_NAMESPACE = -1
 
 
 class BadLink(EvidenceError):
@@ -96,6 +112,7 @@ class Site:
     script: str
     special_namespace: frozenset[str]
     special_pages: dict[str, str]  # folded alias -> canonical name
+    namespaces: dict[str, int]  # folded name, canonical name or alias -> namespace number
 
     @classmethod
     def from_siteinfo(cls, info: dict) -> Site:
@@ -108,11 +125,19 @@ class Site:
             for page in info["specialpagealiases"]
             for alias in page["aliases"]
         }
+        namespaces = {
+            _fold(name): int(number)
+            for number, namespace in info["namespaces"].items()
+            for name in (namespace["name"], namespace.get("canonical"))
+            if name
+        }
+        namespaces |= {_fold(a["alias"]): a["id"] for a in info.get("namespacealiases", [])}
         return cls(
             article_prefix=general["articlepath"].split("$1")[0],
             script=general["script"],
             special_namespace=frozenset(_fold(n) for n in names),
             special_pages=pages,
+            namespaces=namespaces,
         )
 
 
@@ -171,9 +196,7 @@ class LinkReader:
         base = {"line": line, "url": parts.geturl(), "wiki": wiki}
         if "diff" in query or "oldid" in query:
             return Link(**base, **_diff_or_revision(query.get("diff"), query.get("oldid")))
-        title = _title(parts, site, query)
-        if not title:
-            raise BadLink("chldp-evidence-wiki-itself")
+        title = _checked_title(_title(parts, site, query), site)
         namespace, colon, rest = title.partition(":")
         if colon and _fold(namespace) in site.special_namespace:
             return Link(**base, **_special(site, title, rest, query))
@@ -221,7 +244,71 @@ def _title(parts: SplitResult, site: Site, query: dict[str, str]) -> str:
         title = query.get("title", "")
     else:
         raise BadLink("chldp-evidence-not-a-page-address", shorten(path))
-    return title.replace("_", " ").strip()
+    return title
+
+
+def _checked_title(text: str, site: Site) -> str:
+    """The page a link's title names, read as index.php reads it (Title::newFromURL, then
+    MediaWikiTitleCodec::splitTitleString): spaces and underscores alike, bidi marks dropped,
+    a leading ":" and a "#fragment" set aside, the namespace found by the wiki's own names.
+    BadLink, with the rule it breaks, for a title MediaWiki would refuse, so that it is never
+    sent: a "|" in it would make the API answer for several pages. The rules that need the
+    wiki's interwiki table are left to the wiki, whose refusal is said too."""
+    shown = shorten(text)
+    key = BIDI_MARKS.sub("", unicodedata.normalize("NFC", text))  # as WebRequest gives it
+    key = TITLE_SPACES.sub("_", key).strip("_")
+    if not key:
+        raise BadLink("chldp-evidence-wiki-itself")
+    if "\ufffd" in key:
+        raise BadLink("chldp-evidence-title-encoding", shown)
+    if key.startswith(":"):
+        key = key[1:].strip("_")
+    prefix, namespace = "", 0
+    found = NAMESPACE_PREFIX.match(key)
+    if found and _fold(found[1]) in site.namespaces:
+        prefix, key = found[1], found[2]
+        namespace = site.namespaces[_fold(prefix)]
+        inner = NAMESPACE_PREFIX.match(key)
+        if namespace == TALK_NAMESPACE and inner and site.namespaces.get(_fold(inner[1])):
+            raise BadLink("chldp-evidence-title-talk", shown)
+    key, fragment, _ = key.partition("#")
+    key = key.rstrip("_")
+    refused = TITLE_REFUSED.search(key)
+    if refused:
+        raise BadLink("chldp-evidence-title-characters", shown, _character(refused[0]))
+    if _relative(key):
+        raise BadLink("chldp-evidence-title-relative", shown)
+    if "~~~" in key:
+        raise BadLink("chldp-evidence-title-tildes", shown)
+    limit = MAX_SPECIAL_TITLE_BYTES if namespace == SPECIAL_NAMESPACE else MAX_TITLE_BYTES
+    if len(key.encode()) > limit:
+        raise BadLink("chldp-evidence-title-too-long", shown, limit)
+    if not key and fragment and not prefix:
+        raise BadLink("chldp-evidence-wiki-itself")  # "#…" alone is the main page
+    if not key:
+        raise BadLink("chldp-evidence-title-empty", shown)
+    if key.startswith(":"):
+        raise BadLink("chldp-evidence-title-colon", shown)
+    page = key.replace("_", " ")
+    return f"{prefix.replace('_', ' ')}:{page}" if prefix else page
+
+
+def _relative(key: str) -> bool:
+    # Browsers resolve "./" and "../" in an address, so such a page could not be reached.
+    return (
+        key in (".", "..")
+        or key.startswith(("./", "../"))
+        or "/./" in key
+        or "/../" in key
+        or key.endswith(("/.", "/.."))
+    )
+
+
+def _character(found: str) -> str:
+    """A refused character as a sentence can quote it: itself, or its code when unprintable."""
+    if len(found) == 1 and not found.isprintable():
+        return f"U+{ord(found):04X}"
+    return shorten(found)
 
 
 def _special(site: Site, title: str, rest: str, query: dict[str, str]) -> dict:
