@@ -8,6 +8,7 @@ is brought up.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 # One password for every seeded account: the farm listens on loopback only, and a person
 # trying the demo needs to know it (the README says it).
@@ -28,6 +29,17 @@ class Activity:
 
 
 @dataclass(frozen=True)
+class Block:
+    """A local block: sitewide, or partial from some pages and namespaces."""
+
+    wiki: str
+    expiry: str
+    reason: str
+    pages: tuple[str, ...] = ()
+    namespaces: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class Account:
     name: str
     role: str
@@ -36,11 +48,29 @@ class Account:
     granted: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
     # Groups removed again later: {wiki: [(group, years_ago)]}.
     removed: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
+    # Groups granted for a time: {wiki: [(group, how long from the grant)]}.
+    temporary: dict[str, tuple[tuple[str, timedelta], ...]] = field(default_factory=dict)
+    # Groups a steward grants on a wiki from Meta (`NAME@wiki`): {wiki: [group]}.
+    granted_from_meta: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Global groups, granted on Meta with action=globaluserrights.
     global_groups: tuple[str, ...] = ()
     locked: bool = False
-    blocked_on: tuple[str, ...] = ()
+    # How a steward hid the global account: "lists" or "suppressed".
+    hidden: str = ""
+    blocks: tuple[Block, ...] = ()
     # Wikis where the account exists without edits (CentralAuth attaches it on a visit).
     attached_only: tuple[str, ...] = ()
+    # The name it edited and got its roles under, before a global rename to `name`.
+    former_name: str = ""
+
+    @property
+    def seeded_name(self) -> str:
+        """The name the account has while its history is written."""
+        return self.former_name or self.name
+
+    @property
+    def blocked_on(self) -> tuple[str, ...]:
+        return tuple(block.wiki for block in self.blocks)
 
 
 GRANT_PAGES = (
@@ -86,7 +116,13 @@ ACCOUNTS: tuple[Account, ...] = (
         "Blocked Harasser",
         "blocked",
         activity={"enwiki": Activity(9, 0.4, 0.05)},
-        blocked_on=("enwiki",),
+        blocks=(
+            Block(
+                "enwiki",
+                "infinite",
+                "Harassment of other editors: threats and attempts to reveal private data",
+            ),
+        ),
         attached_only=("metawiki",),
     ),
     Account(
@@ -105,6 +141,65 @@ ACCOUNTS: tuple[Account, ...] = (
     Account("ChldpBot", "bot", granted={"metawiki": (("bot", 0.0),)}),
     Account("Jane Doe", "staff_admin", activity={"metawiki": Activity(5, 2.0)}),
     Account("Émile", "staff_reviewer", activity={"metawiki": Activity(3, 1.0)}),
+    # Added later: each new account comes last, so the ones above keep their seeded edits.
+    Account(
+        "Appointed Admin",
+        "appointed_from_meta",
+        activity={"enwiki": Activity(60, 3.0)},
+        granted_from_meta={"enwiki": ("sysop",)},
+    ),
+    Account(
+        "Interim Admin",
+        "temporary_roles",
+        activity={"enwiki": Activity(90, 4.0)},
+        # The second ends a few seconds after it is granted: a former role by the time the
+        # farm is up.
+        temporary={
+            "enwiki": (("rollbacker", timedelta(days=365)), ("sysop", timedelta(seconds=5)))
+        },
+    ),
+    Account(
+        "Edit Warrior",
+        "partially_blocked",
+        activity={"dewiki": Activity(70, 5.0), "metawiki": Activity(15, 2.0)},
+        blocks=(
+            Block(
+                "dewiki",
+                "1 year",
+                "Edit warring on Artikel 7 and its talk pages",
+                pages=("Artikel 7",),
+                namespaces=(1,),
+            ),
+            Block("metawiki", "1 year", "Cross-wiki edit warring after a warning"),
+        ),
+    ),
+    Account(
+        "Renamed Editor",
+        "renamed",
+        activity={"enwiki": Activity(120, 8.0, 1.0), "dewiki": Activity(45, 6.0, 1.0)},
+        granted={"dewiki": (("sysop", 4.0),)},
+        former_name="Old Nickname",
+    ),
+    Account(
+        "Hidden Account",
+        "hidden",
+        activity={"enwiki": Activity(7, 0.5, 0.1)},
+        locked=True,
+        hidden="lists",
+    ),
+    Account(
+        "Global Sysop",
+        "global_sysop",
+        activity={"metawiki": Activity(40, 6.0), "enwiki": Activity(25, 5.0)},
+        global_groups=("global-sysop",),
+    ),
+)
+
+# Addresses and ranges blocked on every wiki at once (GlobalBlocking REL1_39 blocks no
+# accounts), by a steward: (target, expiry, reason, anonymous users only).
+GLOBAL_BLOCKS = (
+    ("192.0.2.7", "1 year", "Cross-wiki spam from an open proxy", False),
+    ("198.51.100.0/24", "infinite", "Long-term abuse from this range", True),
 )
 
 # Harassing edits on the long-time editor's talk page, the one before the last hidden by revision
@@ -119,22 +214,25 @@ HARASSMENT = (
     ("Last warning: your real name and address go online tomorrow.", HOSTILE_SUMMARY),
 )
 
-# The global groups the CentralAuth stand-in knows, as Special:GlobalGroupPermissions lists them.
+# The global groups and their rights, as Special:GlobalGroupPermissions would define them.
 GLOBAL_GROUP_RIGHTS = {
     "steward": [
         "centralauth-lock",
         "centralauth-suppress",
+        "centralauth-rename",
         "globalblock",
+        "globalgroupmembership",
         "userrights",
         "userrights-interwiki",
-        "checkuser",
         "suppressrevision",
     ],
+    "global-sysop": ["block", "delete", "undelete", "protect", "rollback"],
 }
 
 
 def wikis_of(account: Account) -> list[str]:
     """Every wiki where the account exists: where it edited, got groups, or was attached."""
     names = set(account.activity) | set(account.granted) | set(account.attached_only)
+    names |= set(account.temporary) | set(account.granted_from_meta) | set(account.blocked_on)
     names.add("metawiki")  # the central wiki: every global account is attached there
     return [w for w in WIKIS if w in names]

@@ -55,7 +55,13 @@ def plan_edits(now: datetime) -> dict[str, list[Edit]]:
                 # A grant participant creates each of its pages first, then edits them.
                 page = pages[n] if n < len(pages) and activity.pages else rng.choice(pages)
                 edits[wiki].append(
-                    Edit(page, account.name, when, f"edit {n + 1}", f"Text by {account.name}.")
+                    Edit(
+                        page,
+                        account.seeded_name,
+                        when,
+                        f"edit {n + 1}",
+                        f"Text by {account.seeded_name}.",
+                    )
                 )
     for n, (line, summary) in enumerate(HARASSMENT):
         when = now - timedelta(days=20 - 7 * n)

@@ -1,8 +1,9 @@
 """Bring the farm up, report on it, take it down.
 
-Each wiki is Debian's MediaWiki 1.39 on its own SQLite files, served by `php -S` on a free
-loopback port. metawiki's public URL is the front (sandbox/front.py), which answers what
-MediaWiki cannot without extensions Debian does not package, and passes the rest to its php.
+Each wiki is Debian's MediaWiki 1.39 with Wikimedia's CentralAuth and GlobalBlocking (and
+Translate on metawiki), on SQLite files in one folder, served by `php -S` on a free loopback
+port. metawiki's public URL is the front (sandbox/front.py), which answers what the farm does
+not run (the OAuth 2.0 provider, SiteMatrix) and passes the rest to its php.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import requests
 
-from sandbox import STATE_FILE, sandbox_dir
+from sandbox import STATE_FILE, extensions, sandbox_dir
 from sandbox import seed as seeding
 from sandbox.accounts import BOT_APP, OPERATOR, PASSWORD, WIKIS
+from sandbox.dump import utcnow
 from sandbox.mediawiki import MEDIAWIKI, SandboxError, ensure_mediawiki, run_php, wiki_env
 
 PHP_FILES = Path(__file__).with_name("php")
@@ -46,15 +49,13 @@ def up(directory: str | os.PathLike | None = None) -> dict:
             stop(state)
         ensure_mediawiki()
         seeded = (root / "seeded.json").exists()
+        now = utcnow()
+        ports = _ports(root, state)
         if not seeded:
-            # A half-made farm (an earlier `up` that was stopped) is rebuilt from scratch.
-            for wiki in WIKIS:
-                shutil.rmtree(root / wiki, ignore_errors=True)
-            with ThreadPoolExecutor(len(WIKIS)) as pool:
-                list(pool.map(lambda w: _install(root, w), WIKIS))
-        state = _start(root, state)
+            _build(root, now)
+        state = _start(root, ports)
         if not seeded:
-            seed = seeding.seed(root, state)
+            seed = seeding.seed(root, state, now)
             (root / "seeded.json").write_text(json.dumps(seed, ensure_ascii=False, indent=1))
         state.update(json.loads((root / "seeded.json").read_text(encoding="utf-8")))
         _write_pywikibot_config(root, state)
@@ -108,20 +109,39 @@ def problems(state: dict) -> list[str]:
     return found
 
 
+def _build(root: Path, now: datetime) -> None:
+    """A new farm: the extensions unpacked, three wikis installed, seeded before they serve."""
+    # A half-made farm (an earlier `up` that was stopped) is rebuilt from scratch.
+    for folder in [*WIKIS, "data", "extensions"]:
+        shutil.rmtree(root / folder, ignore_errors=True)
+    (root / "data").mkdir()
+    with ThreadPoolExecutor(len(WIKIS) + 1) as pool:
+        unpacking = pool.submit(extensions.unpack, root / "extensions")
+        list(pool.map(lambda w: _install(root, w), WIKIS))
+        unpacking.result()
+    seeding.prepare(root, now)
+
+
 def _install(root: Path, wiki: str) -> None:
-    """A new wiki on SQLite with the farm's settings, its operator a sysop and bureaucrat."""
+    """A new wiki on SQLite with the farm's settings, its operator a sysop and bureaucrat.
+
+    The installer writes the files in a folder of its own (each wiki would make its own
+    object cache); they then join the others in data/, where CentralAuth finds every wiki.
+    """
     home = root / wiki
-    (home / "data").mkdir(parents=True)
+    installed = home / "installed"
+    installed.mkdir(parents=True)
     (home / "cache").mkdir()
     docroot = home / "docroot"
     docroot.mkdir()
     (docroot / "w").symlink_to(MEDIAWIKI)
+    (docroot / "w-extensions").symlink_to(root / "extensions")
     run_php(
         root,
         wiki,
         "install.php",
         "--dbtype=sqlite",
-        f"--dbpath={home / 'data'}",
+        f"--dbpath={installed}",
         f"--dbname={wiki}",
         "--server=http://127.0.0.1",
         "--scriptpath=/w",
@@ -134,12 +154,27 @@ def _install(root: Path, wiki: str) -> None:
     )
     with (home / "LocalSettings.php").open("a", encoding="utf-8") as settings:
         settings.write(f"\nrequire_once '{PHP_FILES / 'FarmSettings.php'}';\n")
+    shared = ["wikicache.sqlite"] if wiki == "metawiki" else []
+    for name in [f"{wiki}.sqlite", f"{wiki}_l10n_cache.sqlite", *shared]:
+        (installed / name).rename(root / "data" / name)
+    shutil.rmtree(installed)
 
 
-def _start(root: Path, old: dict | None) -> dict:
-    """Start php for each wiki and the front for metawiki, on the old ports when free."""
+def _ports(root: Path, old: dict | None) -> dict[str, int]:
+    """The farm's ports, the old ones when free; servers.json says where each wiki answers.
+
+    Every wiki's settings read servers.json (sandbox/php/FarmSettings.php): CentralAuth knows
+    a wiki only by its address, even in a maintenance script.
+    """
     old_ports = (old or {}).get("ports", {})
     ports = {name: _port(old_ports.get(name)) for name in [*WIKIS, "metawiki-php"]}
+    servers = {wiki: f"http://127.0.0.1:{ports[wiki]}" for wiki in WIKIS}
+    (root / "servers.json").write_text(json.dumps(servers))
+    return ports
+
+
+def _start(root: Path, ports: dict[str, int]) -> dict:
+    """Start php for each wiki and the front for metawiki."""
     logs = root / "logs"
     logs.mkdir(exist_ok=True)
     pids = {}
@@ -147,7 +182,7 @@ def _start(root: Path, old: dict | None) -> dict:
     for wiki in WIKIS:
         public = f"http://127.0.0.1:{ports[wiki]}"
         php_port = ports["metawiki-php"] if wiki == "metawiki" else ports[wiki]
-        env = dict(os.environ, PHP_CLI_SERVER_WORKERS="4", **wiki_env(root, wiki, public))
+        env = dict(os.environ, PHP_CLI_SERVER_WORKERS="4", **wiki_env(root, wiki))
         pids[wiki if wiki != "metawiki" else "metawiki-php"] = _spawn(
             [
                 "php",

@@ -29,13 +29,24 @@ def ensure_mediawiki() -> None:
     subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
 
 
-def run_php(root: Path, wiki: str, script: str, *args: str, configured: bool = True) -> str:
-    """Run a MediaWiki maintenance script for one wiki and return what it printed."""
-    env = dict(os.environ, **wiki_env(root, wiki, None))
+def run_php(
+    root: Path,
+    wiki: str,
+    script: str | Path,
+    *args: str,
+    configured: bool = True,
+    without: tuple[str, ...] = (),
+) -> str:
+    """Run a maintenance script for one wiki and return what it printed: a core script by its
+    name, an extension's by its path; `without` names extensions to leave unloaded."""
+    env = dict(os.environ, **wiki_env(root, wiki))
     if not configured:
         env.pop("MW_CONFIG_FILE")
+    if without:
+        env["SANDBOX_WITHOUT"] = ",".join(without)
+    path = script if isinstance(script, Path) else MEDIAWIKI / "maintenance" / script
     done = subprocess.run(
-        ["php", str(MEDIAWIKI / "maintenance" / script), *args],
+        ["php", str(path), *args],
         env=env,
         capture_output=True,
         text=True,
@@ -45,12 +56,12 @@ def run_php(root: Path, wiki: str, script: str, *args: str, configured: bool = T
     return done.stdout
 
 
-def wiki_env(root: Path, wiki: str, server: str | None) -> dict[str, str]:
+def wiki_env(root: Path, wiki: str) -> dict[str, str]:
     """The environment that points MediaWiki at one wiki of the farm."""
-    env = {
+    return {
         "MW_CONFIG_FILE": str(root / wiki / "LocalSettings.php"),
+        # Extensions' maintenance scripts find MediaWiki by this; they live outside it.
+        "MW_INSTALL_PATH": str(MEDIAWIKI),
+        "SANDBOX_FARM": str(root),
         "SANDBOX_CACHE_DIR": str(root / wiki / "cache"),
     }
-    if server:
-        env["SANDBOX_SERVER"] = server
-    return env

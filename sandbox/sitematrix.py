@@ -43,3 +43,12 @@ def site_matrix(wikis: dict[str, dict], languages: dict[str, str], sitenames: di
         }
     matrix["specials"] = specials
     return matrix
+
+
+def to_formatversion_1(value):
+    """An answer in formatversion=1: true is "", false is left out."""
+    if isinstance(value, dict):
+        return {k: to_formatversion_1(v) for k, v in value.items() if v is not False}
+    if isinstance(value, list):
+        return [to_formatversion_1(v) for v in value]
+    return "" if value is True else value
