@@ -187,7 +187,7 @@ def test_a_planted_site_matrix_opens_no_connection(
     accepted.clear()
 
     use_the_tool(sandbox, visitor, evidence_links["text"])
-    assert plant(server, [["enwiki", f"http://127.0.0.1:{port}"]])
+    assert plant(server, [["elsewhere", f"http://127.0.0.1:{port}"]])
     _, page = captured(visitor, f"http://127.0.0.1:{port}/w/index.php?oldid=1")
     assert accepted == []
     assert "127.0.0.1" in page  # refused, with a sentence
