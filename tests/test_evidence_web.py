@@ -262,7 +262,15 @@ def test_retention_purges_loose_bundles_and_rotation_reseals_them(app, client, e
     log_in_as(client, REQUESTER["name"], REQUESTER["id"])
     reference, _ = captured(client, evidence_links["text"])
     runner = app.test_cli_runner()
-    assert "1 evidence bundle(s)" in runner.invoke(args=["rotate-keys"]).output
+
+    def sealed_zip() -> str:
+        with app.app_context():
+            return db.session().scalar(select(EvidenceBundle.bundle_sealed))
+
+    before = sealed_zip()
+    assert runner.invoke(args=["rotate-keys"]).exit_code == 0
+    assert sealed_zip() != before  # sealed anew (test_custody.py drops the old key after)
+    assert client.get(f"/evidence/{reference}/bundle.zip").status_code == 200
     with app.app_context():
         session = db.session()
         session.execute(update(EvidenceBundle).values(purge_after=now() - timedelta(days=1)))

@@ -6,13 +6,13 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from webtool import db
 from webtool.casework import audit
 from webtool.evidence.store import owner_of
 from webtool.help_requests import account_key, field_index, kinds_index, opened
-from webtool.models import Base, EvidenceBundle, HelpRequest, StaffPin, UserSession
+from webtool.models import Base, EvidenceBundle, HelpRequest, StaffPin
 from webtool.retention import purge as purge_expired
 
 
@@ -86,8 +86,8 @@ def _recompute_keyed_hashes() -> None:
         request.language_index = field_index("language", case.language)
     for bundle in session.scalars(select(EvidenceBundle)):
         bundle.owner_key = account_key(owner_of(bundle))
-    # A session's account is known by its keyed hash alone: those sessions log in again.
-    session.execute(delete(UserSession))
+    # Sessions are known by their account's keyed hash alone: after a new hash key they no
+    # longer match their account, so they end, and people log in again.
 
 
 @click.command("unpin-staff")
