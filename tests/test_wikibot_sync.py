@@ -17,6 +17,8 @@ import requests
 from statusserver import serve_status
 
 from program.content import dump_content, load_content
+from sandbox.api import operator_session
+from sandbox.translation import mark_for_translation
 from wikibot.__main__ import main
 from wikibot.exits import Exit
 from wikibot.settings import Settings
@@ -301,12 +303,18 @@ def test_without_the_web_tool_the_pages_keep_the_status_they_show(settings, pers
     assert "'''The program is accepting requests for help.'''" in person.text(settings.faq_page)
 
 
-def test_on_a_translatable_page_a_change_keeps_every_other_unit(settings, person, capsys, tmp_path):
+def test_on_a_translatable_page_a_change_keeps_every_other_unit(
+    settings, person, capsys, tmp_path, sandbox
+):
     synced(settings, capsys)
     person.edit(settings.faq_page, "<languages/>\n" + person.text(settings.faq_page))
     synced(settings, capsys)  # wraps each region for translation
-    marked = _mark_for_translation(person.text(settings.faq_page))
-    person.edit(settings.faq_page, marked)
+    operator = sandbox["operator"]
+    admin = operator_session(
+        sandbox["wikis"]["metawiki"]["api_url"], operator["name"], operator["password"]
+    )
+    mark_for_translation(Path(sandbox["dir"]), admin, settings.faq_page)  # Translate, for real
+    marked = person.text(settings.faq_page)
     synced(settings, capsys)
     assert person.bot_edits(settings.faq_page) == 2  # marking for translation is no change
 
@@ -406,18 +414,3 @@ def _someone_saves_first(monkeypatch, pywikibot, title: str, edit, times: int = 
         return save(page, *args, **kwargs)
 
     monkeypatch.setattr(pywikibot.Page, "save", save_after_someone_else)
-
-
-def _mark_for_translation(text: str) -> str:
-    """What Translate does when a page is marked: a new marker on each unit without one."""
-    numbers = iter(range(1, 1000))
-
-    def mark_block(block: re.Match) -> str:
-        units = []
-        for unit in block[2].split("\n\n"):
-            number = next(numbers)
-            heading = unit.startswith("=")
-            units.append(f"{unit} <!--T:{number}-->" if heading else f"<!--T:{number}-->\n{unit}")
-        return block[1] + "\n\n".join(units) + block[3]
-
-    return re.sub(r"(<translate>\n)(.*?)(\n</translate>)", mark_block, text, flags=re.S)

@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import requests
+from statusserver import serve_status
+
+from program.content import dump_content, load_content
+from sandbox.api import ApiSession, operator_session
+from sandbox.translation import mark_for_translation, run_jobs, translate_unit
+from wikibot.__main__ import main as wikibot_main
+from wikibot.exits import Exit
+from wikibot.settings import Settings
 from wikibot.translate import split_units, strip_translate_markup, translatable_body
 
 MARKED = (
@@ -77,3 +91,141 @@ def test_text_not_yet_translatable_is_wrapped_in_one_translate_block():
     assert translatable_body("Plain.", ["Plain.", "More."]) == (
         "<translate>\nPlain.\n\nMore.\n</translate>"
     )
+
+
+# On the farm: metawiki runs the real Extension:Translate. The bot writes the FAQ, a person
+# adds <languages/>, the bot wraps the regions, a translation administrator marks the page,
+# and every unit is translated into German and Arabic.
+
+TRANSLATIONS = {"de": "Deutsch: Einheit {n}.", "ar": "العربية: الوحدة {n}."}
+
+
+@pytest.fixture(scope="module")
+def status_url():
+    with serve_status({"status": "open", "message": ""}) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="module")
+def admin(sandbox) -> ApiSession:
+    """The farm's operator, a sysop on metawiki and so a translation administrator."""
+    operator = sandbox["operator"]
+    return operator_session(
+        sandbox["wikis"]["metawiki"]["api_url"], operator["name"], operator["password"]
+    )
+
+
+@pytest.fixture(scope="module")
+def translated(sandbox, admin, status_url, tmp_path_factory) -> Settings:
+    """Settings of a FAQ marked for translation, every unit translated into de and ar."""
+    base = f"Chldp translated {uuid.uuid4().hex[:8]}"
+    settings = Settings(
+        program_page=f"{base}/Program",
+        faq_page=f"{base}/Program/FAQ",
+        shutoff_page=f"{base}/Shutoff",
+        status_url=status_url,
+        pywikibot_dir=sandbox["pywikibot_dir"],
+    )
+    assert sync(settings) == Exit.OK
+    faq = settings.faq_page
+    admin.post("edit", title=faq, text="<languages/>\n" + text(admin, faq), token=csrf(admin))
+    assert sync(settings) == Exit.OK  # wraps each region for translation
+    root = Path(sandbox["dir"])
+    mark_for_translation(root, admin, faq)
+    for language, words in TRANSLATIONS.items():
+        for n, unit in enumerate(units(admin, faq, language)):
+            translate_unit(admin, unit["title"].rsplit("/", 1)[0], language, words.format(n=n))
+    run_jobs(root)
+    return settings
+
+
+def sync(settings: Settings, *argv: str) -> int:
+    return wikibot_main(["sync", "--always", "--page", "faq", *argv], settings=settings)
+
+
+def text(api: ApiSession, title: str) -> str:
+    page = api.get("query", prop="revisions", titles=title, rvprop="content", rvslots="main")
+    return page["query"]["pages"][0]["revisions"][0]["slots"]["main"]["content"]
+
+
+def csrf(api: ApiSession) -> str:
+    return api.token("csrf")
+
+
+def units(api: ApiSession, title: str, language: str) -> list[dict]:
+    """The page's translation units in `language`, as Translate lists them."""
+    return api.get(
+        "query",
+        list="messagecollection",
+        mcgroup=f"page-{title}",
+        mclanguage=language,
+        mcprop="definition|translation|tags",
+        mclimit="max",
+    )["query"]["messagecollection"]
+
+
+def outdated(api: ApiSession, title: str) -> dict[str, set[str]]:
+    """The keys of the units whose translation is outdated (fuzzy), by language."""
+    return {
+        language: {u["key"] for u in units(api, title, language) if "fuzzy" in u["tags"]}
+        for language in TRANSLATIONS
+    }
+
+
+def with_answer(settings: Settings, directory: Path, entry_id: str, answer: str) -> Settings:
+    content = load_content()
+    entries = tuple(
+        replace(entry, answer=(answer,)) if entry.id == entry_id else entry
+        for entry in content.faq.entries
+    )
+    path = directory / f"content-{uuid.uuid4().hex[:6]}.yaml"
+    path.write_text(dump_content(replace(content, faq=replace(content.faq, entries=entries))))
+    return replace(settings, content_file=path)
+
+
+def test_every_unit_of_the_marked_page_is_translated_and_none_outdated(translated, admin):
+    for language in TRANSLATIONS:
+        found = units(admin, translated.faq_page, language)
+        assert found and all(u["translation"] for u in found)
+    assert outdated(admin, translated.faq_page) == {"de": set(), "ar": set()}
+
+
+def test_a_sync_that_changes_nothing_outdates_nothing(translated, admin, sandbox):
+    before = text(admin, translated.faq_page)
+
+    assert sync(translated) == Exit.OK
+
+    assert text(admin, translated.faq_page) == before
+    mark_for_translation(Path(sandbox["dir"]), admin, translated.faq_page)
+    assert outdated(admin, translated.faq_page) == {"de": set(), "ar": set()}
+    assert wikibot_main(["check", "--page", "faq"], settings=translated) == Exit.OK
+
+
+def test_the_language_bar_and_the_translated_pages_render(translated, sandbox):
+    server = sandbox["wikis"]["metawiki"]["server"]
+    title = translated.faq_page.replace(" ", "_")
+    source = requests.get(f"{server}/wiki/{title}", timeout=60).text
+    assert "mw-pt-languages" in source  # what <languages/> renders
+    for language, words in TRANSLATIONS.items():
+        page = requests.get(f"{server}/wiki/{title}/{language}", timeout=60)
+        assert page.status_code == 200
+        assert words.format(n=1) in page.text
+
+
+def test_a_changed_paragraph_outdates_only_its_own_translations(
+    translated, admin, sandbox, tmp_path
+):
+    changed = with_answer(translated, tmp_path, "declined", "Others may help.")
+
+    assert sync(changed) == Exit.OK
+    mark_for_translation(Path(sandbox["dir"]), admin, translated.faq_page)
+
+    (key,) = [
+        u["key"]
+        for u in units(admin, translated.faq_page, "de")
+        if "Others may help." in u["definition"]
+    ]
+    assert outdated(admin, translated.faq_page) == {"de": {key}, "ar": {key}}
+    for language in TRANSLATIONS:
+        assert all(u["translation"] for u in units(admin, translated.faq_page, language))
+    assert wikibot_main(["check", "--page", "faq"], settings=changed) == Exit.OK
