@@ -33,32 +33,21 @@ def account() -> str:
 
 def browser() -> str:
     """Rate-limit key: this browser, by a random id kept in its session cookie (made on its
-    first limited request). A client that drops the cookie gets a new id each time, so this
-    key alone bounds nothing: it goes with a shared ceiling (`everyone`)."""
+    first limited request). A client that drops the cookie gets a new id each time."""
     if "browser" not in session:
         session["browser"] = secrets.token_urlsafe(16)
     return blind_index("rate-limit", f"browser:{session['browser']}")
 
 
-def everyone() -> str:
-    """Rate-limit key shared by every visitor: for ceilings on the tool's total work."""
-    return blind_index("rate-limit", "everyone")
-
-
 # Logging in is the one thing a visitor must be able to do while someone floods the tool, and
-# without addresses nobody can be told apart before logging in. So a browser that keeps its
-# cookie is held to its own small bucket, which it cannot use up for anyone else, and its
-# refused attempts are not counted further. Only a client that drops its cookie at every
-# request reaches the ceiling all visitors share; the ceiling bounds what such a flood makes
-# the tool do (each login costs a token request to the OAuth provider) and is far above the
-# program's real traffic (a few logins a day), so a flood has to be large and sustained to
-# reach it, and is over a minute after it stops.
+# without addresses nobody can be told apart before logging in. So logins have no ceiling
+# shared by all visitors, which a flood could use up for everyone: a browser that keeps its
+# cookie is held to its own small bucket, and a client that drops its cookie at every request
+# gains nothing the bucket would have refused it, since /login only redirects and a callback
+# without the state of its own session is refused before any request to the provider.
 LOGINS_PER_BROWSER = "10 per minute"
-LOGINS_FOR_EVERYONE = "600 per minute"
 
 
 def login_limits(view):
-    """The limits of /login and /oauth/callback: the browser's own bucket, checked first,
-    then the ceiling every visitor shares."""
-    ceiling = limiter.shared_limit(LOGINS_FOR_EVERYONE, scope="login", key_func=everyone)
-    return ceiling(limiter.limit(LOGINS_PER_BROWSER, key_func=browser)(view))
+    """The limit of /login and /oauth/callback: the browser's own bucket."""
+    return limiter.limit(LOGINS_PER_BROWSER, key_func=browser)(view)
