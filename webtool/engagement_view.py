@@ -31,22 +31,34 @@ def cached_report(name: str) -> dict | None:
 def gather(name: str) -> dict:
     """Gather and cache the report; {"ready": True} or {"ready": False, "error": sentence}."""
     try:
-        report = current_app.extensions["chldp.collector"].report(name).to_dict()
-    except (Unavailable, ApiError, UserNotFound) as error:
-        current_app.logger.warning("engagement of %s not gathered: %s", name, error)
+        collect(name)
+    except UserNotFound:
+        return {"ready": False, "error": f"There is no global account named {name}."}
+    except (Unavailable, ApiError) as error:
+        # The log says what failed, never whose report it was.
+        current_app.logger.warning("an engagement report was not gathered: %s", error)
         return {"ready": False, "error": str(error)}
+    return {"ready": True}
+
+
+def collect(name: str) -> dict:
+    """The report gathered now, and cached; UserNotFound, Unavailable or ApiError."""
+    report = current_app.extensions["chldp.collector"].report(name).to_dict()
     current_app.extensions["chldp.cache"].set(
         _key(name), report, current_app.config["API"].cache_ttl
     )
-    return {"ready": True}
+    return report
 
 
 def snapshot(name: str) -> dict:
     """The report as it is now, to freeze with a request; a note when it cannot be had."""
     report = cached_report(name)
-    if report is None and gather(name)["ready"]:
-        report = cached_report(name)
-    return report or {"unavailable": True}
+    if report is None:
+        try:
+            report = collect(name)
+        except (Unavailable, ApiError, UserNotFound):
+            return {"unavailable": True}
+    return report
 
 
 def chart(report: dict) -> list[dict]:

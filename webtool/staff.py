@@ -28,9 +28,11 @@ from program.assistance import NotPayable, load_categories, parse_amount
 from program.case_flow import ASSISTANCE, STATUSES, StepRefused, steps_for
 from program.content import PROGRAM_STATUSES
 from webtool import casework, db, engagement_view
+from webtool.api import ApiError, Unavailable
 from webtool.auth import current_user
 from webtool.contributions import contributions_page
 from webtool.csv_export import csv_download
+from webtool.engagement import UserNotFound
 from webtool.evidence import store as evidence
 from webtool.evidence.pages import zip_response
 from webtool.help_requests import KINDS, field_index, kinds_index, opened
@@ -212,15 +214,14 @@ def lookup():
     except BadName as bad:
         return render_template("staff/lookup.html", name=raw, error=str(bad), report=None), 400
     casework.record(g.staff_name, "lookup", name, before=request.args.get("before"))
-    outcome = engagement_view.gather(name)
-    report = engagement_view.cached_report(name) if outcome["ready"] else None
-    if report is None:
-        error = outcome["error"]
-        # gather() gives only the name when no global account has it (UserNotFound): say so
-        # in a sentence, as `python -m webtool report` does.
-        if error == name:
-            error = f"There is no global account named {name}."
+    try:
+        report = engagement_view.collect(name)
+    except UserNotFound:
+        error = f"There is no global account named {name}."
         return render_template("staff/lookup.html", name=name, error=error, report=None)
+    except (Unavailable, ApiError) as failed:
+        error = f"The wikis could not be asked: {failed}"
+        return render_template("staff/lookup.html", name=name, error=error, report=None), 502
     page, next_before = contributions_page(
         current_app.extensions["chldp.api"], report["wikis"], name, request.args.get("before")
     )
