@@ -64,8 +64,15 @@ def app(sandbox, database_url, tmp_path):
     """The web tool on a fresh database, logging in through the sandbox's OAuth provider."""
     from webtool.app import create_app
 
+    # Background tasks run at once in the request that asks for them; tests/test_worker.py
+    # runs them in real worker processes.
     return create_app(
-        {"SQLALCHEMY_URL": database_url, "TESTING": True, "REDIS_URL": None},
+        {
+            "SQLALCHEMY_URL": database_url,
+            "TESTING": True,
+            "REDIS_URL": None,
+            "TASKS_IMMEDIATE": True,
+        },
         instance_path=str(tmp_path / "instance"),
     )
 
@@ -81,7 +88,7 @@ def live_tool(sandbox, database_url, tmp_path):
     from webtool.app import create_app
 
     app = create_app(
-        {"SQLALCHEMY_URL": database_url, "REDIS_URL": None},
+        {"SQLALCHEMY_URL": database_url, "REDIS_URL": None, "TASKS_IMMEDIATE": True},
         instance_path=str(tmp_path / "instance"),
     )
     server = make_server("127.0.0.1", 0, app, threaded=True)

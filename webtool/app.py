@@ -20,6 +20,7 @@ from webtool import (
     public_api,
     requester,
     staff,
+    tasks,
 )
 from webtool.config import flask_settings
 from webtool.crypto import Sealer
@@ -60,6 +61,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     auth.init_app(app)
     engagement_view.init_app(app)
     evidence_store.init_app(app)
+    tasks.init_app(app)
     cli.init_app(app)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(requester.blueprint)

@@ -1,5 +1,5 @@
-"""`flask --app webtool …` commands for operators: migrations, retention, key rotation, and
-unpinning a staff name."""
+"""`flask --app webtool …` commands for operators: migrations, the background worker,
+retention, key rotation, and unpinning a staff name."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from webtool.evidence.store import owner_of
 from webtool.help_requests import account_key, field_index, kinds_index, opened
 from webtool.models import Base, EvidenceBundle, HelpRequest, StaffPin
 from webtool.retention import purge as purge_expired
+from webtool.tasks import run_worker
 
 
 def init_app(app: Flask) -> None:
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(purge)
     app.cli.add_command(rotate_keys)
     app.cli.add_command(unpin_staff)
+    app.cli.add_command(worker)
 
 
 @click.group("db", cls=AppGroup)
@@ -104,3 +106,13 @@ def unpin_staff(name: str) -> None:
     audit("configuration", "unpin-staff", name, central_id=pin.central_id)
     session.commit()
     click.echo(f"{name} is no longer pinned to central id {pin.central_id}.")
+
+
+@click.command("worker")
+@click.option("--threads", default=2, show_default=True, help="tasks run at once here")
+@with_appcontext
+def worker(threads: int) -> None:
+    """Run background work (evidence captures, engagement reports, the nightly purge) until
+    stopped. Run as many as you like: the limits of CHLDP_MAX_CAPTURES and
+    CHLDP_MAX_PARALLEL hold across all of them."""
+    run_worker(current_app._get_current_object(), threads)

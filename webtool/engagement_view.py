@@ -73,3 +73,7 @@ def chart(report: dict) -> list[dict]:
 
 def _key(name: str) -> str:
     return f"report:{name}"
+
+
+def register_tasks(app: Flask, queue) -> None:
+    """No background work yet: reports are gathered in the request."""

@@ -12,7 +12,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # MariaDB's TEXT holds 64 KiB; a sealed description can be longer than the plain one.
@@ -173,3 +182,47 @@ class StaffPin(Base):
     name: Mapped[str] = mapped_column(String(255), primary_key=True)
     central_id: Mapped[int] = mapped_column(BigInteger)
     pinned_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Slot(Base):
+    """One of the slots that bound work across the whole deployment (slots.py): captures
+    running at once, requests in flight to the wikis."""
+
+    __tablename__ = "slots"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    holder: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class EvidenceItem(Base):
+    """What a capture got from one of its links, kept as soon as it is captured: a capture cut
+    off (a worker killed, a deploy) goes on from the next link, and each link is in the
+    bundle once."""
+
+    __tablename__ = "evidence_items"
+    __table_args__ = (UniqueConstraint("bundle_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bundle_id: Mapped[int] = mapped_column(ForeignKey("evidence_bundles.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # the link's place in what was pasted
+    kind: Mapped[str] = mapped_column(String(16))  # "kept" or "refused"
+    # Kept: a small ZIP of the item's record and files; refused: the refusal's record.
+    content_sealed: Mapped[str] = mapped_column(LONG_TEXT)
+
+
+class EngagementReport(Base):
+    """An engagement report asked for, gathered in the background, kept sealed for the pages
+    that show it; its subject is found by a keyed hash of the name."""
+
+    __tablename__ = "engagement_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_key: Mapped[str] = mapped_column(String(64), index=True)
+    subject_sealed: Mapped[str] = mapped_column(LONG_TEXT)
+    status: Mapped[str] = mapped_column(String(16))  # waiting, gathering, retrying, done, failed
+    detail_sealed: Mapped[str] = mapped_column(LONG_TEXT)  # why it is retrying or failed
+    report_sealed: Mapped[str | None] = mapped_column(LONG_TEXT, nullable=True)
+    asked_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, index=True)

@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import Flask, current_app
+from huey import Huey, crontab
 from sqlalchemy import delete, func, select, update
 
-from webtool import db
+from webtool import db, tasks
 from webtool.casework import audit, now
 from webtool.models import (
     AuditEntry,
@@ -106,3 +107,15 @@ def _delete_request(request: HelpRequest) -> int:
     audit("retention", "purge", request.reference, ledger_entries_kept=ledger)
     session.delete(request)
     return ledger
+
+
+def register_tasks(app: Flask, queue: Huey) -> None:
+    """The purge, every night on the worker; `flask --app webtool purge` runs it by hand."""
+
+    def nightly_purge() -> None:
+        for sentence in purge().sentences():
+            app.logger.info("purge: %s", sentence)
+
+    queue.periodic_task(crontab(hour="3", minute="17"), name="purge")(
+        tasks.run_in(app, nightly_purge)
+    )

@@ -1,0 +1,114 @@
+"""Background work on a task queue (Huey), run by a worker process beside the web tool:
+`flask --app webtool worker` on a laptop (bin/run starts it) and as a continuous job on
+Toolforge (deploy/jobs.yaml).
+
+Where the queue is kept: in a SQLite file in the instance folder on a laptop, so nothing more
+needs installing, and in Toolforge's Redis in production, which every tool can read and write.
+There every key begins with the secret CHLDP_REDIS_PREFIX, and every message is sealed with
+the encryption keys: a message planted by someone else cannot be opened, so it is dropped
+before it is unpickled, and none is readable. A message holds a task's name and ids only; what
+a task makes (a bundle, a report) goes to the database, sealed.
+
+A task that fails in a way that may pass (a wiki busy, a database away) is tried again later;
+one that keeps failing ends with a sentence for the person who asked.
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+from flask import Flask
+from huey import Huey, SqliteHuey
+from huey.serializer import Serializer
+from huey.storage import RedisStorage
+
+from webtool.crypto import Sealer
+
+# Tasks tried again at most this many times, waiting longer each time (seconds).
+RETRIES = 3
+RETRY_DELAY = 20
+
+
+class SealedSerializer(Serializer):
+    """Messages sealed with Fernet: authenticated before anything is unpickled."""
+
+    def __init__(self, sealer: Sealer) -> None:
+        super().__init__()
+        self.sealer = sealer
+
+    def _serialize(self, data: object) -> bytes:
+        return self.sealer.seal_bytes(pickle.dumps(data)).encode("ascii")
+
+    def _deserialize(self, data: bytes) -> object:
+        # InvalidToken for anything the tool did not seal: the worker logs it and goes on.
+        return pickle.loads(self.sealer.open_bytes(data.decode("ascii")))
+
+
+class PrefixedRedisStorage(RedisStorage):
+    """Huey's Redis storage with every key under the tool's secret prefix."""
+
+    def __init__(self, prefix: str, **kwargs: object) -> None:
+        super().__init__(name="tasks", **kwargs)
+        self.queue_key = f"{prefix}tasks:queue"
+        self.schedule_key = f"{prefix}tasks:schedule"
+        self.result_key = f"{prefix}tasks:results"
+        self.counter_key = f"{prefix}tasks:counters"
+        self.notify_prefix = f"{prefix}tasks:notify:"
+
+
+def make_queue(app: Flask) -> Huey:
+    """The app's queue; TASKS_IMMEDIATE runs each task at once, in the caller (tests)."""
+    serializer = SealedSerializer(app.extensions["chldp.sealer"])
+    options = {"results": False, "utc": True, "serializer": serializer}
+    if app.config.get("TASKS_IMMEDIATE"):
+        return Huey("chldp", immediate=True, **options)
+    if app.config["REDIS_URL"]:
+        return Huey(
+            "chldp",
+            storage_class=PrefixedRedisStorage,
+            prefix=app.config["REDIS_PREFIX"],
+            url=app.config["REDIS_URL"],
+            **options,
+        )
+    queue_file = Path(app.instance_path) / "tasks.sqlite"
+    queue_file.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("chldp", filename=str(queue_file), **options)
+
+
+def init_app(app: Flask) -> None:
+    """The app's queue, with every task of the tool registered on it."""
+    from webtool import engagement_view, retention
+    from webtool.evidence import store
+
+    queue = make_queue(app)
+    app.extensions["chldp.queue"] = queue
+    for module in (store, engagement_view, retention):
+        module.register_tasks(app, queue)
+
+
+def run_in(app: Flask, function):
+    """`function` run inside the app's context, as a task needs its database and settings."""
+
+    def in_app(*args: object, **kwargs: object) -> object:
+        with app.app_context():
+            return function(*args, **kwargs)
+
+    in_app.__name__ = function.__name__
+    in_app.__qualname__ = function.__qualname__
+    in_app.__module__ = function.__module__
+    return in_app
+
+
+def run_worker(app: Flask, workers: int) -> None:
+    """Run the queue's tasks until stopped (SIGINT finishes what is running, SIGTERM stops at
+    once; a capture cut off either way is taken up again, see evidence.store)."""
+    queue = app.extensions["chldp.queue"]
+    queue.create_consumer(
+        workers=workers,
+        worker_type="thread",
+        periodic=True,
+        initial_delay=0.1,
+        max_delay=1.0,
+        check_worker_health=True,
+    ).run()
