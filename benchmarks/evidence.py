@@ -1,24 +1,46 @@
-"""API requests, wall time and bundle size of an evidence capture on the sandbox farm.
+"""API requests, wall time, peak memory and bundle size of evidence captures on the sandbox
+farm.
 
 One capture of 50 mixed links (the most one capture takes): diffs, old revisions,
 Special:Diff and Special:PermanentLink, pages, log entries on two wikis, and German special
-page names on dewiki. Nothing here asserts; it prints.
+page names on dewiki. Then 50 links to revisions of about 2 MiB (MediaWiki's largest), twice:
+bounded as the web tool bounds a bundle, and unbounded, as at a terminal. The large pages are
+made on enwiki by the farm's operator the first time, in the operator's user space, so the
+seeded accounts' edit counts and the other tests' pages stay as they are.
+
+Peak memory is the most the process held during the capture and the writing of the bundle,
+above what it held just before: the Python heap's peak (tracemalloc) and the resident set's
+(VmHWM from /proc/self/status, reset through /proc/self/clear_refs, minus VmRSS before). Each
+capture runs in a process of its own, forked, so that none starts above what an earlier one
+left allocated.
+Nothing here asserts; it prints.
 Run: .venv/bin/python benchmarks/evidence.py
 """
 
 from __future__ import annotations
 
-import io
+import multiprocessing
+import random
+import string
+import tempfile
 import time
+import tracemalloc
+from pathlib import Path
 
 import requests
 
 from sandbox import farm
+from sandbox.seed import operator_session
 from webtool.api import ApiClient
-from webtool.evidence.bundle import verify_bundle, write_bundle
-from webtool.evidence.capture import capture_links
+from webtool.evidence.bundle import MiB, verify_bundle, write_bundle
+from webtool.evidence.capture import Bounds, capture_links
 from webtool.evidence.links import MAX_LINKS
+from webtool.evidence.store import MAX_BUNDLE_BYTES
 from webtool.evidence.wikis import site_matrix
+
+LARGE_PREFIX = "User:Farm Operator/Evidence benchmark/"
+LARGE_BYTES = 2 * MiB - 8 * 1024  # just under MediaWiki's largest page ($wgMaxArticleSize)
+STATUS = Path("/proc/self/status")
 
 FORMS = {
     "enwiki": [
@@ -54,7 +76,7 @@ def revisions(state: dict, wiki: str, count: int) -> list[dict]:
         {"revid": r["revid"], "parent": r["parentid"], "title": page["title"].replace(" ", "_")}
         for page in answer
         for r in page["revisions"]
-        if r["parentid"]
+        if r["parentid"] and not page["title"].startswith(LARGE_PREFIX)
     ]
     return found[:count]
 
@@ -84,17 +106,92 @@ def mixed_links(state: dict) -> list[str]:
     return links
 
 
-def run(client: ApiClient, state: dict, text: str) -> None:
+def large_text(seed: int) -> str:
+    """LARGE_BYTES of made-up prose, about as compressible as an article, other for each seed."""
+    chance = random.Random(seed)
+    letters = string.ascii_lowercase
+    words = ["".join(chance.choices(letters, k=chance.randint(2, 10))) for _ in range(5000)]
+    paragraphs, length = [], 0
+    while length < LARGE_BYTES:
+        paragraph = " ".join(chance.choices(words, k=80)) + ".\n\n"
+        paragraphs.append(paragraph)
+        length += len(paragraph)
+    return "".join(paragraphs)[:LARGE_BYTES]
+
+
+def large_revisions(state: dict) -> list[int]:
+    """The latest revisions of MAX_LINKS pages of LARGE_BYTES on enwiki, the missing ones made
+    now by the farm's operator."""
+    api_url = state["wikis"]["enwiki"]["api_url"]
+    titles = [f"{LARGE_PREFIX}{n}" for n in range(1, MAX_LINKS + 1)]
+    pages = requests.get(
+        api_url,
+        params={
+            "action": "query",
+            "titles": "|".join(titles),
+            "prop": "info",
+            "format": "json",
+            "formatversion": 2,
+        },
+        timeout=30,
+    ).json()["query"]["pages"]
+    found = {page["title"]: page.get("lastrevid") for page in pages}
+    missing = [n for n, title in enumerate(titles, 1) if not found.get(title)]
+    if missing:
+        print(f"Making {len(missing)} pages of {LARGE_BYTES / MiB:.1f} MiB on enwiki…")
+        operator = state["operator"]
+        session = operator_session(api_url, operator["name"], operator["password"])
+        for n in missing:
+            saved = session.post(
+                "edit",
+                title=titles[n - 1],
+                text=large_text(n),
+                summary="A large page for the evidence benchmark",
+                token=session.token("csrf"),
+            )
+            found[titles[n - 1]] = saved["edit"]["newrevid"]
+    return [found[title] for title in titles]
+
+
+class PeakMemory:
+    """The most memory the code inside takes, above what the process held when it began: the
+    Python heap's (tracemalloc) and the resident set's (VmHWM), in bytes."""
+
+    def __enter__(self) -> PeakMemory:
+        Path("/proc/self/clear_refs").write_text("5")  # VmHWM starts again from VmRSS
+        self.rss_before = _status_bytes("VmRSS")
+        tracemalloc.start()
+        self.heap_before = tracemalloc.get_traced_memory()[0]
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.heap = tracemalloc.get_traced_memory()[1] - self.heap_before
+        tracemalloc.stop()
+        self.rss = _status_bytes("VmHWM") - self.rss_before
+
+
+def _status_bytes(field: str) -> int:
+    line = next(line for line in STATUS.read_text().splitlines() if line.startswith(field))
+    return int(line.split()[1]) * 1024
+
+
+def run(client: ApiClient, state: dict, text: str, bounds: Bounds | None = None) -> None:
     counted = client.counting()
-    started = time.perf_counter()
-    result = capture_links(counted, site_matrix(ApiClient(), state["centralauth_api_url"]), text)
-    seconds = time.perf_counter() - started
-    data = io.BytesIO()
-    manifest = write_bundle(result, data)
-    verification = verify_bundle(io.BytesIO(data.getvalue()))
+    wikis = site_matrix(ApiClient(), state["centralauth_api_url"])
+    with tempfile.TemporaryFile() as data:
+        with PeakMemory() as memory:
+            started = time.perf_counter()
+            with capture_links(counted, wikis, text, bounds=bounds) as result:
+                seconds = time.perf_counter() - started
+                manifest_sha256 = write_bundle(result, data)
+        size = data.tell()
+        verification = verify_bundle(data)
     captured, refused = len(result.items), len(result.refused)
     lines = captured + refused
     print(f"    links           : {lines} ({captured} captured, {refused} refused)")
+    for key in sorted({refusal.key for refusal in result.refused}):
+        count = sum(refusal.key == key for refusal in result.refused)
+        print(f"                      {count} × {key}")
     print(
         f"    API requests    : {counted.requests_made}"
         f" ({counted.requests_made / max(lines, 1):.2f} per link)"
@@ -103,18 +200,42 @@ def run(client: ApiClient, state: dict, text: str) -> None:
         f"    wall time       : {seconds:.2f} s ({seconds / max(lines, 1) * 1000:.0f} ms per link)"
     )
     print(
-        f"    bundle          : {len(data.getvalue()) / 1024:.0f} KiB,"
+        f"    bundle          : {size / 1024:.0f} KiB,"
         f" {verification.files} files, intact: {verification.intact}"
     )
-    print(f"    manifest SHA-256: {manifest['sha256']}")
+    print(
+        f"    peak memory     : {memory.heap / MiB:.0f} MiB above the baseline (tracemalloc),"
+        f" {memory.rss / MiB:.0f} MiB (resident set, VmHWM)"
+    )
+    print(f"    manifest SHA-256: {manifest_sha256}")
+
+
+def apart(*args: object) -> None:
+    """run(*args) in a process of its own, forked from this one."""
+    process = multiprocessing.get_context("fork").Process(target=run, args=args)
+    process.start()
+    process.join()
 
 
 def main() -> None:
     state = farm.up()
     links = mixed_links(state)
     client = ApiClient()
-    print(f"Evidence capture of {len(links)} mixed links on the sandbox farm")
-    run(client, state, "\n".join(links))
+    print(f"Evidence capture of {len(links)} mixed links on the sandbox farm", flush=True)
+    apart(client, state, "\n".join(links))
+    server = state["wikis"]["enwiki"]["server"]
+    large = [f"{server}/w/index.php?oldid={revid}" for revid in large_revisions(state)]
+    print(
+        f"Evidence capture of {len(large)} revisions of {LARGE_BYTES / MiB:.1f} MiB, the bundle"
+        f" bounded as the web tool bounds it ({MAX_BUNDLE_BYTES / MiB:.0f} MiB)",
+        flush=True,
+    )
+    apart(client, state, "\n".join(large), Bounds(bundle_bytes=MAX_BUNDLE_BYTES))
+    print(
+        f"The same {len(large)} revisions without a bound on the bundle, as at a terminal",
+        flush=True,
+    )
+    apart(client, state, "\n".join(large))
 
 
 if __name__ == "__main__":

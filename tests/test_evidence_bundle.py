@@ -12,11 +12,12 @@ from importlib.metadata import version
 
 import pytest
 import requests
+from test_evidence_capture import farm_revision
 
 from sandbox.accounts import HOSTILE_SUMMARY
 from webtool.api import ApiClient
-from webtool.evidence.bundle import BadBundle, verify_bundle, write_bundle
-from webtool.evidence.capture import capture_links, record_sha256, sha256
+from webtool.evidence.bundle import BadBundle, record_sha256, sha256, verify_bundle, write_bundle
+from webtool.evidence.capture import capture_links
 
 UTC_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
@@ -41,10 +42,13 @@ def made(farm_wikis, sandbox, harassment) -> dict:
             f"{en['server']}/wiki/Special:Log?logid={block}",
         ]
     )
-    result = capture_links(ApiClient(), farm_wikis, text)
     data = io.BytesIO()
-    manifest = write_bundle(result, data)
-    return {"result": result, "manifest": manifest, "zip": data.getvalue()}
+    with capture_links(ApiClient(), farm_wikis, text) as result:
+        written = write_bundle(result, data)
+    manifest = json.loads(members(data.getvalue())["manifest.json"])
+    assert written == manifest["sha256"]
+    latest = manifest["items"][0]["revisions"][0]["revid"]
+    return {"result": result, "manifest": manifest, "zip": data.getvalue(), "latest": latest}
 
 
 def members(data: bytes) -> dict[str, bytes]:
@@ -103,9 +107,12 @@ def test_the_manifest_keeps_each_refusal_with_its_key_and_sentence(made):
 def test_each_wikitext_is_its_own_file_and_the_hidden_one_is_absent(sandbox, made):
     files = members(made["zip"])
     hidden = sandbox["hidden_revision"]["revid"]
-    latest = made["result"].items[0].revisions[0]
+    _, revision = farm_revision(sandbox, "enwiki", made["latest"])
 
-    assert files[f"items/001/r{latest.revid}.wikitext"].decode() == latest.wikitext
+    assert (
+        files[f"items/001/r{made['latest']}.wikitext"].decode()
+        == revision["slots"]["main"]["content"]
+    )
     assert not [name for name in files if name.endswith(f"r{hidden}.wikitext")]
 
 
@@ -178,7 +185,7 @@ def test_an_untouched_bundle_verifies(made):
 
 
 def test_one_changed_byte_in_a_wikitext_is_found_and_its_item_named(made):
-    latest = made["result"].items[0].revisions[0].revid
+    latest = made["latest"]
     path = f"items/001/r{latest}.wikitext"
 
     def one_byte(content: bytes) -> bytes:
@@ -212,7 +219,7 @@ def test_an_added_file_is_found(made):
 
 def test_a_second_copy_of_a_file_under_the_same_name_is_found(made):
     # zipfile reads the last entry of a name, other tools may show the first: the forgery.
-    latest = made["result"].items[0].revisions[0].revid
+    latest = made["latest"]
     path = f"items/001/r{latest}.wikitext"
     forged = io.BytesIO()
     with zipfile.ZipFile(forged, "w") as archive, pytest.warns(UserWarning, match="Duplicate"):
@@ -228,7 +235,7 @@ def test_a_second_copy_of_a_file_under_the_same_name_is_found(made):
 
 
 def test_a_bundle_altered_with_every_hash_written_again_has_another_manifest_sha256(made):
-    latest = made["result"].items[0].revisions[0].revid
+    latest = made["latest"]
     path = f"items/001/r{latest}.wikitext"
     files = members(made["zip"])
     files[path] = files[path].replace(b"Last warning", b"Kind warning")

@@ -318,9 +318,11 @@ def test_a_diff_is_with_the_revision_next_to_it_in_the_history_not_its_parent(
 
     (item,) = capture_links(ApiClient(), farm_wikis, link).items
 
+    record = item.record()
     expected = [imported[name] for name in sides]
-    assert [item.diff.from_revid, item.diff.to_revid] == expected == shown_by_the_wiki(link)
-    assert len(item.exchanges) == 3  # the revision, its neighbour in the history, the diff
+    assert [record["diff"]["from_revid"], record["diff"]["to_revid"]] == expected
+    assert expected == shown_by_the_wiki(link)
+    assert len(record["requests"]) == 3  # the revision, its neighbour in the history, the diff
 
 
 def test_log_entries_are_found_by_searching_the_log_a_few_entries_at_a_time(farm_wikis, sandbox):
@@ -573,7 +575,7 @@ def test_an_api_file_holds_the_bytes_of_the_answer_not_of_a_failure_before_it(fa
 
     (item,) = capture_links(ApiClient(limits=FAST), fault_wiki["allow"], link).items
 
-    assert item.files()["api-1.json"] == answer[2].encode()
+    assert item.read("api-1.json") == answer[2].encode()
 
 
 def test_a_sha1_that_does_not_match_the_text_is_said_so_in_the_index(fault, fault_wiki):

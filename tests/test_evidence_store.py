@@ -3,8 +3,15 @@ large to keep, end in a sentence for that link while the others are kept."""
 
 from __future__ import annotations
 
+import io
+
 from test_evidence_web import REQUESTER, captured
 from test_webtool_requests import log_in_as
+
+from webtool.api import ApiClient
+from webtool.evidence import store
+from webtool.evidence.bundle import RESERVE, verify_bundle
+from webtool.evidence.capture import capture_links
 
 
 def test_a_title_mediawiki_refuses_fails_only_its_own_line(client, sandbox, harassment):
@@ -24,3 +31,24 @@ def test_a_title_mediawiki_refuses_fails_only_its_own_line(client, sandbox, hara
     assert "Something went wrong during the capture" not in page
     assert "“Talk:Meatball:X” cannot be the name of a page: The requested page title" in page
     assert "“A|B” cannot be the name of a page: it contains “|”" in page
+
+
+def test_a_bundle_too_large_to_keep_stops_at_its_bound_and_keeps_the_first_links(
+    app, client, farm_wikis, sandbox, harassment, monkeypatch
+):
+    link = f"{sandbox['wikis']['enwiki']['server']}/w/index.php?oldid={harassment[0]}"
+    with capture_links(ApiClient(), farm_wikis, link) as one:
+        size = one.items[0].size
+    bound = RESERVE + 2 * size + size // 2
+    monkeypatch.setattr(store, "MAX_BUNDLE_BYTES", bound)
+    log_in_as(client, REQUESTER["name"], REQUESTER["id"])
+
+    reference, page = captured(client, "\n".join([link] * 5))
+
+    assert "2 items captured on" in page
+    assert "The bundle reached its size limit" in page
+    assert "Not saved: the bundle reached its size limit at line 3" in page
+    download = client.get(f"/evidence/{reference}/bundle.zip")
+    assert len(download.data) <= bound
+    verification = verify_bundle(io.BytesIO(download.data))
+    assert verification.intact and verification.items == 2

@@ -32,6 +32,7 @@ from webtool.evidence.wikis import shorten, site_matrix
 from webtool.usernames import BadName, normalise
 
 KIND_TITLES = {
+    "account": "The account",
     "role": "Current roles",
     "former_role": "Former roles",
     "global_role": "Global roles",
@@ -121,15 +122,16 @@ def capture_evidence(urls: list[str], from_file: str | None, out: str) -> int:
     except (Unavailable, ApiError) as error:
         print(f"error: the list of Wikimedia wikis could not be read: {error}", file=sys.stderr)
         return 4
-    result = capture_links(client, wikis, text, progress=_show_progress)
-    for refusal in result.refused:
-        print(f"refused: {shorten(refusal.text)}: {refusal.reason}", file=sys.stderr)
-    if not result.items:
-        print("error: nothing was captured, so no bundle was written.", file=sys.stderr)
-        return 2
-    manifest = write_bundle(result, out)
+    # A file at a terminal has no bound of its own; each link's still does (Bounds).
+    with capture_links(client, wikis, text, progress=_show_progress) as result:
+        for refusal in result.refused:
+            print(f"refused: {shorten(refusal.text)}: {refusal.reason}", file=sys.stderr)
+        if not result.items:
+            print("error: nothing was captured, so no bundle was written.", file=sys.stderr)
+            return 2
+        manifest_sha256 = write_bundle(result, out)
     items = f"{len(result.items)} item{'' if len(result.items) == 1 else 's'}"
-    print(f"{out}: {items} captured; manifest SHA-256 {manifest['sha256']}")
+    print(f"{out}: {items} captured; manifest SHA-256 {manifest_sha256}")
     return 2 if result.refused else 0
 
 
@@ -160,7 +162,9 @@ def readable(report: dict) -> str:
     lines = [
         f"{user['name']} (central id {user['id']}), home wiki {user['home']},"
         f" registered {(user['registration'] or 'unknown')[:10]}"
-        + (", globally locked" if user["locked"] else ""),
+        + (", globally locked" if user["locked"] else "")
+        # Reports cached or frozen before renames were read have no former names.
+        + "".join(f", formerly {former}" for former in user.get("former_names", [])),
         f"{totals['edits']:,} edits on {totals['wikis_with_edits']} wikis"
         f" ({totals['wikis_attached']} attached)",
     ]

@@ -12,25 +12,40 @@ the tool kept when it made the bundle, is what catches them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
+import tempfile
+import weakref
 import zipfile
 import zlib
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from importlib.metadata import version
-from typing import BinaryIO
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
 from jinja2 import Environment
 
-from webtool.evidence.capture import CaptureResult, record_sha256, sha256
+from webtool.evidence.errors import EvidenceError
 from webtool.evidence.wikis import shorten
+
+if TYPE_CHECKING:  # capture.py builds on this module, so its types are named only here
+    from webtool.evidence.capture import CaptureResult, Item
 
 FORMAT = "chldp evidence bundle 1"
 MANIFEST = "manifest.json"
 INDEX = "index.html"
+RECORD = "record.json"  # an item's record, on disk while the capture runs
+MiB = 1024 * 1024
+# What a bundle holds beside its items: index.html's head, the manifest's own fields, and each
+# refused line (up to 2,000 characters, and its sentence) twice, counted uncompressed.
+RESERVE = 512 * 1024
+ENTRY_BYTES = 256  # the ZIP's own bytes for a file: its headers, with its path twice
 KINDS = {"revision": "Revision", "diff": "Diff", "log": "Log entry", "page": "Page as it was"}
 DIFF_CELLS = {  # action=compare's cell classes, to the few this page styles
     "diff-lineno": "lineno",
@@ -60,28 +75,171 @@ class Verification:
         return not self.problems
 
 
-def write_bundle(result: CaptureResult, target: str | os.PathLike | BinaryIO) -> dict:
-    """Writes the bundle of a capture as a ZIP to a path or a binary file; its manifest."""
-    records = [item.record() for item in result.items]
-    files: dict[str, bytes] = {}
-    for number, item in enumerate(result.items, 1):
-        files |= {f"{_folder(number)}/{name}": data for name, data in item.files().items()}
+class ItemTooLarge(EvidenceError):
+    """One item is more than a whole bundle can hold."""
+
+
+class BundleFull(EvidenceError):
+    """The bundle has no room left for the next item."""
+
+
+@dataclass(frozen=True)
+class Kept:
+    """An item captured and put on disk: its files and record there, in the spool, and the
+    bytes it adds to the bundle's ZIP."""
+
+    line: int
+    folder: Path
+    names: tuple[str, ...]  # its files, in the order they go into the ZIP
+    size: int
+    spool: Spool = field(repr=False, compare=False)  # kept on disk while an item needs it
+
+    def record(self) -> dict:
+        return json.loads((self.folder / RECORD).read_bytes())
+
+    def read(self, name: str) -> bytes:
+        return (self.folder / name).read_bytes()
+
+    def texts(self, record: dict) -> dict[int, str]:
+        """Each visible wikitext of the item, by revision id."""
+        return {
+            revision["revid"]: self.read(revision["wikitext_file"]).decode()
+            for revision in record["revisions"]
+            if revision["wikitext_file"]
+        }
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class Spool:
+    """A bundle being assembled on disk while its links are captured: each item's files and
+    record, written as soon as it is captured, so that a capture never holds every revision in
+    memory; and the bytes the ZIP will take, so that a bundle stops growing at `max_bytes`
+    (None: no bound) rather than being refused whole once it is written."""
+
+    def __init__(self, max_bytes: int | None = None) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="chldp-evidence-"))
+        self.removal = weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True)
+        self.max_bytes = max_bytes
+        self.used = RESERVE
+
+    def keep(self, item: Item) -> Kept:
+        """Puts `item` on disk and measures it: its files and record compressed as the ZIP
+        compresses them, its part of index.html too, and the ZIP's own bytes for each file."""
+        folder = self.folder / f"line-{item.line}"
+        folder.mkdir()
+        hashes: dict[str, str] = {}
+        size = 0
+        for name, data in item.files():
+            (folder / name).write_bytes(data)
+            hashes[name] = sha256(data)
+            size += _deflated_size(data) + ENTRY_BYTES
+        record = item.record(hashes)
+        encoded = json.dumps(record, ensure_ascii=False, indent=2).encode()
+        (folder / RECORD).write_bytes(encoded)
+        size += _deflated_size(encoded)
+        # Items are numbered once they are admitted; the line stands in, as wide or wider.
+        size += _deflated_size(_section(item.line, record, item.texts()).encode())
+        return Kept(item.line, folder, tuple(hashes), size, self)
+
+    def admit(self, kept: Kept) -> None:
+        """Counts `kept` into the bundle, in the order of the lines; ItemTooLarge when it
+        would not fit even alone, BundleFull when there is no room left for it."""
+        if self.max_bytes is None:
+            return
+        if RESERVE + kept.size > self.max_bytes:
+            raise ItemTooLarge("chldp-evidence-item-too-large", mebibytes(self.max_bytes))
+        if self.used + kept.size > self.max_bytes:
+            raise BundleFull("chldp-evidence-bundle-full", mebibytes(self.max_bytes))
+        self.used += kept.size
+
+    def close(self) -> None:
+        self.removal()
+
+
+def write_bundle(result: CaptureResult, target: str | os.PathLike | BinaryIO) -> str:
+    """Writes the bundle of a capture as a ZIP to a path or a binary file, one item at a time
+    from the capture's spool; the manifest's SHA-256."""
     manifest = {
         "format": FORMAT,
         "tool": {"name": "chldp", "version": version("chldp")},
         "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "items": records,
+        "items": _Records(result.items),
         "refused": [refusal.record() for refusal in result.refused],
     }
-    index = render_index(manifest, files).encode()
-    manifest["files"] = {INDEX: sha256(index)}
-    manifest["sha256"] = record_sha256(manifest)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
-        archive.writestr(INDEX, index)
-        for path, data in files.items():
-            archive.writestr(path, data)
-    return manifest
+        for number, kept in enumerate(result.items, 1):
+            for name in kept.names:
+                archive.write(kept.folder / name, f"{_folder(number)}/{name}")
+        manifest["files"] = {INDEX: _write(archive, INDEX, _index(manifest, result.items))}
+        manifest["sha256"] = _sha256_of(_canonical(manifest))
+        _write(archive, MANIFEST, _INDENTED.iterencode(manifest))
+    return manifest["sha256"]
+
+
+def mebibytes(size: int) -> int:
+    """`size` in whole MiB, rounded up: how a bound is said in a sentence."""
+    return -(-size // MiB)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def record_sha256(record: dict) -> str:
+    """The SHA-256 of a record without its own "sha256" key, as JSON with sorted keys and no
+    spaces: how every item, and the manifest itself, is hashed."""
+    return _sha256_of(_canonical(record))
+
+
+class _Records(list):
+    """The items' records for the manifest, each read from the spool as the encoder reaches
+    it, so that the manifest is written without holding every record at once (a diff's record
+    holds the whole diff). json's encoder writes only lists as arrays, hence a list; its
+    iterencode reads one through len() and iteration alone."""
+
+    def __init__(self, items: list[Kept]) -> None:
+        super().__init__()
+        self.items = items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[dict]:
+        return (kept.record() for kept in self.items)
+
+
+_INDENTED = json.JSONEncoder(ensure_ascii=False, indent=2)
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _canonical(record: dict) -> Iterator[str]:
+    return _CANONICAL.iterencode({key: value for key, value in record.items() if key != "sha256"})
+
+
+def _sha256_of(chunks: Iterable[str]) -> str:
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk.encode())
+    return digest.hexdigest()
+
+
+def _write(archive: zipfile.ZipFile, name: str, chunks: Iterable[str]) -> str:
+    """Writes a file of the ZIP a piece at a time; its SHA-256."""
+    digest = hashlib.sha256()
+    with archive.open(name, "w") as out:
+        for chunk in chunks:
+            data = chunk.encode()
+            digest.update(data)
+            out.write(data)
+    return digest.hexdigest()
+
+
+def _deflated_size(data: bytes) -> int:
+    """The bytes `data` takes in a ZIP: deflated at the level zipfile uses."""
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    return len(compressor.compress(data)) + len(compressor.flush())
 
 
 def verify_bundle(source: str | os.PathLike | BinaryIO) -> Verification:
@@ -125,33 +283,31 @@ def verify_bundle(source: str | os.PathLike | BinaryIO) -> Verification:
     return Verification(len(manifest["items"]), len(expected), problems, manifest_sha256)
 
 
-def render_index(manifest: dict, files: dict[str, bytes]) -> str:
-    """index.html: every item and diff, every captured string escaped, no script."""
-    items = []
-    for number, record in enumerate(manifest["items"], 1):
-        texts = {
-            revision["revid"]: files[f"{_folder(number)}/{revision['wikitext_file']}"].decode()
-            for revision in record["revisions"]
-            if revision["wikitext_file"]
-        }
-        body = (record["diff"] or {}).get("body")
-        log = record["log"] or {}
-        items.append(
-            {
-                **record,
-                "label": KINDS[record["kind"]],
-                "texts": texts,
-                "rows": diff_rows(body) if body else [],
-                "log_fields": [
-                    (
-                        key,
-                        value if isinstance(value, str) else json.dumps(value, ensure_ascii=False),
-                    )
-                    for key, value in sorted(log.items())
-                ],
-            }
-        )
-    return PAGE.render(manifest=manifest, items=items)
+def _index(manifest: dict, items: list[Kept]) -> Iterator[str]:
+    """index.html a part at a time: every item and diff, every captured string escaped, no
+    script. Each item's texts are read from the spool only while its part is written."""
+    yield HEAD.render(manifest=manifest, count=len(items))
+    for number, kept in enumerate(items, 1):
+        record = kept.record()
+        yield _section(number, record, kept.texts(record))
+    yield FOOT
+
+
+def _section(number: int, record: dict, texts: dict[int, str]) -> str:
+    """One item's part of index.html."""
+    body = (record["diff"] or {}).get("body")
+    log = record["log"] or {}
+    item = {
+        **record,
+        "label": KINDS[record["kind"]],
+        "texts": texts,
+        "rows": diff_rows(body) if body else [],
+        "log_fields": [
+            (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+            for key, value in sorted(log.items())
+        ],
+    }
+    return SECTION.render(number=number, item=item)
 
 
 def diff_rows(body: str) -> list[list[dict]]:
@@ -235,7 +391,8 @@ def _folder(number: int) -> str:
     return f"items/{number:03d}"
 
 
-PAGE = Environment(autoescape=True).from_string(
+TEMPLATES = Environment(autoescape=True)
+HEAD = TEMPLATES.from_string(
     """<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -267,8 +424,8 @@ td.context { background: #f8f9fa; }
 <body>
 <h1>Evidence bundle</h1>
 <p>Captured through the wikis' own Action API by {{ manifest.tool.name }}
-{{ manifest.tool.version }}; bundle made {{ manifest.created_at }} (UTC), {{ items|length }}
-item{{ "" if items|length == 1 else "s" }}. manifest.json holds the SHA-256 of every file and
+{{ manifest.tool.version }}; bundle made {{ manifest.created_at }} (UTC), {{ count }}
+item{{ "" if count == 1 else "s" }}. manifest.json holds the SHA-256 of every file and
 of every item's record; <code>python -m webtool verify-bundle FILE.zip</code> checks them
 all.</p>
 {% if manifest.refused %}
@@ -279,9 +436,11 @@ all.</p>
 {% endfor %}
 </ul>
 {% endif %}
-{% for item in items %}
-<section id="item-{{ loop.index }}">
-<h2>Item {{ loop.index }}: {{ item.label }} on {{ item.wiki }}</h2>
+"""
+)
+SECTION = TEMPLATES.from_string(
+    """<section id="item-{{ number }}">
+<h2>Item {{ number }}: {{ item.label }} on {{ item.wiki }}</h2>
 <dl>
 <dt>Link</dt><dd><a href="{{ item.link }}">{{ item.link }}</a></dd>
 <dt>Captured</dt><dd>{{ item.captured_at }} (UTC)</dd>
@@ -343,8 +502,8 @@ all.</p>
 <ol>{% for request in item.requests %}<li><code>{{ request }}</code></li>{% endfor %}</ol>
 </details>
 </section>
-{% endfor %}
-</body>
-</html>
 """
 )
+FOOT = """</body>
+</html>
+"""

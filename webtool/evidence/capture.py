@@ -10,10 +10,9 @@ on.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +21,15 @@ import requests
 
 from webtool.api import ApiClient, ApiError, Unavailable
 from webtool.cache import Cache
+from webtool.evidence.bundle import (
+    BundleFull,
+    ItemTooLarge,
+    Kept,
+    MiB,
+    Spool,
+    mebibytes,
+    record_sha256,
+)
 from webtool.evidence.errors import EvidenceError
 from webtool.evidence.links import Link, LinkReader, Refusal
 from webtool.evidence.wikis import AllowList, Wiki, shorten
@@ -30,6 +38,10 @@ REVISION_PROPS = "ids|timestamp|user|userid|comment|size|sha1|content|flags|tags
 LOG_PROPS = "ids|title|type|user|userid|timestamp|comment|details|tags"
 LOG_PAGE = 500  # entries per look while searching the log (the API's limit without a bot flag)
 LOG_LOOKS = 64  # looks at the log for one entry: enough to halve 30 years of seconds
+# One link's answers and wikitexts. A diff between two revisions of the largest size MediaWiki
+# saves ($wgMaxArticleSize, 2 MiB) comes to about 16 MiB; a link beyond this could not be
+# kept in a bundle anyway, and is not held in memory any longer than it takes to see that.
+MAX_ITEM_BYTES = 24 * MiB
 logger = logging.getLogger(__name__)
 HIDDEN_FLAGS = {
     "texthidden": "content",
@@ -105,17 +117,21 @@ class Item:
         found |= {name for flag, name in HIDDEN_FLAGS.items() if (self.log or {}).get(flag)}
         return sorted(found)
 
-    def files(self) -> dict[str, bytes]:
-        """The item's files in a bundle: each visible wikitext and each API answer."""
-        files = {
-            _wikitext_file(r): r.wikitext.encode() for r in self.revisions if r.wikitext is not None
-        }
+    def files(self) -> Iterator[tuple[str, bytes]]:
+        """The item's files in a bundle, one at a time: each visible wikitext, each API answer."""
+        for revision in self.revisions:
+            if revision.wikitext is not None:
+                yield _wikitext_file(revision), revision.wikitext.encode()
         for number, exchange in enumerate(self.exchanges, 1):
-            files[f"api-{number}.json"] = exchange.body
-        return files
+            yield f"api-{number}.json", exchange.body
 
-    def record(self) -> dict:
-        """What manifest.json says of the item, its files' hashes, and a SHA-256 over it all."""
+    def texts(self) -> dict[int, str]:
+        """Each visible wikitext, by revision id."""
+        return {r.revid: r.wikitext for r in self.revisions if r.wikitext is not None}
+
+    def record(self, hashes: dict[str, str]) -> dict:
+        """What manifest.json says of the item, with `hashes`, the SHA-256 of each of its files
+        by name, and a SHA-256 over it all."""
         revisions = []
         for revision in self.revisions:
             fields = asdict(revision)
@@ -136,16 +152,40 @@ class Item:
             "log": self.log,
             "redirected_from": self.redirected_from,
             "hidden": self.hidden,
-            "files": {name: sha256(data) for name, data in self.files().items()},
+            "files": hashes,
         }
         record["sha256"] = record_sha256(record)
         return record
 
 
+@dataclass(frozen=True)
+class Bounds:
+    """How much one capture keeps. `item_bytes` bounds one link's API answers and wikitexts,
+    counted as they arrive, so that no link holds much memory; `bundle_bytes` bounds the
+    bundle's ZIP (None: no bound, as for a file written at a terminal)."""
+
+    item_bytes: int = MAX_ITEM_BYTES
+    bundle_bytes: int | None = None
+
+
 @dataclass
 class CaptureResult:
-    items: list[Item]
+    """The items kept, in the order of their lines, and a Refusal for every other line. The
+    items' files wait on disk for write_bundle; close() removes them, and so does dropping the
+    result and its items."""
+
+    items: list[Kept]
     refused: list[Refusal]
+    spool: Spool
+
+    def close(self) -> None:
+        self.spool.close()
+
+    def __enter__(self) -> CaptureResult:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def capture_links(
@@ -154,21 +194,35 @@ def capture_links(
     text: str,
     cache: Cache | None = None,
     progress: Callable[[int, int], None] | None = None,
+    bounds: Bounds | None = None,
 ) -> CaptureResult:
     """Every link of `text` (one a line) captured; a Refusal with a sentence for each other.
 
     `progress(done, total)` is called as each link is finished with, in the order of the lines.
     A wiki that could not be reached is not asked again in this capture: its other links are
     refused at once, as temporary, rather than each waiting out the client's retries.
-    """
-    links, refused = LinkReader(client, allow_list, cache).read_lines(text)
-    down: dict[str, Unavailable] = {}
 
-    def take(link: Link) -> Item | Refusal:
+    Each item goes to disk as soon as it is captured, so memory holds only the links being
+    captured. A link whose answers outgrow `bounds.item_bytes`, or that alone would not fit in
+    a bundle, is refused by itself and the others go on. The link at which the bundle would
+    outgrow `bounds.bundle_bytes` is refused, and so is every line after it, each naming it,
+    and no more is asked: the bundle keeps the items before it, so that it holds the first
+    lines, in order, and the rest can be pasted into the next capture as they are. Items after
+    it captured meanwhile (links are captured a few at once) are dropped for the same reason.
+    """
+    bounds = bounds or Bounds()
+    links, refused = LinkReader(client, allow_list, cache).read_lines(text)
+    spool = Spool(bounds.bundle_bytes)
+    down: dict[str, Unavailable] = {}
+    full = threading.Event()  # the bundle is full: the links not yet started are not asked
+
+    def take(link: Link) -> Kept | Refusal | None:
+        if full.is_set():
+            return None
         try:
             if link.wiki.dbname in down:
                 raise down[link.wiki.dbname]
-            return capture(client, link)
+            return spool.keep(capture(client, link, item_bytes=bounds.item_bytes))
         except NotCaptured as error:
             return Refusal.of(link.line, link.url, error)
         except Unavailable as error:
@@ -181,23 +235,53 @@ def capture_links(
             logger.exception("evidence link on line %s could not be captured", link.line)
             return Refusal(link.line, link.url, "chldp-evidence-link-failed")
 
-    items = []
+    items: list[Kept] = []
+    filled_at: Link | None = None  # the link at which the bundle was full
     with ThreadPoolExecutor(max(1, client.limits.parallel)) as pool:
-        for done, taken in enumerate(pool.map(take, links), 1):
-            if isinstance(taken, Item):
+        for done, (link, taken) in enumerate(zip(links, pool.map(take, links), strict=True), 1):
+            if filled_at:
+                taken = _after_full(link, taken, filled_at)
+            elif isinstance(taken, Kept):
+                taken = _admitted(spool, link, taken)
+                if isinstance(taken, Refusal) and taken.key == "chldp-evidence-bundle-full":
+                    filled_at = link
+                    full.set()
+            if isinstance(taken, Kept):
                 items.append(taken)
             else:
                 refused.append(taken)
             if progress:
                 progress(done, len(links))
     refused.sort(key=lambda refusal: refusal.line)
-    return CaptureResult(items, refused)
+    return CaptureResult(items, refused, spool)
 
 
-def capture(client: ApiClient, link: Link, log_page: int = LOG_PAGE) -> Item:
-    """One link captured now; NotCaptured, Unavailable or ApiError."""
+def _admitted(spool: Spool, link: Link, kept: Kept) -> Kept | Refusal:
+    """`kept` counted into the bundle, or the Refusal that says why it cannot be."""
+    try:
+        spool.admit(kept)
+    except (ItemTooLarge, BundleFull) as error:
+        kept.discard()
+        return Refusal.of(link.line, link.url, error)
+    return kept
+
+
+def _after_full(link: Link, taken: Kept | Refusal | None, filled_at: Link) -> Refusal:
+    """The Refusal of a line after the one that filled the bundle, naming that one; what was
+    captured of it meanwhile is dropped."""
+    if isinstance(taken, Kept):
+        taken.discard()
+    shown = (str(filled_at.line), shorten(filled_at.url))
+    return Refusal(link.line, link.url, "chldp-evidence-after-full", shown)
+
+
+def capture(
+    client: ApiClient, link: Link, log_page: int = LOG_PAGE, item_bytes: int = MAX_ITEM_BYTES
+) -> Item:
+    """One link captured now; NotCaptured, Unavailable or ApiError. NotCaptured too as soon as
+    its answers and wikitexts pass `item_bytes`, before anything more is asked."""
     _watch_requests(client.http)
-    asker = _Asker(client, link.wiki)
+    asker = _Asker(client, link.wiki, item_bytes)
     revisions: list[Revision] = []
     diff = log = redirected_from = None
     if link.kind == "revision":
@@ -225,26 +309,21 @@ def capture(client: ApiClient, link: Link, log_page: int = LOG_PAGE) -> Item:
     )
 
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def record_sha256(record: dict) -> str:
-    """The SHA-256 of a record without its own "sha256" key, as JSON with sorted keys and no
-    spaces: how every item, and the manifest itself, is hashed."""
-    rest = {key: value for key, value in record.items() if key != "sha256"}
-    return sha256(
-        json.dumps(rest, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-    )
-
-
 class _Asker:
     """One item's API requests, each answer kept with the exact URL and bytes of its response."""
 
-    def __init__(self, client: ApiClient, wiki: Wiki) -> None:
+    def __init__(self, client: ApiClient, wiki: Wiki, item_bytes: int = MAX_ITEM_BYTES) -> None:
         self.client = client
         self.wiki = wiki
         self.exchanges: list[Exchange] = []
+        self.item_bytes = item_bytes
+        self.size = 0  # bytes of the answers kept and of their wikitexts: the item's files
+
+    def count(self, size: int) -> None:
+        """Adds `size` bytes to the item's files; NotCaptured once they pass the bound."""
+        self.size += size
+        if self.size > self.item_bytes:
+            raise NotCaptured("chldp-evidence-item-too-large", mebibytes(self.item_bytes))
 
     def ask(self, keep: bool = True, **params: object) -> dict:
         _sent.responses = []
@@ -259,6 +338,7 @@ class _Asker:
         if keep:
             # The last response is the one that gave the answer; those before it were retried.
             self.exchanges.append(Exchange(sent[-1].url, answer, sent[-1].content))
+            self.count(len(sent[-1].content))
         if error:
             raise error
         return answer
@@ -286,6 +366,7 @@ class _Asker:
         ]
         if not found:
             raise NotCaptured("chldp-evidence-nothing-there", self.wiki.dbname)
+        self.count(sum(len(r.wikitext.encode()) for r in found if r.wikitext is not None))
         return found
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import tempfile
 import threading
 import time
 import zipfile
@@ -25,7 +26,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from webtool import db
 from webtool.api import ApiError, Unavailable
 from webtool.evidence.bundle import write_bundle
-from webtool.evidence.capture import capture_links
+from webtool.evidence.capture import Bounds, capture_links
 from webtool.evidence.links import MAX_LINKS
 from webtool.evidence.wikis import MAX_LINK_LENGTH, site_matrix
 from webtool.help_requests import account_key, new_reference, new_submission_key
@@ -305,26 +306,29 @@ def _capture(app: Flask, bundle: EvidenceBundle, sealer) -> None:
         bundle.updated_at = now()
         session.commit()
 
-    result = capture_links(
-        client, wikis, sealer.open(bundle.links_sealed), app.extensions["chldp.cache"], progress
-    )
-    refused = [refusal.record() for refusal in result.refused]
-    bundle.refused = len(refused)
-    if not result.items:
-        _finish(
-            bundle, sealer, "failed", {"refused": refused, "error": "chldp-evidence-error-none"}
-        )
-        return
-    data = io.BytesIO()
-    manifest = write_bundle(result, data)
-    if data.tell() > MAX_BUNDLE_BYTES:
-        _finish(
-            bundle, sealer, "failed", {"refused": refused, "error": "chldp-evidence-error-toolarge"}
-        )
-        return
+    # Bounded while it runs: a bundle stops growing at the link that would take it past
+    # MAX_BUNDLE_BYTES, and its files wait on disk, not in memory, until the ZIP is written.
+    bounds = Bounds(bundle_bytes=MAX_BUNDLE_BYTES)
+    links = sealer.open(bundle.links_sealed)
+    cache = app.extensions["chldp.cache"]
+    with capture_links(client, wikis, links, cache, progress, bounds) as result:
+        refused = [refusal.record() for refusal in result.refused]
+        bundle.refused = len(refused)
+        if not result.items:
+            _finish(
+                bundle, sealer, "failed", {"refused": refused, "error": "chldp-evidence-error-none"}
+            )
+            return
+        with tempfile.TemporaryFile() as data:
+            manifest_sha256 = write_bundle(result, data)
+            if data.tell() > MAX_BUNDLE_BYTES:
+                outcome = {"refused": refused, "error": "chldp-evidence-error-toolarge"}
+                _finish(bundle, sealer, "failed", outcome)
+                return
+            data.seek(0)
+            bundle.bundle_sealed = sealer.seal_bytes(data.read())
     bundle.items = len(result.items)
-    bundle.bundle_sealed = sealer.seal_bytes(data.getvalue())
-    bundle.manifest_sha256 = manifest["sha256"]
+    bundle.manifest_sha256 = manifest_sha256
     _finish(bundle, sealer, "done", {"refused": refused})
 
 
@@ -342,3 +346,7 @@ def _by_submission_key(key: str, owner: dict) -> EvidenceBundle | None:
             EvidenceBundle.submission_key == key, EvidenceBundle.owner_key == account_key(owner)
         )
     )
+
+
+def register_tasks(app: Flask, queue) -> None:
+    """No background work on the queue yet: captures run in this process's threads."""
