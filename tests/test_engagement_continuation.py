@@ -76,8 +76,10 @@ def report(
     def answer(params: dict[str, str]) -> Answer:
         if params.get("meta") == "globaluserinfo":
             return ok({"query": {"globaluserinfo": info}})
-        if params.get("list") == "logevents":
-            return (rights_log if params["letype"] == "rights" else global_log)(params)
+        if "logevents" in params.get("list", ""):
+            logs = {"rights": rights_log, "gblrights": global_log}
+            # Meta's log of `User:NAME@…` and its renames: nothing in them here.
+            return logs.get(params.get("letype"), NO_ENTRIES)(params)
         if "ucnamespace" in params:
             return grants(params)
         if "ucend" in params:

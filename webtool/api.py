@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import requests
 
@@ -47,6 +47,7 @@ class Listing:
 
     items: list[dict]
     complete: bool  # False when the wiki had more than the page bound let the client read
+    first: dict = field(default_factory=dict)  # the first page's whole answer
 
 
 class ApiClient:
@@ -90,25 +91,32 @@ class ApiClient:
             delay *= 2
         raise AssertionError("unreachable")
 
-    def query_list(self, api_url: str, list_name: str, key: str, **params: object) -> Listing:
+    def query_list(
+        self, api_url: str, list_name: str, key: str, also: str = "", **params: object
+    ) -> Listing:
         """The items of `list=list_name`, following `continue` up to the page bound; an item
-        whose `key` (revid, logid) came before is not kept again."""
+        whose `key` (revid, logid) came before is not kept again. `also` names more modules
+        asked in the same requests ("users|blocks"); each must answer whole in one page, as
+        the wiki then leaves it out of the pages after: read them in `Listing.first`."""
         seen: set = set()
         items: list[dict] = []
         cont: dict = {}
+        first: dict = {}
+        lists = "|".join(filter(None, [list_name, also]))
         for _ in range(self.limits.pages):
-            answer = self.query(api_url, list=list_name, **params, **cont)
+            answer = self.query(api_url, list=lists, **params, **cont)
+            first = first or answer
             for item in answer.get("query", {}).get(list_name, []):
                 # A wiki or a cache on the way may give a page twice; an item counts once.
                 if item[key] not in seen:
                     seen.add(item[key])
                     items.append(item)
             if "continue" not in answer:
-                return Listing(items, complete=True)
+                return Listing(items, complete=True, first=first)
             if answer["continue"] == cont:  # a continuation that does not move never ends
                 break
             cont = answer["continue"]
-        return Listing(items, complete=False)
+        return Listing(items, complete=False, first=first)
 
     def _get(self, api_url: str, params: dict) -> requests.Response:
         with self.slots:
