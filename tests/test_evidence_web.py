@@ -5,17 +5,18 @@ the legal team with an audit entry. Nothing pasted is lost. Runs on SQLite and o
 from __future__ import annotations
 
 import io
+import json
 import re
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import create_engine, select, text, update
 from test_staff import as_user, audit_actions
 from test_webtool_requests import log_in_as, send
 
 from sandbox.accounts import HOSTILE_SUMMARY
 from webtool import db
-from webtool.evidence import store
 from webtool.evidence.bundle import verify_bundle
 from webtool.evidence.store import now
 from webtool.models import EvidenceBundle
@@ -158,25 +159,26 @@ def test_a_capture_stopped_by_a_restart_offers_its_links_again(app, client, evid
     assert start_capture(client, evidence_links["text"]).status_code == 302
 
 
-def test_a_queued_capture_its_process_still_holds_is_not_stopped(app, client, evidence_links):
+@pytest.mark.parametrize(
+    ("status", "outcome", "said"),
+    [
+        ("waiting", {}, "Waiting for a free worker"),
+        ("retrying", {"retrying": "chldp-evidence-retrying-wiki"}, "a wiki did not answer"),
+    ],
+)
+def test_a_capture_under_way_says_why_it_waits(app, client, evidence_links, status, outcome, said):
     log_in_as(client, REQUESTER["name"], REQUESTER["id"])
     reference, _ = captured(client, evidence_links["text"])
     with app.app_context():
         session = db.session()
         bundle = session.scalar(select(EvidenceBundle).where(EvidenceBundle.reference == reference))
-        bundle.status, bundle.updated_at = "waiting", now() - timedelta(hours=1)
+        bundle.status, bundle.links_done = status, 1
+        bundle.outcome_sealed = app.extensions["chldp.sealer"].seal(json.dumps(outcome))
         session.commit()
-        held = bundle.id
-    assert "stopped before it finished" in client.get(f"/evidence/{reference}").get_data(True)
-    # Queued behind long captures: the process holding it marks it alive all the while.
-    app.extensions["chldp.evidence_live"].add(held)
-    try:
-        store.mark_alive(app)
-    finally:
-        app.extensions["chldp.evidence_live"].discard(held)
     page = client.get(f"/evidence/{reference}").get_data(as_text=True)
-    assert "stopped before it finished" not in page
+    assert said in page and "1 of 3 links captured" in page
     assert 'http-equiv="refresh"' in page
+    assert "stopped before it finished" not in page
 
 
 def test_a_database_failure_keeps_the_links(client, evidence_links, database_url):

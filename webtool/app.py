@@ -25,7 +25,6 @@ from webtool import (
 from webtool.config import flask_settings
 from webtool.crypto import Sealer
 from webtool.evidence import pages as evidence_pages
-from webtool.evidence import store as evidence_store
 from webtool.extensions import csrf, limiter
 
 CONTENT_SECURITY_POLICY = (
@@ -60,7 +59,6 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     limiter.init_app(app)
     auth.init_app(app)
     engagement_view.init_app(app)
-    evidence_store.init_app(app)
     tasks.init_app(app)
     cli.init_app(app)
     app.register_blueprint(auth.blueprint)

@@ -107,6 +107,11 @@ def flask_settings(instance: Path, environ: dict[str, str] | None = None) -> dic
         ),
         "SESSION_LIFETIME": timedelta(hours=int(env.get("CHLDP_SESSION_LIFETIME_HOURS", "168"))),
         "EVIDENCE_CAPTURES_PER_HOUR": int(env.get("CHLDP_EVIDENCE_CAPTURES_PER_HOUR", "10")),
+        "MAX_CAPTURES": int(env.get("CHLDP_MAX_CAPTURES", "2")),
+        # A worker marks the capture it runs alive this often; one not marked for the second
+        # time span lost its worker, and another worker takes it up from where it stopped.
+        "CAPTURE_HEARTBEAT": timedelta(seconds=15),
+        "CAPTURE_TAKEN_UP_AFTER": timedelta(seconds=60),
         "LEGAL_EMAIL": env.get("CHLDP_LEGAL_EMAIL", "legal@wikimedia.org"),
         "FUND_AMOUNT": Decimal(env.get("CHLDP_FUND_AMOUNT", "100000.00")),
         "FUND_CURRENCY": env.get("CHLDP_FUND_CURRENCY", "USD"),
@@ -144,11 +149,11 @@ def weak_secret(value: str) -> str | None:
     if any(word in value.lower() for word in PLACEHOLDER_WORDS):
         return "looks like a placeholder copied from an example"
     # Two rough measures of randomness: how evenly its characters are spread (32 hexadecimal
-    # digits from `secrets` score about 120 bits, "x" * 64 none) and how little it compresses
+    # digits from `secrets` score 90 bits or more, "x" * 64 none) and how little it compresses
     # (a short pattern repeated, such as "0123456789abcdef" * 4, halves or better).
     counts = Counter(value)
     bits = -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values()) * len(value)
-    if bits < 100 or len(zlib.compress(value.encode(), 9)) < len(value) / 2:
+    if bits < 80 or len(zlib.compress(value.encode(), 9)) < len(value) / 2:
         return "is not random enough"
     return None
 

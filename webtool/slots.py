@@ -28,7 +28,9 @@ class Gate:
     def __init__(self, engine: Engine, name: str, size: int, lease: timedelta, poll: float = 0.05):
         self.engine, self.name, self.size, self.lease, self.poll = engine, name, size, lease, poll
         self.local = threading.local()
-        self._make_rows()
+        # Made on first use: the app that runs the migrations builds its gates before the table
+        # exists.
+        self.rows_made = False
 
     def __enter__(self) -> Gate:
         held = getattr(self.local, "held", None) or []
@@ -41,6 +43,9 @@ class Gate:
 
     def take(self, wait: bool = True) -> tuple[int, str] | None:
         """A free slot, as (number, holder); waits for one unless `wait` is False."""
+        if not self.rows_made:
+            self._make_rows()
+            self.rows_made = True
         holder = secrets.token_hex(16)
         while True:
             for number in range(self.size):

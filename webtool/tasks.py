@@ -15,7 +15,9 @@ one that keeps failing ends with a sentence for the person who asked.
 
 from __future__ import annotations
 
+import logging
 import pickle
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -24,10 +26,14 @@ from huey.serializer import Serializer
 from huey.storage import RedisStorage
 
 from webtool.crypto import Sealer
+from webtool.slots import Gate
 
 # Tasks tried again at most this many times, waiting longer each time (seconds).
 RETRIES = 3
 RETRY_DELAY = 20
+# A request holds its slot for at most the client's timeout; a process killed meanwhile frees
+# it when the lease ends.
+API_LEASE = timedelta(seconds=60)
 
 
 class SealedSerializer(Serializer):
@@ -81,6 +87,11 @@ def init_app(app: Flask) -> None:
     from webtool import engagement_view, retention
     from webtool.evidence import store
 
+    # The API client's bound on requests in flight holds across the whole deployment, so
+    # adding workers or replicas never adds load on the wikis.
+    app.extensions["chldp.api"].slots = Gate(
+        app.extensions["chldp.engine"], "api", app.config["API"].parallel, lease=API_LEASE
+    )
     queue = make_queue(app)
     app.extensions["chldp.queue"] = queue
     for module in (store, engagement_view, retention):
@@ -103,6 +114,8 @@ def run_in(app: Flask, function):
 def run_worker(app: Flask, workers: int) -> None:
     """Run the queue's tasks until stopped (SIGINT finishes what is running, SIGTERM stops at
     once; a capture cut off either way is taken up again, see evidence.store)."""
+    # The worker's log is its standard error: Toolforge keeps it with the job.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     queue = app.extensions["chldp.queue"]
     queue.create_consumer(
         workers=workers,

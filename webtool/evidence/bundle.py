@@ -13,6 +13,7 @@ the tool kept when it made the bundle, is what catches them.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -41,6 +42,7 @@ FORMAT = "chldp evidence bundle 1"
 MANIFEST = "manifest.json"
 INDEX = "index.html"
 RECORD = "record.json"  # an item's record, on disk while the capture runs
+PACKED = "packed.json"  # what a packed item says of itself: its files' order and its size
 MiB = 1024 * 1024
 # What a bundle holds beside its items: index.html's head, the manifest's own fields, and each
 # refused line (up to 2,000 characters, and its sentence) twice, counted uncompressed.
@@ -111,6 +113,16 @@ class Kept:
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
 
+    def pack(self) -> bytes:
+        """The item as a small ZIP (its files, record and size), to be kept until the bundle
+        is written: a capture cut off goes on with it (Spool.restore)."""
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in (*self.names, RECORD):
+                archive.write(self.folder / name, name)
+            archive.writestr(PACKED, json.dumps({"names": self.names, "size": self.size}))
+        return out.getvalue()
+
 
 class Spool:
     """A bundle being assembled on disk while its links are captured: each item's files and
@@ -142,6 +154,16 @@ class Spool:
         # Items are numbered once they are admitted; the line stands in, as wide or wider.
         size += _deflated_size(_section(item.line, record, item.texts()).encode())
         return Kept(item.line, folder, tuple(hashes), size, self)
+
+    def restore(self, line: int, packed: bytes) -> Kept:
+        """An item of an earlier attempt at this capture (Kept.pack), back on disk and counted
+        into the bundle as it was then."""
+        folder = self.folder / f"line-{line}"
+        with zipfile.ZipFile(io.BytesIO(packed)) as archive:
+            about = json.loads(archive.read(PACKED))
+            archive.extractall(folder, [*about["names"], RECORD])
+        self.used += about["size"]
+        return Kept(line, folder, tuple(about["names"]), about["size"], self)
 
     def admit(self, kept: Kept) -> None:
         """Counts `kept` into the bundle, in the order of the lines; ItemTooLarge when it

@@ -169,6 +169,16 @@ class Bounds:
 
 
 @dataclass
+class Resume:
+    """What an earlier attempt at a capture finished with, by line (its items restored into
+    `spool`), and where to tell of each line finished with now."""
+
+    spool: Spool
+    earlier: dict[int, Kept | Refusal]
+    finished: Callable[[Kept | Refusal], None]
+
+
+@dataclass
 class CaptureResult:
     """The items kept, in the order of their lines, and a Refusal for every other line. The
     items' files wait on disk for write_bundle; close() removes them, and so does dropping the
@@ -195,6 +205,7 @@ def capture_links(
     cache: Cache | None = None,
     progress: Callable[[int, int], None] | None = None,
     bounds: Bounds | None = None,
+    resume: Resume | None = None,
 ) -> CaptureResult:
     """Every link of `text` (one a line) captured; a Refusal with a sentence for each other.
 
@@ -209,14 +220,21 @@ def capture_links(
     and no more is asked: the bundle keeps the items before it, so that it holds the first
     lines, in order, and the rest can be pasted into the next capture as they are. Items after
     it captured meanwhile (links are captured a few at once) are dropped for the same reason.
+
+    `resume` carries what an earlier attempt at the same capture finished with, and hears of
+    each line as it is finished with now: a capture cut off goes on where it stopped, and
+    every link is in the bundle once.
     """
     bounds = bounds or Bounds()
     links, refused = LinkReader(client, allow_list, cache).read_lines(text)
-    spool = Spool(bounds.bundle_bytes)
+    spool = resume.spool if resume else Spool(bounds.bundle_bytes)
+    earlier = resume.earlier if resume else {}
     down: dict[str, Unavailable] = {}
     full = threading.Event()  # the bundle is full: the links not yet started are not asked
 
     def take(link: Link) -> Kept | Refusal | None:
+        if link.line in earlier:
+            return earlier[link.line]
         if full.is_set():
             return None
         try:
@@ -239,13 +257,16 @@ def capture_links(
     filled_at: Link | None = None  # the link at which the bundle was full
     with ThreadPoolExecutor(max(1, client.limits.parallel)) as pool:
         for done, (link, taken) in enumerate(zip(links, pool.map(take, links), strict=True), 1):
+            again = link.line in earlier  # finished with before, counted into the bundle then
             if filled_at:
                 taken = _after_full(link, taken, filled_at)
-            elif isinstance(taken, Kept):
+            elif isinstance(taken, Kept) and not again:
                 taken = _admitted(spool, link, taken)
-                if isinstance(taken, Refusal) and taken.key == "chldp-evidence-bundle-full":
-                    filled_at = link
-                    full.set()
+            if isinstance(taken, Refusal) and taken.key == "chldp-evidence-bundle-full":
+                filled_at = link
+                full.set()
+            if resume and not again:
+                resume.finished(taken)
             if isinstance(taken, Kept):
                 items.append(taken)
             else:

@@ -1,10 +1,12 @@
 """Evidence bundles kept with the account that captured them.
 
-A capture is started from a form and runs in the background, so a large one can be left and
-returned to: its row says how many links are done, and the finished ZIP is stored sealed. The
-process holding a capture, queued or running, marks it alive every minute; a capture whose
-process ended under it (a restart) stops being marked and shows as stopped, with its links
-kept so they can be captured again.
+A capture is started from a form and runs on the task queue (tasks.py), in a worker, so a
+large one can be left and returned to, and a restart of the web tool does not touch it: its
+row says how many links are done, and the finished ZIP is stored sealed. Each link is kept in
+the database as soon as it is captured (EvidenceItem), and the worker running a capture marks
+it alive every CAPTURE_HEARTBEAT; a capture whose worker died (killed, a deploy) is taken up
+again by a worker from the link where it stopped. At most CHLDP_MAX_CAPTURES captures run at
+once in the whole deployment (slots.py).
 """
 
 from __future__ import annotations
@@ -13,30 +15,29 @@ import io
 import json
 import tempfile
 import threading
-import time
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import func, select, update
+from huey import Huey
+from huey.exceptions import RetryTask
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from webtool import db
-from webtool.api import ApiError, Unavailable
-from webtool.evidence.bundle import write_bundle
-from webtool.evidence.capture import Bounds, capture_links
-from webtool.evidence.links import MAX_LINKS
+from webtool import db, tasks
+from webtool.api import Unavailable
+from webtool.evidence.bundle import Kept, write_bundle
+from webtool.evidence.capture import Bounds, Resume, Spool, capture_links
+from webtool.evidence.links import MAX_LINKS, Refusal
 from webtool.evidence.wikis import MAX_LINK_LENGTH, site_matrix
 from webtool.help_requests import account_key, new_reference, new_submission_key
-from webtool.models import EvidenceBundle, HelpRequest
+from webtool.models import EvidenceBundle, EvidenceItem, HelpRequest
+from webtool.slots import Gate
 
 MAX_BUNDLE_BYTES = 8 * 1024 * 1024  # sealed, it still fits one MariaDB packet (16 MiB)
-HEARTBEAT = 60  # seconds between the marks a process puts on the captures it holds
-STALE_AFTER = timedelta(minutes=5)  # several missed marks: the process is gone
-RUNNING = ("waiting", "capturing")
-_keeping = threading.Lock()  # guards each app's set of held captures and its keeper thread
+STALE_AFTER = timedelta(minutes=10)  # no worker took it up either: shown as stopped
+RUNNING = ("waiting", "capturing", "retrying")
 
 
 @dataclass
@@ -70,14 +71,6 @@ class LinksForm:
         if not self.submission_key.isalnum() or len(self.submission_key) != 32:
             self.errors.append(("chldp-ask-error-form", ()))
         return not self.errors
-
-
-def init_app(app: Flask) -> None:
-    # Captures run beside the requests that start them; two at once keeps the wikis' etiquette
-    # (each capture asks its wikis serially-first through the shared API client).
-    app.extensions["chldp.evidence_pool"] = ThreadPoolExecutor(2, "evidence")
-    app.extensions["chldp.evidence_live"] = set()  # ids of the captures this process holds
-    app.extensions["chldp.evidence_keeper"] = None  # the thread marking them, while there are any
 
 
 def may_start(form: LinksForm, owner: dict) -> int | None:
@@ -157,9 +150,7 @@ def start(form: LinksForm, owner: dict, request_id: int | None = None) -> Eviden
         if existing is None:
             raise
         return existing
-    app = current_app._get_current_object()
-    _hold(app, bundle.id)
-    app.extensions["chldp.evidence_pool"].submit(_run, app, bundle.id)
+    current_app.extensions["chldp.evidence_capture"](bundle.id)
     return bundle
 
 
@@ -228,78 +219,179 @@ def manifest_of(bundle: EvidenceBundle) -> dict:
         return json.loads(archive.read("manifest.json"))
 
 
-def mark_alive(app: Flask) -> None:
-    """Mark every capture this process holds, queued or running, as alive now."""
-    held = list(app.extensions["chldp.evidence_live"])
-    if not held:
-        return
-    with app.app_context():
-        session = db.session()
+def register_tasks(app: Flask, queue: Huey) -> None:
+    """The capture task, and the watch that takes up captures whose worker died."""
+    # Captures running at once in the whole deployment, in every worker.
+    app.extensions["chldp.capture_slots"] = Gate(
+        app.extensions["chldp.engine"],
+        "captures",
+        app.config["MAX_CAPTURES"],
+        lease=app.config["CAPTURE_TAKEN_UP_AFTER"],
+    )
+    capture_task = queue.task(
+        retries=tasks.RETRIES, retry_delay=tasks.RETRY_DELAY, context=True, name="capture"
+    )(tasks.run_in(app, _run))
+    app.extensions["chldp.evidence_capture"] = capture_task
+
+    def take_up_stopped() -> None:
+        for bundle_id in stopped_captures():
+            capture_task(bundle_id)
+
+    def watch() -> None:
+        every = app.config["CAPTURE_HEARTBEAT"].total_seconds()
+        while not threading.Event().wait(every):
+            try:
+                take_up_stopped()
+            except SQLAlchemyError:
+                app.logger.warning("stopped captures could not be looked for", exc_info=True)
+
+    @queue.on_startup("take-up-captures")
+    def start_watching() -> None:
+        threading.Thread(target=tasks.run_in(app, watch), daemon=True).start()
+
+
+def stopped_captures() -> list[int]:
+    """Captures under way that nobody has marked alive for a while: their worker died. Each is
+    marked as waiting again, from now, so the next worker may claim it and a watch that runs
+    again soon does not send it twice."""
+    session = db.session()
+    found = list(
+        session.scalars(
+            select(EvidenceBundle.id).where(
+                EvidenceBundle.status.in_(RUNNING),
+                EvidenceBundle.updated_at < now() - current_app.config["CAPTURE_TAKEN_UP_AFTER"],
+            )
+        )
+    )
+    if found:
         session.execute(
-            update(EvidenceBundle).where(EvidenceBundle.id.in_(held)).values(updated_at=now())
+            update(EvidenceBundle)
+            .where(EvidenceBundle.id.in_(found))
+            .values(status="waiting", updated_at=now())
         )
         session.commit()
+    return found
 
 
-def _hold(app: Flask, bundle_id: int) -> None:
-    with _keeping:
-        app.extensions["chldp.evidence_live"].add(bundle_id)
-        if app.extensions["chldp.evidence_keeper"] is None:
-            keeper = threading.Thread(target=_keep_alive, args=(app,), daemon=True)
-            app.extensions["chldp.evidence_keeper"] = keeper
-            keeper.start()
-
-
-def _keep_alive(app: Flask) -> None:
-    """Marks the process's captures alive every HEARTBEAT seconds; ends when it holds none."""
+def _run(bundle_id: int, task=None) -> None:
+    """The capture task: waits for a free capture slot, then captures what is left."""
+    app = current_app._get_current_object()
+    slots = app.extensions["chldp.capture_slots"]
     while True:
-        time.sleep(HEARTBEAT)
-        with _keeping:
-            if not app.extensions["chldp.evidence_live"]:
-                app.extensions["chldp.evidence_keeper"] = None
-                return
-        try:
-            mark_alive(app)
-        except SQLAlchemyError:
-            # The database is away; the next beat tries again, well within STALE_AFTER.
-            app.logger.warning("evidence captures could not be marked alive", exc_info=True)
-
-
-def _run(app: Flask, bundle_id: int) -> None:
-    """The capture itself, in a background thread with its own database session."""
+        slot = slots.take(wait=False)
+        if slot is not None:
+            if _claim(bundle_id):
+                break
+            slots.give_back(slot)
+            return  # done already, or another worker runs it
+        if not _still_wanted(bundle_id):
+            return
+        threading.Event().wait(1)  # every slot is taken: the page says it is waiting
+    beat = _Heartbeat(app, bundle_id, slots, slot)
     try:
-        _run_held(app, bundle_id)
+        _run_claimed(app, bundle_id, task)
     finally:
-        with _keeping:
-            app.extensions["chldp.evidence_live"].discard(bundle_id)
+        beat.stop()
+        slots.give_back(slot)
 
 
-def _run_held(app: Flask, bundle_id: int) -> None:
-    with app.app_context():
-        session = db.session()
-        bundle = session.get(EvidenceBundle, bundle_id)
-        sealer = app.extensions["chldp.sealer"]
-        try:
-            _capture(app, bundle, sealer)
-        except Exception:
-            # Whatever broke, the person sees a sentence and keeps their links; should the
-            # database itself be down, the capture shows as stopped once STALE_AFTER passes.
-            app.logger.exception("evidence capture %s failed", bundle.reference)
-            session.rollback()
-            _finish(bundle, sealer, "failed", {"error": "chldp-evidence-error-failed"})
+def _claim(bundle_id: int) -> bool:
+    """Mark the capture as ours, capturing from now; False when it needs nobody (done,
+    failed) or another worker marked it alive lately. One UPDATE: two workers never both win."""
+    session = db.session()
+    claimed = session.execute(
+        update(EvidenceBundle)
+        .where(
+            EvidenceBundle.id == bundle_id,
+            EvidenceBundle.status.in_(RUNNING),
+            or_(
+                EvidenceBundle.status != "capturing",
+                EvidenceBundle.updated_at < now() - current_app.config["CAPTURE_TAKEN_UP_AFTER"],
+            ),
+        )
+        .values(status="capturing", updated_at=now())
+    )
+    session.commit()
+    return claimed.rowcount == 1
+
+
+def _still_wanted(bundle_id: int) -> bool:
+    """A capture waiting for a slot is marked alive, so no watch sends it again meanwhile."""
+    session = db.session()
+    waiting = session.execute(
+        update(EvidenceBundle)
+        .where(EvidenceBundle.id == bundle_id, EvidenceBundle.status.in_(("waiting", "retrying")))
+        .values(updated_at=now())
+    )
+    session.commit()
+    return waiting.rowcount == 1
+
+
+class _Heartbeat:
+    """Marks a capture alive, and renews its slot, while its worker runs it."""
+
+    def __init__(self, app: Flask, bundle_id: int, slots: Gate, slot) -> None:
+        self.app, self.bundle_id, self.slots, self.slot = app, bundle_id, slots, slot
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, daemon=True)
+        self.thread.start()
+
+    def _beat(self) -> None:
+        every = self.app.config["CAPTURE_HEARTBEAT"].total_seconds()
+        while not self.stopped.wait(every):
+            try:
+                with self.app.app_context():
+                    session = db.session()
+                    session.execute(
+                        update(EvidenceBundle)
+                        .where(EvidenceBundle.id == self.bundle_id)
+                        .values(updated_at=now())
+                    )
+                    session.commit()
+                self.slots.renew(self.slot)
+            except SQLAlchemyError:
+                # The database is away; the next beat tries again, before it is taken up.
+                self.app.logger.warning("a capture could not be marked alive", exc_info=True)
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+
+def _run_claimed(app: Flask, bundle_id: int, task) -> None:
+    session = db.session()
+    bundle = session.get(EvidenceBundle, bundle_id)
+    sealer = app.extensions["chldp.sealer"]
+    try:
+        _capture(app, bundle, sealer)
+    except (Unavailable, SQLAlchemyError) as error:
+        # A wiki or the database away may come back: try again later, from where it stopped,
+        # and say so on the page; after the last try, a sentence.
+        session.rollback()
+        if task is not None and task.retries:
+            app.logger.warning("evidence capture %s will be tried again", bundle.reference)
+            _mark(bundle, sealer, "retrying", {"retrying": _retry_reason(error)})
+            raise RetryTask() from None
+        app.logger.exception("evidence capture %s failed", bundle.reference)
+        _finish(bundle, sealer, "failed", {"error": "chldp-evidence-error-failed"})
+    except Exception:
+        # Whatever broke, the person sees a sentence and keeps their links.
+        app.logger.exception("evidence capture %s failed", bundle.reference)
+        session.rollback()
+        _finish(bundle, sealer, "failed", {"error": "chldp-evidence-error-failed"})
+
+
+def _retry_reason(error: Exception) -> str:
+    if isinstance(error, Unavailable):
+        return "chldp-evidence-retrying-wiki"
+    return "chldp-evidence-retrying-database"
 
 
 def _capture(app: Flask, bundle: EvidenceBundle, sealer) -> None:
     session = db.session()
-    bundle.status = "capturing"
-    bundle.updated_at = now()
-    session.commit()
     client = app.extensions["chldp.api"]
-    try:
-        wikis = site_matrix(client, app.config["API"].central_api, app.extensions["chldp.cache"])
-    except (Unavailable, ApiError):
-        _finish(bundle, sealer, "failed", {"error": "chldp-evidence-error-wikis"})
-        return
+    # Raises Unavailable when the central wiki cannot be asked: the task tries again later.
+    wikis = site_matrix(client, app.config["API"].central_api, app.extensions["chldp.cache"])
 
     def progress(done: int, total: int) -> None:
         bundle.links_done = done
@@ -311,7 +403,8 @@ def _capture(app: Flask, bundle: EvidenceBundle, sealer) -> None:
     bounds = Bounds(bundle_bytes=MAX_BUNDLE_BYTES)
     links = sealer.open(bundle.links_sealed)
     cache = app.extensions["chldp.cache"]
-    with capture_links(client, wikis, links, cache, progress, bounds) as result:
+    resume = _resume(bundle, Spool(MAX_BUNDLE_BYTES), sealer)
+    with capture_links(client, wikis, links, cache, progress, bounds, resume) as result:
         refused = [refusal.record() for refusal in result.refused]
         bundle.refused = len(refused)
         if not result.items:
@@ -332,12 +425,58 @@ def _capture(app: Flask, bundle: EvidenceBundle, sealer) -> None:
     _finish(bundle, sealer, "done", {"refused": refused})
 
 
-def _finish(bundle: EvidenceBundle, sealer, status: str, result: dict) -> None:
+def _resume(bundle: EvidenceBundle, spool: Spool, sealer) -> Resume:
+    """What earlier attempts at this capture kept, back in `spool`; and each line finished
+    with from now on kept at once, in its own transaction."""
+    earlier: dict[int, Kept | Refusal] = {}
+    for item in db.session().scalars(
+        select(EvidenceItem).where(EvidenceItem.bundle_id == bundle.id)
+    ):
+        if item.kind == "kept":
+            earlier[item.position] = spool.restore(
+                item.position, sealer.open_bytes(item.content_sealed)
+            )
+        else:
+            earlier[item.position] = Refusal(**_refusal_fields(sealer.open(item.content_sealed)))
+
+    def finished(taken: Kept | Refusal) -> None:
+        if isinstance(taken, Kept):
+            kind, content = "kept", sealer.seal_bytes(taken.pack())
+        else:
+            kind, content = "refused", sealer.seal(json.dumps(taken.record(), ensure_ascii=False))
+        session = db.session()
+        item = EvidenceItem(
+            bundle_id=bundle.id, position=taken.line, kind=kind, content_sealed=content
+        )
+        session.add(item)
+        session.commit()
+
+    return Resume(spool, earlier, finished)
+
+
+def _refusal_fields(stored: str) -> dict:
+    record = json.loads(stored)
+    return {
+        "line": record["line"],
+        "text": record["text"],
+        "key": record["key"],
+        "params": tuple(record["params"]),
+        "temporary": record["temporary"],
+    }
+
+
+def _mark(bundle: EvidenceBundle, sealer, status: str, outcome: dict) -> None:
     bundle.status = status
-    bundle.links_done = bundle.links_total
     bundle.updated_at = now()
-    bundle.outcome_sealed = sealer.seal(json.dumps(result, ensure_ascii=False))
+    bundle.outcome_sealed = sealer.seal(json.dumps(outcome, ensure_ascii=False))
     db.session().commit()
+
+
+def _finish(bundle: EvidenceBundle, sealer, status: str, result: dict) -> None:
+    """The capture's end: its outcome, and its items gone (they are in the bundle now)."""
+    bundle.links_done = bundle.links_total
+    db.session().execute(delete(EvidenceItem).where(EvidenceItem.bundle_id == bundle.id))
+    _mark(bundle, sealer, status, result)
 
 
 def _by_submission_key(key: str, owner: dict) -> EvidenceBundle | None:
@@ -347,6 +486,3 @@ def _by_submission_key(key: str, owner: dict) -> EvidenceBundle | None:
         )
     )
 
-
-def register_tasks(app: Flask, queue) -> None:
-    """No background work on the queue yet: captures run in this process's threads."""
