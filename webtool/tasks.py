@@ -28,9 +28,10 @@ from huey.storage import RedisStorage
 from webtool.crypto import Sealer
 from webtool.slots import Gate
 
-# Tasks tried again at most this many times, waiting longer each time (seconds).
+# Tasks tried again at most this many times: after 20 s, then 40 s, then 80 s.
 RETRIES = 3
 RETRY_DELAY = 20
+RETRY_BACKOFF = 2
 # A request holds its slot for at most the client's timeout; a process killed meanwhile frees
 # it when the lease ends.
 API_LEASE = timedelta(seconds=60)

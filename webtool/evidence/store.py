@@ -229,7 +229,11 @@ def register_tasks(app: Flask, queue: Huey) -> None:
         lease=app.config["CAPTURE_TAKEN_UP_AFTER"],
     )
     capture_task = queue.task(
-        retries=tasks.RETRIES, retry_delay=tasks.RETRY_DELAY, context=True, name="capture"
+        retries=tasks.RETRIES,
+        retry_delay=tasks.RETRY_DELAY,
+        retry_backoff=tasks.RETRY_BACKOFF,
+        context=True,
+        name="capture",
     )(tasks.run_in(app, _run))
     app.extensions["chldp.evidence_capture"] = capture_task
 
