@@ -20,6 +20,7 @@ import pickle
 from datetime import timedelta
 from pathlib import Path
 
+from cryptography.fernet import InvalidToken
 from flask import Flask
 from huey import Huey, SqliteHuey
 from huey.serializer import Serializer
@@ -49,14 +50,18 @@ class SealedSerializer(Serializer):
 
     def _deserialize(self, data: bytes) -> object:
         # InvalidToken for anything the tool did not seal: the worker logs it and goes on.
-        return pickle.loads(self.sealer.open_bytes(data.decode("ascii")))
+        try:
+            token = data.decode("ascii")
+        except UnicodeDecodeError:
+            raise InvalidToken from None
+        return pickle.loads(self.sealer.open_bytes(token))
 
 
 class PrefixedRedisStorage(RedisStorage):
     """Huey's Redis storage with every key under the tool's secret prefix."""
 
-    def __init__(self, prefix: str, **kwargs: object) -> None:
-        super().__init__(name="tasks", **kwargs)
+    def __init__(self, name: str, prefix: str, **kwargs: object) -> None:
+        super().__init__(name=name, **kwargs)
         self.queue_key = f"{prefix}tasks:queue"
         self.schedule_key = f"{prefix}tasks:schedule"
         self.result_key = f"{prefix}tasks:results"
