@@ -1,12 +1,36 @@
-"""The engagement report as the web pages use it: gathered once, cached, drawn as a chart."""
+"""The engagement report as the web pages use it: asked for, gathered on the task queue,
+kept sealed in the database, drawn as a chart.
+
+A report asked for is a row of EngagementReport: its subject is found by a keyed hash of the
+name, and the name, the report and any failure are sealed. The queue's message carries the
+row's id only. A page shows the newest report gathered within CHLDP_CACHE_TTL, else asks for
+one and shows how far it is (waiting, gathering, retrying, then done or failed); asking again
+while one is under way reuses it.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+import json
+from datetime import UTC, datetime, timedelta
 
+from flask import Flask, current_app
+from huey import Huey
+from huey.api import Task
+from sqlalchemy import select
+
+from webtool import db, tasks
 from webtool.api import ApiClient, ApiError, Limits, Unavailable
 from webtool.cache import make_cache
 from webtool.engagement import Collector, UserNotFound
+from webtool.keyed import blind_index
+from webtool.models import EngagementReport
+
+UNDER_WAY = ("waiting", "gathering", "retrying")
+# A row under way that nothing has touched for this long lost its worker (killed, redeployed),
+# so it no longer holds back a new one. Well past the waits between retries (20, 40, 80 s).
+STALE_AFTER = timedelta(minutes=10)
+# The request form freezes a report at most this old; the purge deletes older rows.
+KEPT_FOR = timedelta(days=1)
 
 
 def init_app(app: Flask) -> None:
@@ -16,6 +40,8 @@ def init_app(app: Flask) -> None:
     app.extensions["chldp.collector"] = Collector(
         client, settings.central_api, settings.central_wiki
     )
+    # Reports are kept in the database; the cache keeps what evidence capture reads again and
+    # again (the site matrix, each wiki's siteinfo).
     app.extensions["chldp.cache"] = make_cache(
         app.config["REDIS_URL"],
         app.config["REDIS_PREFIX"],
@@ -24,41 +50,50 @@ def init_app(app: Flask) -> None:
     )
 
 
-def cached_report(name: str) -> dict | None:
-    return current_app.extensions["chldp.cache"].get(_key(name))
+def wanted(name: str, again: bool = False) -> EngagementReport:
+    """The row that answers for `name`: its newest report gathered within CHLDP_CACHE_TTL,
+    else the one under way, else one that failed within that time (shown, not asked again at
+    every visit), else a new one, queued. `again` passes over what is finished."""
+    return (None if again else _fresh_done(name)) or standing(name, again) or _ask(name)
 
 
-def gather(name: str) -> dict:
-    """Gather and cache the report; {"ready": True} or {"ready": False, "error": sentence}."""
-    try:
-        collect(name)
-    except UserNotFound:
-        return {"ready": False, "error": f"There is no global account named {name}."}
-    except (Unavailable, ApiError) as error:
-        # The log says what failed, never whose report it was.
-        current_app.logger.warning("an engagement report was not gathered: %s", error)
-        return {"ready": False, "error": str(error)}
-    return {"ready": True}
+def needs_asking(name: str, again: bool = False) -> bool:
+    """Whether `wanted` would queue a new gathering: what the rate limit counts."""
+    return (again or _fresh_done(name) is None) and standing(name, again) is None
 
 
-def collect(name: str) -> dict:
-    """The report gathered now, and cached; UserNotFound, Unavailable or ApiError."""
-    report = current_app.extensions["chldp.collector"].report(name).to_dict()
-    current_app.extensions["chldp.cache"].set(
-        _key(name), report, current_app.config["API"].cache_ttl
-    )
-    return report
+def current(name: str) -> EngagementReport | None:
+    """What `wanted` would answer without asking for anything: the progress pages poll it."""
+    return _fresh_done(name) or standing(name)
+
+
+def standing(name: str, again: bool = False) -> EngagementReport | None:
+    """The report of `name` under way, else (unless `again`) one that failed within the TTL."""
+    under_way = _newest(name, UNDER_WAY, STALE_AFTER)
+    if under_way or again:
+        return under_way
+    return _newest(name, ("failed",), _shown_for())
+
+
+def report_of(row: EngagementReport) -> dict:
+    return json.loads(current_app.extensions["chldp.sealer"].open(row.report_sealed))
+
+
+def detail_of(row: EngagementReport) -> str:
+    """Why the row is retrying or failed, a sentence; empty otherwise."""
+    return current_app.extensions["chldp.sealer"].open(row.detail_sealed)
+
+
+def progress_of(row: EngagementReport) -> dict:
+    """{"status", "detail"}: how far the row is, and why it is retrying or failed."""
+    return {"status": row.status, "detail": detail_of(row)}
 
 
 def snapshot(name: str) -> dict:
-    """The report as it is now, to freeze with a request; a note when it cannot be had."""
-    report = cached_report(name)
-    if report is None:
-        try:
-            report = collect(name)
-        except (Unavailable, ApiError, UserNotFound):
-            return {"unavailable": True}
-    return report
+    """The report to freeze with a request: the newest gathered within a day, else a note
+    that there is none. It never asks the wikis: the request is sent at once."""
+    row = _newest(name, ("done",), KEPT_FOR)
+    return report_of(row) if row else {"unavailable": True}
 
 
 def chart(report: dict) -> list[dict]:
@@ -71,9 +106,103 @@ def chart(report: dict) -> list[dict]:
     ]
 
 
-def _key(name: str) -> str:
-    return f"report:{name}"
+def gather(report_id: int, *, task: Task) -> None:
+    """The queue's task: gather the report of the row `report_id` and keep it, sealed. A wiki
+    that fails in a way that may pass is tried again later, while `task` has retries left."""
+    row = db.session().get(EngagementReport, report_id)
+    if row is None or row.status not in UNDER_WAY:
+        return  # purged, or finished by an earlier copy of this message
+    _set(row, "gathering")
+    name = current_app.extensions["chldp.sealer"].open(row.subject_sealed)
+    try:
+        report = current_app.extensions["chldp.collector"].report(name).to_dict()
+    except UserNotFound:
+        _set(row, "failed", f"There is no global account named {name}.")
+    except ApiError as error:
+        # The wiki refused the question itself: asking again would get the same answer.
+        _set(row, "failed", f"The wikis could not be asked: {error}")
+    except Unavailable as error:
+        # The log says what failed, never whose report it was.
+        current_app.logger.warning("an engagement report was not gathered: %s", error)
+        if not task.retries:
+            _set(row, "failed", str(error))
+            return
+        _set(row, "retrying", str(error))
+        raise  # the queue runs the task again after a wait
+    else:
+        _set(row, "done", report=report)
 
 
-def register_tasks(app: Flask, queue) -> None:
-    """No background work yet: reports are gathered in the request."""
+def register_tasks(app: Flask, queue: Huey) -> None:
+    """Gathering, on the queue, tried again with longer and longer waits while a wiki is down,
+    answers 5xx or lags; `wanted` queues it by the row's id."""
+    app.extensions["chldp.gather"] = queue.task(
+        retries=tasks.RETRIES,
+        retry_delay=tasks.RETRY_DELAY,
+        retry_backoff=tasks.RETRY_BACKOFF,
+        context=True,
+        name="gather_engagement",
+    )(tasks.run_in(app, gather))
+
+
+def _ask(name: str) -> EngagementReport:
+    """A new row for `name`, queued. Two pages asking at the same moment may each make one;
+    both are gathered, and the newest is shown."""
+    sealer = current_app.extensions["chldp.sealer"]
+    moment = _now()
+    row = EngagementReport(
+        subject_key=_subject(name),
+        subject_sealed=sealer.seal(name),
+        status="waiting",
+        detail_sealed=sealer.seal(""),
+        asked_at=moment,
+        updated_at=moment,
+    )
+    session = db.session()
+    session.add(row)
+    session.commit()
+    current_app.extensions["chldp.gather"](row.id)
+    # A worker, or TASKS_IMMEDIATE in tests, may have gathered it already.
+    session.refresh(row)
+    return row
+
+
+def _set(row: EngagementReport, status: str, detail: str = "", report: dict | None = None):
+    sealer = current_app.extensions["chldp.sealer"]
+    row.status = status
+    row.updated_at = _now()
+    row.detail_sealed = sealer.seal(detail)
+    if report is not None:
+        row.report_sealed = sealer.seal(json.dumps(report, ensure_ascii=False))
+    db.session().commit()
+
+
+def _fresh_done(name: str) -> EngagementReport | None:
+    return _newest(name, ("done",), _shown_for())
+
+
+def _shown_for() -> timedelta:
+    """How long a finished report answers before a page asks anew (CHLDP_CACHE_TTL)."""
+    return timedelta(seconds=current_app.config["API"].cache_ttl)
+
+
+def _newest(name: str, statuses: tuple[str, ...], within: timedelta) -> EngagementReport | None:
+    """The newest row of `name` in one of `statuses`, touched within `within`."""
+    return db.session().scalar(
+        select(EngagementReport)
+        .where(
+            EngagementReport.subject_key == _subject(name),
+            EngagementReport.status.in_(statuses),
+            EngagementReport.updated_at >= _now() - within,
+        )
+        .order_by(EngagementReport.id.desc())
+        .limit(1)
+    )
+
+
+def _subject(name: str) -> str:
+    return blind_index("report", name)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)

@@ -31,17 +31,33 @@ from webtool.help_requests import (
     own_requests,
     store,
 )
+from webtool.i18n import msg
 
 blueprint = Blueprint("requester", __name__)
 
-# Gathering a report asks the wikis about eleven times. The page gathers once a visit and the
-# report is then cached, so a person needs a few a minute at most; more only loads the wikis.
+# Gathering a report asks the wikis about eleven times. A page asks once a visit and the
+# report is then kept, so a person needs a few a minute at most; more only loads the wikis.
 GATHERS_PER_ACCOUNT = "6 per minute"
+# The progress page asks how far its report is every two seconds, for as long as the wikis
+# take; a second tab doubles that. Reading one row is cheap, so the bound is loose.
+POLLS_PER_ACCOUNT = "120 per minute"
+PROGRESS_MESSAGES = {
+    "waiting": "chldp-engagement-waiting",
+    "gathering": "chldp-engagement-gathering",
+    "retrying": "chldp-engagement-retrying",
+    "failed": "chldp-engagement-failed",
+}
 
 
-def _reads_only() -> bool:
-    """/engagement without ?wait only reads the cache: it gathers nothing to limit."""
-    return not request.args.get("wait")
+def _asks_nothing() -> bool:
+    """Only a visit that queues a new gathering counts against the limit: showing a report,
+    or one under way, is free."""
+    user = current_user()
+    return user is None or not engagement_view.needs_asking(user["name"], _again())
+
+
+def _again() -> bool:
+    return bool(request.args.get("again"))
 
 
 @blueprint.route("/")
@@ -62,25 +78,38 @@ def _start_page_for_visitors(lang: str) -> str:
 @blueprint.route("/engagement")
 @login_required
 @limiter.shared_limit(
-    GATHERS_PER_ACCOUNT, scope="gather", key_func=account, exempt_when=_reads_only
+    GATHERS_PER_ACCOUNT, scope="gather", key_func=account, exempt_when=_asks_nothing
 )
 def engagement():
     name = current_user()["name"]
-    if request.args.get("wait"):  # without JavaScript: gather now, then show
-        engagement_view.gather(name)
-    report = engagement_view.cached_report(name)
-    if report is None:
-        # Gathering a large account takes seconds: show that it is under way, not a blank wait.
-        return render_template("engagement_progress.html")
+    if _again():  # "try again" after a failure: ask, then show it at the page's own address
+        engagement_view.wanted(name, again=True)
+        return redirect(url_for("requester.engagement"))
+    row = engagement_view.wanted(name)
+    if row.status != "done":
+        # Gathering takes seconds, or minutes while a wiki is down: say how far it is.
+        return render_template(
+            "engagement_progress.html", status=row.status, message=_progress_message(row)
+        )
+    report = engagement_view.report_of(row)
     return render_template("engagement.html", report=report, chart=engagement_view.chart(report))
 
 
 @blueprint.route("/engagement/data")
 @login_required
-@limiter.shared_limit(GATHERS_PER_ACCOUNT, scope="gather", key_func=account)
-def gather():
-    outcome = engagement_view.gather(current_user()["name"])
-    return jsonify(outcome), 200 if outcome["ready"] else 503
+@limiter.limit(POLLS_PER_ACCOUNT, key_func=account)
+def progress():
+    """How far the requester's report is, for engagement.js: "none" when nothing is asked."""
+    row = engagement_view.current(current_user()["name"])
+    if row is None:
+        return jsonify({"status": "none"})
+    return jsonify({**engagement_view.progress_of(row), "message": _progress_message(row)})
+
+
+def _progress_message(row) -> str:
+    """Where the report is, in the requester's language; "" once done."""
+    key = PROGRESS_MESSAGES.get(row.status)
+    return msg(key, engagement_view.detail_of(row)) if key else ""
 
 
 @blueprint.route("/ask", methods=["GET", "POST"])

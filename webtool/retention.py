@@ -4,7 +4,8 @@ fund's books and open cases are never lost with it.
 A request is deleted when its retention has ended and its case is closed, with its history,
 notes and evidence; its ledger entries stay, detached from it, so money spent stays spent.
 Evidence never attached to a request goes when its own retention ends, audit entries after
-CHLDP_AUDIT_RETENTION_DAYS, sessions once they can no longer be used.
+CHLDP_AUDIT_RETENTION_DAYS, sessions once they can no longer be used, engagement reports
+after a day.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from sqlalchemy import delete, func, select, update
 
 from webtool import db, tasks
 from webtool.casework import audit, now
+from webtool.engagement_view import KEPT_FOR
 from webtool.models import (
     AuditEntry,
     CaseEvent,
+    EngagementReport,
     EvidenceBundle,
     HelpRequest,
     LedgerEntry,
@@ -36,6 +39,7 @@ class Purged:
     bundles: int = 0
     audit_entries: int = 0
     sessions: int = 0
+    reports: int = 0
     ledger_detached: int = 0
     kept_open: list[tuple[str, str]] = field(default_factory=list)  # (reference, status)
 
@@ -44,7 +48,8 @@ class Purged:
             f"Deleted {self.requests} request(s) past their retention, with their history and "
             f"evidence; {self.bundles} evidence bundle(s) never attached to a request; "
             f"{self.audit_entries} audit log row(s) older than "
-            f"{current_app.config['AUDIT_RETENTION_DAYS']} days; {self.sessions} ended session(s)."
+            f"{current_app.config['AUDIT_RETENTION_DAYS']} days; {self.sessions} ended session(s); "
+            f"{self.reports} engagement report(s) older than a day."
         ]
         if self.ledger_detached:
             said.append(
@@ -88,6 +93,11 @@ def purge(when: datetime | None = None) -> Purged:
     idle = max(current_app.config["SESSION_IDLE"], current_app.config["STAFF_SESSION_IDLE"])
     purged.sessions = session.execute(
         delete(UserSession).where(UserSession.seen_at < when - idle)
+    ).rowcount
+    # A page shows a report of the last few minutes and a request freezes one of the day;
+    # an older one serves nobody.
+    purged.reports = session.execute(
+        delete(EngagementReport).where(EngagementReport.updated_at < when - KEPT_FOR)
     ).rowcount
     session.commit()
     return purged

@@ -28,11 +28,9 @@ from program.assistance import NotPayable, load_categories, parse_amount
 from program.case_flow import ASSISTANCE, STATUSES, StepRefused, steps_for
 from program.content import PROGRAM_STATUSES
 from webtool import casework, db, engagement_view
-from webtool.api import ApiError, Unavailable
 from webtool.auth import current_user
 from webtool.contributions import contributions_page
 from webtool.csv_export import csv_download
-from webtool.engagement import UserNotFound
 from webtool.evidence import store as evidence
 from webtool.evidence.pages import zip_response
 from webtool.help_requests import KINDS, field_index, kinds_index, opened
@@ -108,6 +106,7 @@ def case(reference: str):
 def _case_page(found: HelpRequest, links_form: evidence.LinksForm):
     committed, paid = casework.case_money(found)
     sealed = opened(found)
+    now = engagement_view.wanted(sealed.name)
     return render_template(
         "staff/case.html",
         case=found,
@@ -115,7 +114,9 @@ def _case_page(found: HelpRequest, links_form: evidence.LinksForm):
         description=sealed.description(),
         contact=sealed.contact(),
         frozen=sealed.engagement(),
-        fresh=engagement_view.snapshot(sealed.name),
+        # Now: the report of the last few minutes, else how far the one asked for is.
+        fresh=engagement_view.report_of(now) if now.status == "done" else None,
+        fresh_progress=engagement_view.progress_of(now),
         history=casework.history(found),
         steps=steps_for(found.status, g.staff_role),
         assistance=ASSISTANCE,
@@ -214,14 +215,19 @@ def lookup():
     except BadName as bad:
         return render_template("staff/lookup.html", name=raw, error=str(bad), report=None), 400
     casework.record(g.staff_name, "lookup", name, before=request.args.get("before"))
-    try:
-        report = engagement_view.collect(name)
-    except UserNotFound:
-        error = f"There is no global account named {name}."
-        return render_template("staff/lookup.html", name=name, error=error, report=None)
-    except (Unavailable, ApiError) as failed:
-        error = f"The wikis could not be asked: {failed}"
-        return render_template("staff/lookup.html", name=name, error=error, report=None), 502
+    row = engagement_view.wanted(name)
+    if row.status != "done":
+        # Under way, the page refreshes itself; failed, it says why (no such account, the wikis).
+        return render_template(
+            "staff/lookup.html",
+            name=name,
+            error=None,
+            report=None,
+            progress=engagement_view.progress_of(row),
+        )
+    report = engagement_view.report_of(row)
+    # The contributions are read here, in the request, once the report is there; a later
+    # change reads them incrementally.
     page, next_before = contributions_page(
         current_app.extensions["chldp.api"], report["wikis"], name, request.args.get("before")
     )

@@ -1,0 +1,72 @@
+"""A report gathered by a real worker: `flask --app webtool worker`, in its own process on the
+web tool's database and instance folder, takes the task the page queued and gathers it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from logins import log_in
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+FLASK = Path(sys.executable).parent / "flask"
+REQUESTER = {"name": "Veteran Editor", "id": 3}
+
+
+@pytest.fixture
+def worker_app(sandbox, database_url, tmp_path):
+    """The web tool with its queue in the instance folder's SQLite file, as on a laptop."""
+    from webtool.app import create_app
+
+    return create_app(
+        {"SQLALCHEMY_URL": database_url, "TESTING": True, "REDIS_URL": None},
+        instance_path=str(tmp_path / "instance"),
+    )
+
+
+@pytest.fixture
+def worker(worker_app, database_url, tmp_path):
+    """A worker process in `tmp_path`, whose instance folder (secrets, queue) is the app's."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("CHLDP_") and key not in ("DATABASE_URL", "REDIS_URL")
+    }
+    env.update(FLASK_APP="webtool", DATABASE_URL=database_url, PYTHONPATH=str(CHECKOUT))
+    log = tmp_path / "worker.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [str(FLASK), "--app", "webtool", "worker", "--threads", "1"],
+            cwd=tmp_path,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    yield log
+    process.send_signal(signal.SIGINT)  # finishes what it is running, then stops
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def test_a_worker_process_gathers_the_report_the_page_asked_for(worker_app, worker):
+    client = worker_app.test_client()
+    log_in(client, REQUESTER)
+    assert client.get("/engagement").status_code == 200
+    seen = []
+    deadline = time.monotonic() + 60
+    while not seen or seen[-1] != "done":
+        assert time.monotonic() < deadline, f"{seen[-3:]}\n{worker.read_text()}"
+        status = client.get("/engagement/data").get_json()["status"]
+        assert status != "failed", worker.read_text()
+        if not seen or seen[-1] != status:
+            seen.append(status)
+        time.sleep(0.1)
+    assert "2,112" in client.get("/engagement").get_data(as_text=True)
