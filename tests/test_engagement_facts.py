@@ -14,10 +14,13 @@ from urllib.parse import quote
 import pytest
 import requests
 from logins import log_in
+from sqlalchemy import select
 
 from program.engagement import load_rules
+from webtool import db
 from webtool.api import ApiClient
 from webtool.engagement import Collector, UserNotFound
+from webtool.models import EngagementReport
 
 
 class OneCount(ApiClient):
@@ -220,8 +223,10 @@ def test_a_hidden_account_leaks_nowhere_in_the_web_tool(sandbox, app, client, ca
     assert answer.status_code < 500
     page_text = answer.get_data(as_text=True)
     assert 'class="findings"' not in page_text
+    assert "There is no global account named Hidden Account." in page_text
     with app.app_context():
-        assert app.extensions["chldp.cache"].get("report:Hidden Account") is None
+        kept = db.session().scalars(select(EngagementReport.report_sealed)).all()
+    assert kept == [None]  # asked once, and nothing of it kept
     # What the wikis know of it (its wiki, its lock and the reason) is in no page or log line.
     lines = [record.getMessage() for record in caplog.records]
     for secret in ("enwiki", "locked", "Abusive username", "Cross-wiki"):

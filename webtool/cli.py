@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from webtool import db
 from webtool.casework import audit
+from webtool.engagement_view import subject_key
 from webtool.evidence.store import owner_of
 from webtool.help_requests import account_key, field_index, kinds_index, opened
-from webtool.models import Base, EvidenceBundle, HelpRequest, StaffPin
+from webtool.models import Base, EngagementReport, EvidenceBundle, HelpRequest, StaffPin
 from webtool.retention import purge as purge_expired
 from webtool.tasks import run_worker
 
@@ -80,6 +81,7 @@ def rotate_keys() -> None:
 
 def _recompute_keyed_hashes() -> None:
     session = db.session()
+    sealer = current_app.extensions["chldp.sealer"]
     for request in session.scalars(select(HelpRequest)):
         case = opened(request)
         request.requester_key = account_key({"id": case.central_id})
@@ -88,6 +90,8 @@ def _recompute_keyed_hashes() -> None:
         request.language_index = field_index("language", case.language)
     for bundle in session.scalars(select(EvidenceBundle)):
         bundle.owner_key = account_key(owner_of(bundle))
+    for report in session.scalars(select(EngagementReport)):
+        report.subject_key = subject_key(sealer.open(report.subject_sealed))
     # Sessions are known by their account's keyed hash alone: after a new hash key they no
     # longer match their account, so they end, and people log in again.
 

@@ -151,7 +151,7 @@ def _ask(name: str) -> EngagementReport:
     sealer = current_app.extensions["chldp.sealer"]
     moment = _now()
     row = EngagementReport(
-        subject_key=_subject(name),
+        subject_key=subject_key(name),
         subject_sealed=sealer.seal(name),
         status="waiting",
         detail_sealed=sealer.seal(""),
@@ -191,7 +191,7 @@ def _newest(name: str, statuses: tuple[str, ...], within: timedelta) -> Engageme
     return db.session().scalar(
         select(EngagementReport)
         .where(
-            EngagementReport.subject_key == _subject(name),
+            EngagementReport.subject_key == subject_key(name),
             EngagementReport.status.in_(statuses),
             EngagementReport.updated_at >= _now() - within,
         )
@@ -200,7 +200,8 @@ def _newest(name: str, statuses: tuple[str, ...], within: timedelta) -> Engageme
     )
 
 
-def _subject(name: str) -> str:
+def subject_key(name: str) -> str:
+    """The keyed hash that finds an account's reports."""
     return blind_index("report", name)
 
 
