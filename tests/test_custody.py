@@ -24,8 +24,19 @@ from webtool.app import create_app
 from webtool.casework import add_ledger_entry, add_note, change_status, fund, now
 from webtool.cli import sealed_columns
 from webtool.config import WIKIMEDIA_CENTRAL_API, ConfigError, api_settings
+from webtool.conversation import write_as_requester
 from webtool.help_requests import Submission, own_requests, store
-from webtool.models import AuditEntry, EvidenceBundle, HelpRequest, LedgerEntry, UserSession
+from webtool.models import (
+    AuditEntry,
+    EngagementReport,
+    EvidenceBundle,
+    EvidenceItem,
+    HelpRequest,
+    LedgerEntry,
+    OutboxMail,
+    UserSession,
+)
+from webtool.notifications import set_staff_notice
 
 ROOT = Path(__file__).resolve().parent.parent
 # An id no other value in the database can contain by chance.
@@ -152,6 +163,29 @@ def every_sealed_column_filled(app) -> None:
                 bundle_sealed=seal.seal_bytes(b"PK"),
                 manifest_sha256="0" * 64,
             )
+        )
+        db.session().commit()
+        bundle = db.session().scalar(select(EvidenceBundle))
+        db.session().add(
+            EvidenceItem(
+                bundle_id=bundle.id, position=0, kind="kept", content_sealed=seal.seal("x")
+            )
+        )
+        db.session().add(
+            EngagementReport(
+                subject_key="k",
+                subject_sealed=seal.seal(REQUESTER["name"]),
+                status="done",
+                detail_sealed=seal.seal(""),
+                report_sealed=seal.seal("{}"),
+                asked_at=now(),
+                updated_at=now(),
+            )
+        )
+        write_as_requester(case, REQUESTER, "The posts are still up.", [])
+        set_staff_notice("Jane Doe", "jane@example.org", True)
+        db.session().add(
+            OutboxMail(created_at=now(), mail_sealed=seal.seal('{"to": "x@example.org"}'), tries=0)
         )
         db.session().commit()
 

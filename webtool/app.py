@@ -19,6 +19,7 @@ from webtool import (
     i18n,
     public_api,
     requester,
+    requester_case,
     staff,
     tasks,
 )
@@ -63,6 +64,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     cli.init_app(app)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(requester.blueprint)
+    app.register_blueprint(requester_case.blueprint)
     app.register_blueprint(evidence_pages.blueprint)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(staff.blueprint)

@@ -113,6 +113,7 @@ def flask_settings(instance: Path, environ: dict[str, str] | None = None) -> dic
         "CAPTURE_HEARTBEAT": timedelta(seconds=15),
         "CAPTURE_TAKEN_UP_AFTER": timedelta(seconds=60),
         "LEGAL_EMAIL": env.get("CHLDP_LEGAL_EMAIL", "legal@wikimedia.org"),
+        "SMTP": smtp_settings(env),
         "FUND_AMOUNT": Decimal(env.get("CHLDP_FUND_AMOUNT", "100000.00")),
         "FUND_CURRENCY": env.get("CHLDP_FUND_CURRENCY", "USD"),
         "FUND_WARNING": Decimal(env.get("CHLDP_FUND_WARNING", "10000.00")),
@@ -252,4 +253,25 @@ def cache_settings(instance: Path, environ: dict[str, str] | None = None) -> Cac
         redis_prefix=_redis_prefix(env, instance, production),
         hash_key=_secret(env, "CHLDP_HASH_KEY", instance / "hash.key", production).encode(),
         encryption_keys=_encryption_keys(env, instance, production),
+    )
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str | None  # None: no e-mails are sent
+    port: int
+    sender: str
+    tls: str  # "starttls", "ssl" or "off"
+
+
+def smtp_settings(env: dict[str, str]) -> SmtpSettings:
+    """Where notifications are sent through: Toolforge relays mail for tools."""
+    tls = env.get("CHLDP_SMTP_TLS", "off")
+    if tls not in ("starttls", "ssl", "off"):
+        raise ConfigError("CHLDP_SMTP_TLS is one of: starttls, ssl, off.")
+    return SmtpSettings(
+        host=env.get("CHLDP_SMTP_HOST") or None,
+        port=int(env.get("CHLDP_SMTP_PORT", "465" if tls == "ssl" else "25")),
+        sender=env.get("CHLDP_SMTP_SENDER", "tools.chldp@toolforge.org"),
+        tls=tls,
     )

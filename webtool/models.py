@@ -226,3 +226,47 @@ class EngagementReport(Base):
     report_sealed: Mapped[str | None] = mapped_column(LONG_TEXT, nullable=True)
     asked_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class CaseMessage(Base):
+    """A message on a case between the requester and the legal team: what the requester wrote
+    (an answer, with the evidence bundles they attached), or what staff wrote to them (a
+    question when they asked for information). The legal team's internal notes stay
+    CaseEvents, which the requester never sees."""
+
+    __tablename__ = "case_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("help_requests.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    # "requester", or the staff member's name as the case's history has it.
+    author: Mapped[str] = mapped_column(String(255))
+    from_requester: Mapped[bool] = mapped_column(Boolean)
+    text_sealed: Mapped[str] = mapped_column(LONG_TEXT)
+    attachments_sealed: Mapped[str] = mapped_column(LONG_TEXT)  # JSON: bundle references
+    # When the other side first opened it: the queue puts unread answers first.
+    read_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class OutboxMail(Base):
+    """An e-mail waiting to be sent: the page stores it, a task on the queue sends it, and a
+    row is deleted once the SMTP server took it, so it goes out once."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    mail_sealed: Mapped[str] = mapped_column(LONG_TEXT)  # JSON: {"to", "subject", "body"}
+    # A sender holds the row until then; one killed meanwhile leaves it to the next.
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StaffNotice(Base):
+    """Where a member of the legal team gets e-mails about the queue, and whether they do."""
+
+    __tablename__ = "staff_notices"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    email_sealed: Mapped[str] = mapped_column(LONG_TEXT)
+    wanted: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -18,7 +18,7 @@ from flask import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from program.content import load_content
-from webtool import db, engagement_view
+from webtool import db, engagement_view, notifications, requester_case
 from webtool.auth import current_user, login_required
 from webtool.evidence.store import own_bundles
 from webtool.extensions import account, limiter
@@ -128,6 +128,7 @@ def ask():
         current_app.logger.exception("could not save a request")
         submission.errors["form"] = "chldp-ask-error-database"
         return _ask_form(submission), 503
+    notifications.new_request(saved)
     return redirect(url_for("requester.sent", reference=saved.reference))
 
 
@@ -151,6 +152,7 @@ def sent(reference: str):
         # Only the requester's own bundles: those staff captured for the case are the staff's,
         # and the requester's download would refuse them.
         bundles=[b for b in own_bundles(current_user()) if b.request_id == help_request.id],
+        **requester_case.page_context(help_request),
     )
 
 

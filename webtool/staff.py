@@ -27,13 +27,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from program.assistance import NotPayable, load_categories, parse_amount
 from program.case_flow import ASSISTANCE, STATUSES, StepRefused, steps_for
 from program.content import PROGRAM_STATUSES
-from webtool import casework, db, engagement_view
+from webtool import casework, conversation, db, engagement_view, notifications
 from webtool.auth import current_user
 from webtool.contributions import contributions_page
 from webtool.csv_export import csv_download
 from webtool.evidence import store as evidence
 from webtool.evidence.pages import zip_response
 from webtool.help_requests import KINDS, field_index, kinds_index, opened
+from webtool.i18n import msg
 from webtool.models import EvidenceBundle, HelpRequest
 from webtool.staff_access import staff_role
 from webtool.usernames import BadName, normalise
@@ -84,6 +85,9 @@ def queue():
     if older.isdigit():
         query = query.where(HelpRequest.created_at <= casework.now() - timedelta(days=int(older)))
     cases = [opened(found) for found in db.session().scalars(query)]
+    waiting = conversation.waiting([case.row for case in cases])
+    # Answers nobody on the team has read come first, then the oldest, as before.
+    cases.sort(key=lambda case: waiting[case.row.id]["unread"] == 0)
     casework.record(g.staff_name, "queue", "requests", **filters)
     return render_template(
         "staff/queue.html",
@@ -93,6 +97,8 @@ def queue():
         kinds=KINDS,
         older_than_days=older,
         fund=casework.fund(),
+        waiting=waiting,
+        waited=conversation.waited,
     )
 
 
@@ -117,7 +123,7 @@ def _case_page(found: HelpRequest, links_form: evidence.LinksForm):
         # Now: the report of the last few minutes, else how far the one asked for is.
         fresh=engagement_view.report_of(now) if now.status == "done" else None,
         fresh_progress=engagement_view.progress_of(now),
-        history=casework.history(found),
+        conversation=conversation.for_staff(found),
         steps=steps_for(found.status, g.staff_role),
         assistance=ASSISTANCE,
         categories=load_categories(),
@@ -143,6 +149,28 @@ def status(reference: str):
             request.form.get("assistance", ""),
         )
     except StepRefused as refused:
+        return _back(reference, str(refused))
+    if found.status == "information_requested":
+        # The reason is the question: the requester reads it and answers on their page.
+        conversation.write_as_staff(found, g.staff_name, request.form.get("reason", ""))
+    notifications.news(found)
+    return _back(reference)
+
+
+@blueprint.route("/case/<reference>/message", methods=["POST"])
+def message(reference: str):
+    """A message to the requester, or an internal note the requester never sees."""
+    found = _case(reference)
+    text = request.form.get("text", "")
+    try:
+        if request.form.get("to") == "requester":
+            conversation.write_as_staff(found, g.staff_name, text)
+            notifications.news(found)
+        else:
+            casework.add_note(found, g.staff_name, text)
+    except conversation.MessageRefused as refused:
+        return _back(reference, msg(str(refused)))
+    except ValueError as refused:
         return _back(reference, str(refused))
     return _back(reference)
 
@@ -313,6 +341,23 @@ def audit_log():
         )
         return csv_download("audit.csv", header, rows)
     return render_template("staff/audit.html", entries=entries)
+
+
+@blueprint.route("/notifications", methods=["GET", "POST"])
+def notifications_settings():
+    """Whether this member of the legal team gets e-mails about the queue, and where."""
+    error = None
+    if request.method == "POST":
+        try:
+            notifications.set_staff_notice(
+                g.staff_name, request.form.get("email", ""), request.form.get("wanted") == "on"
+            )
+            return redirect(url_for("staff.notifications_settings"))
+        except ValueError as refused:
+            error = str(refused)
+    return render_template(
+        "staff/notifications.html", notice=notifications.staff_notice(g.staff_name), error=error
+    )
 
 
 def _case(reference: str) -> HelpRequest:

@@ -90,7 +90,7 @@ def make_queue(app: Flask) -> Huey:
 
 def init_app(app: Flask) -> None:
     """The app's queue, with every task of the tool registered on it."""
-    from webtool import engagement_view, retention
+    from webtool import engagement_view, notifications, retention
     from webtool.evidence import store
 
     # The API client's bound on requests in flight holds across the whole deployment, so
@@ -100,7 +100,7 @@ def init_app(app: Flask) -> None:
     )
     queue = make_queue(app)
     app.extensions["chldp.queue"] = queue
-    for module in (store, engagement_view, retention):
+    for module in (store, engagement_view, retention, notifications):
         module.register_tasks(app, queue)
 
 

@@ -1,0 +1,72 @@
+"""The requester's side of their case, on the request's page: the conversation with the legal
+team, and whether they get e-mails about it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, get_flashed_messages, redirect, request, url_for
+from sqlalchemy.exc import SQLAlchemyError
+
+from webtool import conversation, db, notifications
+from webtool.auth import current_user, login_required
+from webtool.evidence.store import own_bundles
+from webtool.help_requests import own_request
+from webtool.models import HelpRequest
+
+blueprint = Blueprint("case", __name__)
+SAID = "chldp"  # the flash category of what the request's page says after an action
+
+
+def page_context(help_request: HelpRequest) -> dict:
+    """What the request's page shows of the conversation."""
+    return {
+        "conversation": conversation.for_requester(help_request),
+        "ended": help_request.status in conversation.ENDED,
+        # Finished bundles of the requester's that no other request has.
+        "attachable": [
+            bundle
+            for bundle in own_bundles(current_user())
+            if bundle.status == "done" and bundle.request_id in (None, help_request.id)
+        ],
+        "emails": notifications.requester_emails(help_request),
+        "said": get_flashed_messages(category_filter=[SAID]),
+    }
+
+
+@blueprint.route("/requests/<reference>/message", methods=["POST"])
+@login_required
+def message(reference: str):
+    found = _own(reference)
+    try:
+        conversation.write_as_requester(
+            found, current_user(), request.form.get("text", ""), request.form.getlist("bundles")
+        )
+    except conversation.MessageRefused as refused:
+        return _back(reference, str(refused))
+    except SQLAlchemyError:
+        db.session().rollback()
+        return _back(reference, "chldp-ask-error-database")
+    notifications.answered(found)
+    return _back(reference, "chldp-conversation-sent")
+
+
+@blueprint.route("/requests/<reference>/emails", methods=["POST"])
+@login_required
+def emails(reference: str):
+    wanted = request.form.get("emails") == "on"
+    notifications.set_requester_emails(_own(reference), wanted)
+    return _back(
+        reference, "chldp-conversation-emails-on" if wanted else "chldp-conversation-emails-off"
+    )
+
+
+def _own(reference: str) -> HelpRequest:
+    found = own_request(reference, current_user())
+    if found is None:
+        abort(404)
+    return found
+
+
+def _back(reference: str, said: str):
+    # A message key kept in the session: a link cannot put words on the page.
+    flash(said, SAID)
+    return redirect(url_for("requester.sent", reference=reference) + "#conversation")
