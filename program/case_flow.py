@@ -11,6 +11,7 @@ STATUSES = (
     "declined",
     "referred",
     "closed",
+    "withdrawn",  # by the requester, from any status but closed
 )
 
 # From each status, the statuses a case may move to.
@@ -22,7 +23,10 @@ NEXT = {
     "declined": ("closed",),
     "referred": ("closed",),
     "closed": (),
+    "withdrawn": ("closed",),
 }
+# The requester may withdraw a request that has not ended.
+ENDED = ("closed", "withdrawn")
 
 # Decisions are an admin's; a reviewer reads, writes notes and asks for information.
 DECISIONS = {"approved", "declined", "referred", "closed"}

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from program.assistance import CENT, load_categories
-from program.case_flow import check_step
+from program.case_flow import ENDED, StepRefused, check_step
 from program.content import PROGRAM_STATUSES
 from webtool import db
 from webtool.models import AuditEntry, CaseEvent, HelpRequest, LedgerEntry, ProgramStatus
@@ -72,6 +72,16 @@ def change_status(
     if wanted == "approved":
         case.assistance = assistance
     case.status = wanted
+    db.session().commit()
+
+
+def withdraw(case: HelpRequest) -> None:
+    """The requester takes their request back; the fund's ledger is left as it is."""
+    if case.status in ENDED:
+        raise StepRefused(f"A case that is {case.status} cannot be withdrawn.")
+    _add_event(case, "requester", "status", "", from_status=case.status, to_status="withdrawn")
+    audit("requester", "withdraw", case.reference, old=case.status)
+    case.status = "withdrawn"
     db.session().commit()
 
 

@@ -13,13 +13,12 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, select
 
+from program.case_flow import ENDED
 from webtool import casework, db
 from webtool.evidence.store import attach, own_bundle
 from webtool.models import CaseMessage, HelpRequest
 
 MAX_TEXT = 20_000
-# Nothing more is written on a request that has ended.
-ENDED = ("closed", "withdrawn")
 # A case in one of these waits for the team; in the others, for the requester or nobody.
 WAITING_FOR_TEAM = ("new", "in_review")
 REQUESTER = "requester"  # the author of the requester's messages, in the audit log too

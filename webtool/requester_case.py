@@ -3,10 +3,20 @@ team, and whether they get e-mails about it."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, get_flashed_messages, redirect, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy.exc import SQLAlchemyError
 
-from webtool import conversation, db, notifications
+from webtool import conversation, db, notifications, rights
 from webtool.auth import current_user, login_required
 from webtool.evidence.store import own_bundles
 from webtool.help_requests import own_request
@@ -57,6 +67,48 @@ def emails(reference: str):
     return _back(
         reference, "chldp-conversation-emails-on" if wanted else "chldp-conversation-emails-off"
     )
+
+
+@blueprint.route("/requests/<reference>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(reference: str):
+    found = _own(reference)
+    if found.status in conversation.ENDED:
+        abort(404)
+    if request.method == "GET":
+        return _confirm("withdraw", url_for("case.withdraw", reference=reference))
+    rights.withdraw(found)
+    return _back(reference, "chldp-withdraw-done")
+
+
+@blueprint.route("/requests/<reference>/delete", methods=["GET", "POST"])
+@login_required
+def delete(reference: str):
+    found = _own(reference)
+    if not rights.may_delete(found):
+        abort(404)
+    if request.method == "GET":
+        return _confirm("delete", url_for("case.delete", reference=reference))
+    rights.delete(found)
+    flash("chldp-delete-done", SAID)
+    return redirect(url_for("requester.my_requests"))
+
+
+@blueprint.route("/my-data", methods=["GET", "POST"])
+@login_required
+def my_data():
+    if request.method == "GET":
+        return _confirm("mydata", url_for("case.my_data"))
+    return Response(
+        rights.everything_of(current_user()),
+        mimetype="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="chldp-my-data.zip"'},
+    )
+
+
+def _confirm(action: str, target: str):
+    """The page that says in plain words what an action does, before it is done."""
+    return render_template("confirm.html", action=action, target=target)
 
 
 def _own(reference: str) -> HelpRequest:

@@ -23,8 +23,10 @@ from webtool.engagement_view import KEPT_FOR
 from webtool.models import (
     AuditEntry,
     CaseEvent,
+    CaseMessage,
     EngagementReport,
     EvidenceBundle,
+    EvidenceItem,
     HelpRequest,
     LedgerEntry,
     UserSession,
@@ -74,7 +76,7 @@ def purge(when: datetime | None = None) -> Purged:
         if request.status != "closed":
             purged.kept_open.append((request.reference, request.status))
             continue
-        purged.ledger_detached += _delete_request(request)
+        purged.ledger_detached += delete_request(request)
         purged.requests += 1
     loose = session.scalars(
         select(EvidenceBundle).where(
@@ -103,8 +105,9 @@ def purge(when: datetime | None = None) -> Purged:
     return purged
 
 
-def _delete_request(request: HelpRequest) -> int:
-    """Delete a request and what is kept with it; return how many ledger entries it had."""
+def delete_request(request: HelpRequest, actor: str = "retention", action: str = "purge") -> int:
+    """Delete a request and what is kept with it; return how many ledger entries it had,
+    which stay, detached. The audit entry says who deleted it (the purge, or the requester)."""
     session = db.session()
     ledger = session.scalar(
         select(func.count()).select_from(LedgerEntry).where(LedgerEntry.request_id == request.id)
@@ -112,9 +115,11 @@ def _delete_request(request: HelpRequest) -> int:
     session.execute(
         update(LedgerEntry).where(LedgerEntry.request_id == request.id).values(request_id=None)
     )
-    for kept_with in (CaseEvent, EvidenceBundle):
+    bundles = select(EvidenceBundle.id).where(EvidenceBundle.request_id == request.id)
+    session.execute(delete(EvidenceItem).where(EvidenceItem.bundle_id.in_(bundles)))
+    for kept_with in (CaseEvent, CaseMessage, EvidenceBundle):
         session.execute(delete(kept_with).where(kept_with.request_id == request.id))
-    audit("retention", "purge", request.reference, ledger_entries_kept=ledger)
+    audit(actor, action, request.reference, ledger_entries_kept=ledger)
     session.delete(request)
     return ledger
 
