@@ -19,6 +19,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_template,
     url_for,
 )
 from sqlalchemy import select
@@ -27,9 +28,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from program.assistance import NotPayable, load_categories, parse_amount
 from program.case_flow import ASSISTANCE, STATUSES, StepRefused, steps_for
 from program.content import PROGRAM_STATUSES
-from webtool import casework, conversation, db, engagement_view, notifications
+from webtool import casework, contribution_pages, conversation, db, engagement_view, notifications
 from webtool.auth import current_user
-from webtool.contributions import contributions_page
 from webtool.csv_export import csv_download
 from webtool.evidence import store as evidence
 from webtool.evidence.pages import zip_response
@@ -254,18 +254,46 @@ def lookup():
             progress=engagement_view.progress_of(row),
         )
     report = engagement_view.report_of(row)
-    # The contributions are read here, in the request, once the report is there; a later
-    # change reads them incrementally.
-    page, next_before = contributions_page(
-        current_app.extensions["chldp.api"], report["wikis"], name, request.args.get("before")
-    )
-    return render_template(
+    try:
+        filters = contribution_pages.filters_from(request.args, report["wikis"])
+        run = contribution_pages.PageRun(name, filters, report["wikis"], request.args.get("before"))
+    except contribution_pages.BadLink as bad:
+        return render_template("staff/lookup.html", name=name, error=str(bad), report=None), 400
+    # Streamed: the progress lines reach the browser while the wikis answer.
+    return stream_template(
         "staff/lookup.html",
         name=name,
         error=None,
         report=report,
-        contributions=page,
-        next_before=next_before,
+        run=run,
+        filters=filters,
+        filter_args=contribution_pages.filter_args(filters),
+    )
+
+
+@blueprint.route("/lookup.csv")
+def lookup_csv():
+    """The rows of one page of a look-up's contributions, as that page showed them."""
+    try:
+        name = normalise(request.args.get("user", ""))
+        row = engagement_view.current(name)
+        wikis = engagement_view.report_of(row)["wikis"] if row and row.status == "done" else []
+        filters = contribution_pages.filters_from(request.args, wikis)
+        rows = contribution_pages.shown_rows(request.args.get("page", ""), name, filters)
+    except (BadName, contribution_pages.BadLink) as bad:
+        return render_template("staff/lookup.html", name="", error=str(bad), report=None), 400
+    if rows is None:
+        gone = "This page of contributions is no longer kept; look the account up again."
+        return render_template("staff/lookup.html", name=name, error=gone, report=None), 404
+    casework.record(g.staff_name, "lookup-csv", name, **contribution_pages.filter_args(filters))
+    header = ["timestamp", "wiki", "title", "revision", "size change", "summary", "hidden", "diff"]
+    return csv_download(
+        "contributions.csv",
+        header,
+        (
+            [c.timestamp, c.wiki, c.title, c.revid, c.size_change, c.comment, c.hidden, c.diff]
+            for c in rows
+        ),
     )
 
 
