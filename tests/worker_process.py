@@ -12,7 +12,7 @@ from webtool.app import create_app
 from webtool.config import api_settings
 from webtool.tasks import run_worker
 
-SPANS = ("CAPTURE_HEARTBEAT", "CAPTURE_TAKEN_UP_AFTER")
+SPANS = ("CAPTURE_HEARTBEAT", "CAPTURE_TAKEN_UP_AFTER", "API_SLOT_LEASE")
 
 
 def main(settings_json: str, instance: str, threads: str) -> None:

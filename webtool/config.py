@@ -112,6 +112,9 @@ def flask_settings(instance: Path, environ: dict[str, str] | None = None) -> dic
         # time span lost its worker, and another worker takes it up from where it stopped.
         "CAPTURE_HEARTBEAT": timedelta(seconds=15),
         "CAPTURE_TAKEN_UP_AFTER": timedelta(seconds=60),
+        # A request to a wiki holds its slot for at most the API client's timeout (10 s); a
+        # process killed meanwhile frees it when the lease ends.
+        "API_SLOT_LEASE": timedelta(seconds=30),
         "LEGAL_EMAIL": env.get("CHLDP_LEGAL_EMAIL", "legal@wikimedia.org"),
         "SMTP": smtp_settings(env),
         "FUND_AMOUNT": Decimal(env.get("CHLDP_FUND_AMOUNT", "100000.00")),

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import pickle
-from datetime import timedelta
 from pathlib import Path
 
 from cryptography.fernet import InvalidToken
@@ -33,9 +32,6 @@ from webtool.slots import Gate
 RETRIES = 3
 RETRY_DELAY = 20
 RETRY_BACKOFF = 2
-# A request holds its slot for at most the client's timeout; a process killed meanwhile frees
-# it when the lease ends.
-API_LEASE = timedelta(seconds=60)
 
 
 class SealedSerializer(Serializer):
@@ -96,7 +92,10 @@ def init_app(app: Flask) -> None:
     # The API client's bound on requests in flight holds across the whole deployment, so
     # adding workers or replicas never adds load on the wikis.
     app.extensions["chldp.api"].slots = Gate(
-        app.extensions["chldp.engine"], "api", app.config["API"].parallel, lease=API_LEASE
+        app.extensions["chldp.engine"],
+        "api",
+        app.config["API"].parallel,
+        lease=app.config["API_SLOT_LEASE"],
     )
     queue = make_queue(app)
     app.extensions["chldp.queue"] = queue
