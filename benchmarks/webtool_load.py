@@ -89,15 +89,19 @@ def session_cookie(name: str, central_id: int) -> str:
     return f"{app.config['SESSION_COOKIE_NAME']}={value}"
 
 
-def gathered(tool_url: str, cookie: str) -> None:
+def gathered(tool_url: str, cookie: str) -> str:
     """Ask for the engagement report, as a requester's first visit does, and wait for the
-    worker to gather it."""
+    worker to gather it. The session cookie the browser then holds (the tool added its CSRF
+    token to it)."""
     headers = {"Cookie": cookie}
-    requests.get(tool_url + "/engagement", headers=headers, timeout=60)
+    first = requests.get(tool_url + "/engagement", headers=headers, timeout=60)
+    name, _, _ = cookie.partition("=")
+    if name in first.cookies:
+        headers = {"Cookie": f"{name}={first.cookies[name]}"}
     for _ in range(100):  # polled as engagement.js polls it, within its limit
         status = requests.get(tool_url + "/engagement/data", headers=headers, timeout=60).json()
         if status["status"] == "done":
-            return
+            return headers["Cookie"]
         if status["status"] == "failed":
             raise SystemExit(f"the report could not be gathered: {status['detail']}")
         time.sleep(1)
@@ -132,7 +136,7 @@ def main() -> None:
         tool, tool_url = serve("webtool:create_app()", env, HERE.parent)
         hello_server, hello_url = serve("webtool_load:hello_app", env, HERE)
         try:
-            gathered(tool_url, cookie)
+            cookie = gathered(tool_url, cookie)
             results = {
                 "hello world (ceiling)": wrk(hello_url + "/", args.seconds),
                 "start page": wrk(tool_url + "/", args.seconds),

@@ -11,12 +11,16 @@ while one is under way reuses it.
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, session
 from huey import Huey
 from huey.api import Task
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import defer
 
 from webtool import db, tasks
 from webtool.api import ApiClient, ApiError, Limits, Unavailable
@@ -31,6 +35,9 @@ UNDER_WAY = ("waiting", "gathering", "retrying")
 STALE_AFTER = timedelta(minutes=10)
 # The request form freezes a report at most this old; the purge deletes older rows.
 KEPT_FOR = timedelta(days=1)
+# How long a process trusts the newest finished report it found for an account.
+REMEMBERED_FOR = 5.0
+REMEMBERED_MOST = 10_000
 
 
 def init_app(app: Flask) -> None:
@@ -40,6 +47,8 @@ def init_app(app: Flask) -> None:
     app.extensions["chldp.collector"] = Collector(
         client, settings.central_api, settings.central_wiki
     )
+    app.extensions["chldp.recent_reports"] = {}  # keyed hash: (until, row); see _fresh_done
+    app.extensions["chldp.report_pages"] = PageCache()
     # Reports are kept in the database; the cache keeps what evidence capture reads again and
     # again (the site matrix, each wiki's siteinfo).
     app.extensions["chldp.cache"] = make_cache(
@@ -82,6 +91,40 @@ def report_of(row: EngagementReport) -> dict:
 def detail_of(row: EngagementReport) -> str:
     """Why the row is retrying or failed, a sentence; empty otherwise."""
     return current_app.extensions["chldp.sealer"].open(row.detail_sealed)
+
+
+class PageCache:
+    """Rendered report pages in this process's own memory, for a short time, keyed by the
+    report's row, the language and the session's CSRF secret (the page's logout form carries
+    the session's own token). A report row never changes once done, and a newer report is a
+    new row. Nothing here leaves the process; a restart forgets it."""
+
+    def __init__(self, seconds: float = 60.0, most: int = 512) -> None:
+        self.seconds, self.most = seconds, most
+        self.lock = threading.Lock()
+        self.pages: dict[tuple, tuple[float, str]] = {}
+
+    def page(self, row: EngagementReport, lang: str, render: Callable[[dict], str]) -> str:
+        """The page of `row` in `lang`, rendered by `render(report)` when not kept."""
+        moment = time.monotonic()
+        key = (row.id, lang, session.get("csrf_token"))
+        with self.lock:
+            kept = self.pages.get(key)
+        if kept and kept[0] > moment:
+            return kept[1]
+        html = render(report_of(row))
+        key = (row.id, lang, session.get("csrf_token"))  # the render may have made the secret
+        with self.lock:
+            if len(self.pages) >= self.most:
+                self.pages = {k: v for k, v in self.pages.items() if v[0] > moment}
+            if len(self.pages) < self.most:
+                self.pages[key] = (moment + self.seconds, html)
+        return html
+
+
+def page(row: EngagementReport, lang: str, render: Callable[[dict], str]) -> str:
+    """The rendered page of a finished report, from this process's PageCache."""
+    return current_app.extensions["chldp.report_pages"].page(row, lang, render)
 
 
 def progress_of(row: EngagementReport) -> dict:
@@ -161,6 +204,7 @@ def _ask(name: str) -> EngagementReport:
     session = db.session()
     session.add(row)
     session.commit()
+    _forget_asked(row.subject_key)
     current_app.extensions["chldp.gather"](row.id)
     # A worker, or TASKS_IMMEDIATE in tests, may have gathered it already.
     session.refresh(row)
@@ -175,10 +219,37 @@ def _set(row: EngagementReport, status: str, detail: str = "", report: dict | No
     if report is not None:
         row.report_sealed = sealer.seal(json.dumps(report, ensure_ascii=False))
     db.session().commit()
+    _forget_asked(row.subject_key)
 
 
 def _fresh_done(name: str) -> EngagementReport | None:
-    return _newest(name, ("done",), _shown_for())
+    """The newest report of `name` gathered within the TTL. A row found is remembered by this
+    process for a few seconds (sealed, as in the database), so that a page read again and
+    again asks the database once; a report gathered by another process shows after that."""
+    key, moment = subject_key(name), time.monotonic()
+    remembered = current_app.extensions["chldp.recent_reports"]
+    kept = remembered.get(key)
+    if kept and kept[0] > moment:
+        return kept[1]
+    row = _newest(name, ("done",), _shown_for())
+    if row is not None:
+        if len(remembered) > REMEMBERED_MOST:
+            remembered.clear()  # rows are read again at the next visit; memory stays bounded
+        left = (row.updated_at + _shown_for() - _now()).total_seconds()
+        remembered[key] = (moment + min(REMEMBERED_FOR, left), _copy(row))
+    return row
+
+
+def _copy(row: EngagementReport) -> EngagementReport:
+    """A finished row apart from any database session, for other requests to read."""
+    return EngagementReport(
+        id=row.id,
+        subject_key=row.subject_key,
+        status=row.status,
+        detail_sealed=row.detail_sealed,
+        report_sealed=row.report_sealed,
+        updated_at=row.updated_at,
+    )
 
 
 def _shown_for() -> timedelta:
@@ -187,17 +258,40 @@ def _shown_for() -> timedelta:
 
 
 def _newest(name: str, statuses: tuple[str, ...], within: timedelta) -> EngagementReport | None:
-    """The newest row of `name` in one of `statuses`, touched within `within`."""
-    return db.session().scalar(
-        select(EngagementReport)
-        .where(
-            EngagementReport.subject_key == subject_key(name),
-            EngagementReport.status.in_(statuses),
-            EngagementReport.updated_at >= _now() - within,
-        )
-        .order_by(EngagementReport.id.desc())
-        .limit(1)
+    """The newest row of `name` in one of `statuses`, touched within `within`. Asked once per
+    request: the rate limit's check and the page ask the same."""
+    asked = g.setdefault("chldp_newest_reports", {})
+    key = (name, statuses, within)
+    if key not in asked:
+        asked[key] = _newest_row(name, statuses, within)
+    return asked[key]
+
+
+def _forget_asked(key: str) -> None:
+    """A row of the account with this keyed hash was added or changed: what this request and
+    this process read of it before is out of date."""
+    g.pop("chldp_newest_reports", None)
+    current_app.extensions["chldp.recent_reports"].pop(key, None)
+
+
+def _newest_row(name: str, statuses: tuple[str, ...], within: timedelta) -> EngagementReport | None:
+    found = {"key": subject_key(name), "statuses": list(statuses), "since": _now() - within}
+    return db.session().scalar(NEWEST, found)
+
+
+# Built once: every visit to a report page asks it. The sealed report is read only when a
+# page is rendered, not at every visit.
+NEWEST = (
+    select(EngagementReport)
+    .options(defer(EngagementReport.report_sealed))
+    .where(
+        EngagementReport.subject_key == bindparam("key"),
+        EngagementReport.status.in_(bindparam("statuses", expanding=True)),
+        EngagementReport.updated_at >= bindparam("since"),
     )
+    .order_by(EngagementReport.id.desc())
+    .limit(1)
+)
 
 
 def subject_key(name: str) -> str:

@@ -91,8 +91,14 @@ def engagement():
         return render_template(
             "engagement_progress.html", status=row.status, message=_progress_message(row)
         )
-    report = engagement_view.report_of(row)
-    return render_template("engagement.html", report=report, chart=engagement_view.chart(report))
+    # Rendered once per report, language and session, and kept briefly in this process.
+    return engagement_view.page(
+        row,
+        g.lang,
+        lambda report: render_template(
+            "engagement.html", report=report, chart=engagement_view.chart(report)
+        ),
+    )
 
 
 @blueprint.route("/engagement/data")

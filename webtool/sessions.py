@@ -10,7 +10,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, render_template, request, session
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from webtool import db
@@ -74,7 +74,7 @@ def check():
 def _alive(user: dict, token: object) -> bool:
     if not isinstance(token, str):
         return False
-    found = db.session().scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
+    found = db.session().execute(SESSION_OF_TOKEN, {"token_hash": _hash(token)}).first()
     if found is None or found.user_key != account_key(user):
         return False
     staff = role_of(user["name"]) is not None
@@ -87,14 +87,27 @@ def _alive(user: dict, token: object) -> bool:
     idle = config["STAFF_SESSION_IDLE"] if staff else config["SESSION_IDLE"]
     moment = now()
     if moment - found.seen_at > idle or moment - found.created_at > config["SESSION_LIFETIME"]:
-        db.session().delete(found)
+        db.session().execute(delete(UserSession).where(UserSession.id == found.id))
         db.session().commit()
         return False
     if staff and not found.staff or moment - found.seen_at > TOUCH_EVERY:
-        found.staff = found.staff or staff
-        found.seen_at = moment
+        db.session().execute(
+            update(UserSession)
+            .where(UserSession.id == found.id)
+            .values(staff=found.staff or staff, seen_at=moment)
+        )
         db.session().commit()
     return True
+
+
+# Built once, the columns alone rather than an ORM object: every request asks it.
+SESSION_OF_TOKEN = select(
+    UserSession.id,
+    UserSession.user_key,
+    UserSession.staff,
+    UserSession.created_at,
+    UserSession.seen_at,
+).where(UserSession.token_hash == bindparam("token_hash"))
 
 
 def _forget() -> None:
