@@ -74,7 +74,10 @@ def check():
 def _alive(user: dict, token: object) -> bool:
     if not isinstance(token, str):
         return False
-    found = db.session().execute(SESSION_OF_TOKEN, {"token_hash": _hash(token)}).first()
+    # On the session's connection, past the ORM: the answer is columns, not objects.
+    found = (
+        db.session().connection().execute(SESSION_OF_TOKEN, {"token_hash": _hash(token)}).first()
+    )
     if found is None or found.user_key != account_key(user):
         return False
     staff = role_of(user["name"]) is not None
