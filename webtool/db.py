@@ -17,10 +17,12 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 def init_app(app: Flask) -> None:
     url = app.config["SQLALCHEMY_URL"]
     # An SQL error is logged with its statement; its parameters would be a requester's data.
-    options = {"pool_pre_ping": True, "hide_parameters": True}
+    options: dict = {"hide_parameters": True}
     if url.startswith("mysql"):
-        # ToolsDB closes idle connections; recycle before it does.
-        options["pool_recycle"] = 280
+        # ToolsDB closes idle connections, and a server can restart under the tool: recycle
+        # before it closes them, and check a connection before each use. A SQLite file needs
+        # neither, and the check would cost every page a query.
+        options.update(pool_recycle=280, pool_pre_ping=True)
     engine = create_engine(url, **options)
     app.extensions["chldp.engine"] = engine
     app.extensions["chldp.sessions"] = sessionmaker(engine, expire_on_commit=False)
