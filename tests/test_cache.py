@@ -13,23 +13,13 @@ import time
 import pytest
 import redis
 from cryptography.fernet import Fernet
+from redisdb import empty_redis
 
 from webtool.cache import MemoryCache, RedisCache
 from webtool.crypto import Sealer
 
 REDIS_URL = os.environ.get("CHLDP_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 HASH_KEY = secrets.token_bytes(32)
-
-
-def redis_or_skip() -> redis.Redis:
-    server = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        server.ping()
-    except redis.ConnectionError:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs Redis at {REDIS_URL}")
-        pytest.skip(f"no Redis answers at {REDIS_URL}")
-    return server
 
 
 @pytest.fixture
@@ -44,9 +34,8 @@ def sealer() -> Sealer:
 
 @pytest.fixture
 def server():
-    server = redis_or_skip()
-    yield server
-    server.close()
+    with empty_redis(REDIS_URL) as server:
+        yield server
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pickle
 import secrets
 
 import pytest
-import redis
 from cryptography.fernet import InvalidToken
+from redisdb import empty_redis
 
 from webtool.app import create_app
 
@@ -19,17 +19,8 @@ REDIS_URL = os.environ.get("CHLDP_TEST_QUEUE_REDIS_URL", "redis://127.0.0.1:6379
 
 @pytest.fixture
 def server():
-    connection = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        connection.ping()
-    except redis.ConnectionError:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs Redis at {REDIS_URL}")
-        pytest.skip(f"no Redis answers at {REDIS_URL}")
-    connection.flushdb()
-    yield connection
-    connection.flushdb()
-    connection.close()
+    with empty_redis(REDIS_URL) as connection:
+        yield connection
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import os
 import secrets
 
 import pytest
-import redis
+from redisdb import empty_redis
 from test_webtool_login import provider_answer
 from test_webtool_requests import send
 
@@ -24,17 +24,8 @@ def storage(request) -> str | None:
     if request.param == "memory":
         yield None
         return
-    server = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        server.ping()
-    except redis.ConnectionError:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs Redis at {REDIS_URL}")
-        pytest.skip(f"no Redis answers at {REDIS_URL}")
-    server.flushdb()
-    yield REDIS_URL
-    server.flushdb()
-    server.close()
+    with empty_redis(REDIS_URL):
+        yield REDIS_URL
 
 
 @pytest.fixture

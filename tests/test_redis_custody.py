@@ -16,6 +16,7 @@ import time
 import pytest
 import redis
 from cryptography.fernet import Fernet, InvalidToken
+from redisdb import empty_redis
 from test_evidence_web import REFERENCE, finished, start_capture
 from test_webtool_login import provider_answer
 from test_webtool_requests import send
@@ -33,17 +34,8 @@ FORGED_EDITS = 987654
 @pytest.fixture
 def server():
     """Database 5 of the local Redis, empty at the start and the end of each test."""
-    server = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        server.ping()
-    except redis.ConnectionError:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs Redis at {REDIS_URL}")
-        pytest.skip(f"no Redis answers at {REDIS_URL}")
-    server.flushdb()
-    yield server
-    server.flushdb()
-    server.close()
+    with empty_redis(REDIS_URL) as server:
+        yield server
 
 
 @pytest.fixture
