@@ -6,17 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import requests
-
-
-def api(state: dict, wiki: str, **params) -> dict:
-    reply = requests.get(
-        state["wikis"][wiki]["api_url"],
-        params={"action": "query", "format": "json", "formatversion": 2, **params},
-        timeout=30,
-    )
-    reply.raise_for_status()
-    return reply.json()
+from test_sandbox_wikis import api
 
 
 def log(state: dict, wiki: str, kind: str, **params) -> list[dict]:
