@@ -78,6 +78,18 @@ def app(sandbox, database_url, tmp_path):
 
 
 @pytest.fixture
+def queued_app(sandbox, database_url, tmp_path):
+    """The web tool with its queue in a SQLite file of the instance folder, as on a laptop:
+    tasks wait there for a worker."""
+    from webtool.app import create_app
+
+    return create_app(
+        {"SQLALCHEMY_URL": database_url, "TESTING": True, "REDIS_URL": None},
+        instance_path=str(tmp_path / "instance"),
+    )
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

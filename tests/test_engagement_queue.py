@@ -28,17 +28,6 @@ STATUS = "/engagement/data"
 
 
 @pytest.fixture
-def queued_app(sandbox, database_url, tmp_path):
-    """The web tool with its queue in a SQLite file of the instance folder, and no worker."""
-    from webtool.app import create_app
-
-    return create_app(
-        {"SQLALCHEMY_URL": database_url, "TESTING": True, "REDIS_URL": None},
-        instance_path=str(tmp_path / "instance"),
-    )
-
-
-@pytest.fixture
 def fault():
     server = FaultServer()
     yield server

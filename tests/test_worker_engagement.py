@@ -19,18 +19,7 @@ REQUESTER = {"name": "Veteran Editor", "id": 3}
 
 
 @pytest.fixture
-def worker_app(sandbox, database_url, tmp_path):
-    """The web tool with its queue in the instance folder's SQLite file, as on a laptop."""
-    from webtool.app import create_app
-
-    return create_app(
-        {"SQLALCHEMY_URL": database_url, "TESTING": True, "REDIS_URL": None},
-        instance_path=str(tmp_path / "instance"),
-    )
-
-
-@pytest.fixture
-def worker(worker_app, database_url, tmp_path):
+def worker(queued_app, database_url, tmp_path):
     """A worker process in `tmp_path`, whose instance folder (secrets, queue) is the app's."""
     env = {
         key: value
@@ -56,8 +45,8 @@ def worker(worker_app, database_url, tmp_path):
         process.wait()
 
 
-def test_a_worker_process_gathers_the_report_the_page_asked_for(worker_app, worker):
-    client = worker_app.test_client()
+def test_a_worker_process_gathers_the_report_the_page_asked_for(queued_app, worker):
+    client = queued_app.test_client()
     log_in(client, REQUESTER)
     assert client.get("/engagement").status_code == 200
     seen = []
