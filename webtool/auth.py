@@ -7,14 +7,17 @@ token of its server-side session (sessions.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
+from typing import ParamSpec, TypedDict
 from urllib.parse import urlsplit
 
 from authlib.integrations.base_client import OAuthError
-from authlib.integrations.flask_client import OAuth
+from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
 from flask import (
     Blueprint,
     Flask,
+    abort,
     current_app,
     redirect,
     render_template,
@@ -22,6 +25,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from requests import RequestException
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -29,6 +33,14 @@ from webtool import db, sessions
 from webtool.extensions import login_limits
 
 blueprint = Blueprint("auth", __name__)
+P = ParamSpec("P")
+
+
+class User(TypedDict):
+    """The logged-in account, as the session keeps it."""
+
+    name: str
+    id: int  # the central (global) account id
 
 
 def init_app(app: Flask) -> None:
@@ -46,14 +58,25 @@ def init_app(app: Flask) -> None:
     app.before_request(sessions.check)
 
 
-def current_user() -> dict | None:
-    """{"name", "id"} of the logged-in account, or None."""
+def current_user() -> User | None:
+    """The logged-in account, or None."""
     return session.get("user")
 
 
-def login_required(view):
+def signed_in_user() -> User:
+    """The logged-in account, in a view behind `login_required` (which has sent everyone else
+    to log in): a view that forgot it answers 401 rather than act for nobody."""
+    user = current_user()
+    if user is None:
+        abort(401)
+    return user
+
+
+def login_required(
+    view: Callable[P, ResponseReturnValue],
+) -> Callable[P, ResponseReturnValue]:
     @wraps(view)
-    def wrapped(*args, **kwargs):
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
         if current_user() is None:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
@@ -71,20 +94,20 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _client():
+def _client() -> FlaskOAuth2App:
     return current_app.extensions["chldp.oauth"].wikimedia
 
 
 @blueprint.route("/login")
 @login_limits
-def login():
+def login() -> ResponseReturnValue:
     session["next"] = safe_next(request.args.get("next"))
     return _client().authorize_redirect(url_for("auth.callback", _external=True))
 
 
 @blueprint.route("/oauth/callback")
 @login_limits
-def callback():
+def callback() -> ResponseReturnValue:
     if request.args.get("error"):
         reason = "denied" if request.args["error"] == "access_denied" else "refused"
         return render_template("login_failed.html", reason=reason), 403
@@ -113,7 +136,7 @@ def callback():
 
 
 @blueprint.route("/logout", methods=["POST"])
-def logout():
+def logout() -> ResponseReturnValue:
     try:
         sessions.end()
     except SQLAlchemyError:

@@ -15,10 +15,12 @@ import os
 import secrets
 import zlib
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from sandbox import load_state
 from webtool.api import DEFAULT_USER_AGENT
@@ -56,7 +58,7 @@ class ApiSettings:
     redis_url: str | None
 
 
-def api_settings(environ: dict[str, str] | None = None) -> ApiSettings:
+def api_settings(environ: Mapping[str, str] | None = None) -> ApiSettings:
     """Where and how to ask the wikis: the sandbox's central wiki when it is up and nothing
     else is configured, else Meta-Wiki. Production never asks the sandbox."""
     env = os.environ if environ is None else environ
@@ -75,7 +77,7 @@ def api_settings(environ: dict[str, str] | None = None) -> ApiSettings:
     )
 
 
-def flask_settings(instance: Path, environ: dict[str, str] | None = None) -> dict:
+def flask_settings(instance: Path, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Flask's config mapping for this environment."""
     env = os.environ if environ is None else environ
     production = _production(env)
@@ -128,11 +130,11 @@ def flask_settings(instance: Path, environ: dict[str, str] | None = None) -> dic
     }
 
 
-def _production(env) -> bool:
+def _production(env: Mapping[str, str]) -> bool:
     return env.get("CHLDP_ENV", "development") == "production"
 
 
-def _secret(env, name: str, kept: Path, production: bool) -> str:
+def _secret(env: Mapping[str, str], name: str, kept: Path, production: bool) -> str:
     """A secret from the environment; on a laptop, made once in the instance folder. In
     production it must be set, and long and random enough that nobody can guess it."""
     value = env.get(name, "").strip()
@@ -162,14 +164,14 @@ def weak_secret(value: str) -> str | None:
     return None
 
 
-def _redis_prefix(env, instance: Path, production: bool) -> str:
+def _redis_prefix(env: Mapping[str, str], instance: Path, production: bool) -> str:
     if production and not env.get("REDIS_URL"):
         return ""  # no Redis, nothing to hide
     secret = _secret(env, "CHLDP_REDIS_PREFIX", instance / "redis-prefix.key", production)
     return secret + ":"
 
 
-def _encryption_keys(env: dict[str, str], instance: Path, production: bool) -> list[str]:
+def _encryption_keys(env: Mapping[str, str], instance: Path, production: bool) -> list[str]:
     """Fernet keys, newest first: the first encrypts, all decrypt (rotation)."""
     from cryptography.fernet import Fernet
 
@@ -196,7 +198,7 @@ def _encryption_keys(env: dict[str, str], instance: Path, production: bool) -> l
     return keys or [_kept_in(instance / "encryption.key", lambda: Fernet.generate_key().decode())]
 
 
-def _oauth(env: dict[str, str], production: bool) -> OAuthSettings:
+def _oauth(env: Mapping[str, str], production: bool) -> OAuthSettings:
     named = env.get("CHLDP_OAUTH_CLIENT_ID") and env.get("CHLDP_OAUTH_CLIENT_SECRET")
     if production and not named:
         # The sandbox's consumer is for a laptop; production logs in through Meta-Wiki only.
@@ -229,7 +231,7 @@ def _oauth(env: dict[str, str], production: bool) -> OAuthSettings:
     )
 
 
-def _kept_in(path: Path, make) -> str:
+def _kept_in(path: Path, make: Callable[[], str]) -> str:
     """A value kept in a file of the instance folder, made on first use (laptop only)."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -246,7 +248,7 @@ class CacheSettings:
     encryption_keys: list[str]
 
 
-def cache_settings(instance: Path, environ: dict[str, str] | None = None) -> CacheSettings:
+def cache_settings(instance: Path, environ: Mapping[str, str] | None = None) -> CacheSettings:
     """What the cache needs outside the web tool (the `report` command): the same Redis, the
     same secret prefix and keys as the tool, refused in production on the same terms."""
     env = os.environ if environ is None else environ
@@ -267,7 +269,7 @@ class SmtpSettings:
     tls: str  # "starttls", "ssl" or "off"
 
 
-def smtp_settings(env: dict[str, str]) -> SmtpSettings:
+def smtp_settings(env: Mapping[str, str]) -> SmtpSettings:
     """Where notifications are sent through: Toolforge relays mail for tools."""
     tls = env.get("CHLDP_SMTP_TLS", "off")
     if tls not in ("starttls", "ssl", "off"):
