@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import ParamSpec, TypedDict
+from typing import ParamSpec
 from urllib.parse import urlsplit
 
 from authlib.integrations.base_client import OAuthError
@@ -30,17 +30,11 @@ from requests import RequestException
 from sqlalchemy.exc import SQLAlchemyError
 
 from webtool import db, sessions
+from webtool.accounts import User
 from webtool.extensions import login_limits
 
 blueprint = Blueprint("auth", __name__)
 P = ParamSpec("P")
-
-
-class User(TypedDict):
-    """The logged-in account, as the session keeps it."""
-
-    name: str
-    id: int  # the central (global) account id
 
 
 def init_app(app: Flask) -> None:

@@ -9,14 +9,18 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import MultiDict
 
 from webtool import db
+from webtool.accounts import User
 from webtool.keyed import blind_index
 from webtool.models import HelpRequest
 
@@ -41,7 +45,7 @@ class Submission:
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_form(cls, form) -> Submission:
+    def from_form(cls, form: MultiDict[str, str]) -> Submission:
         return cls(
             kinds=[k for k in form.getlist("kinds") if k in KINDS],
             description=form.get("description", "").strip(),
@@ -87,7 +91,7 @@ def new_reference(prefix: str = "CHLDP") -> str:
     return f"{prefix}-" + "-".join(raw[i : i + 4] for i in range(0, 16, 4))
 
 
-def store(submission: Submission, user: dict, engagement: dict) -> HelpRequest:
+def store(submission: Submission, user: User, engagement: dict) -> HelpRequest:
     """Save a valid submission for `user` and return it; the same form twice returns the first.
 
     Database errors propagate to the caller, which keeps the typed text on the page.
@@ -131,8 +135,9 @@ def store(submission: Submission, user: dict, engagement: dict) -> HelpRequest:
     return request
 
 
-def account_key(user: dict) -> str:
-    """The keyed hash that finds an account's rows: its requests, bundles and sessions."""
+def account_key(user: Mapping[str, Any]) -> str:
+    """The keyed hash that finds an account's rows (its requests, bundles and sessions), from
+    the account's central "id"."""
     return blind_index("requester", user["id"])
 
 
@@ -182,7 +187,7 @@ def _open(token: str) -> str:
     return current_app.extensions["chldp.sealer"].open(token)
 
 
-def find_by_submission_key(key: str, user: dict) -> HelpRequest | None:
+def find_by_submission_key(key: str, user: User) -> HelpRequest | None:
     return db.session().scalar(
         select(HelpRequest).where(
             HelpRequest.submission_key == key, HelpRequest.requester_key == account_key(user)
@@ -190,7 +195,7 @@ def find_by_submission_key(key: str, user: dict) -> HelpRequest | None:
     )
 
 
-def own_requests(user: dict) -> list[HelpRequest]:
+def own_requests(user: User) -> list[HelpRequest]:
     return list(
         db.session().scalars(
             select(HelpRequest)
@@ -200,7 +205,7 @@ def own_requests(user: dict) -> list[HelpRequest]:
     )
 
 
-def own_request(reference: str, user: dict) -> HelpRequest | None:
+def own_request(reference: str, user: User) -> HelpRequest | None:
     """The request with this reference when it is `user`'s; anyone else's is not found."""
     return db.session().scalar(
         select(HelpRequest).where(

@@ -11,13 +11,14 @@ from flask import render_template
 
 from program.case_flow import ENDED
 from webtool import casework, conversation, db
+from webtool.accounts import User
 from webtool.evidence.store import own_bundles, zip_of
 from webtool.help_requests import opened, own_requests
 from webtool.models import HelpRequest
 from webtool.retention import delete_request
 
 
-def everything_of(user: dict) -> bytes:
+def everything_of(user: User) -> bytes:
     """A ZIP of every request of `user` (what they typed, the engagement frozen with it, the
     messages both ways and each step), and every evidence bundle of theirs: `data.json`, the
     bundles under `evidence/`, and an `index.html` that shows it all, every string escaped."""
@@ -39,7 +40,7 @@ def everything_of(user: dict) -> bytes:
     return buffer.getvalue()
 
 
-def _request_data(found: HelpRequest) -> dict:
+def _request_data(found: HelpRequest) -> dict[str, object]:
     sealed = opened(found)
     return {
         "reference": found.reference,

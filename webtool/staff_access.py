@@ -6,23 +6,25 @@ access at its next request."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 
 from webtool import db
+from webtool.accounts import User
 from webtool.casework import audit, now
 from webtool.models import StaffPin
 
 ROLES = ("reviewer", "admin")
 
 
-def staff_roles(environ: dict[str, str] | None = None) -> dict[str, str]:
+def staff_roles(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     env = os.environ if environ is None else environ
     text = env.get("CHLDP_STAFF", "")
     if env.get("CHLDP_STAFF_FILE"):
         text = Path(env["CHLDP_STAFF_FILE"]).read_text(encoding="utf-8").replace("\n", ",")
-    roles = {}
+    roles: dict[str, str] = {}
     for entry in text.split(","):
         name, _, role = entry.strip().rpartition(":")
         if name and role in ROLES:
@@ -35,7 +37,7 @@ def role_of(name: str | None) -> str | None:
     return staff_roles().get(name) if name else None
 
 
-def staff_role(user: dict | None) -> tuple[str | None, str]:
+def staff_role(user: User | None) -> tuple[str | None, str]:
     """(role, "") for a member of the legal team, else (None, why not).
 
     The configuration names people; the first time a name is used as staff, the central id
@@ -56,7 +58,7 @@ def staff_role(user: dict | None) -> tuple[str | None, str]:
     return role, ""
 
 
-def _pin(user: dict, role: str) -> StaffPin:
+def _pin(user: User, role: str) -> StaffPin:
     session = db.session()
     pin = StaffPin(name=user["name"], central_id=user["id"], pinned_at=now())
     session.add(pin)
@@ -66,5 +68,8 @@ def _pin(user: dict, role: str) -> StaffPin:
     except IntegrityError:
         # Two first requests at once: the other one pinned the name.
         session.rollback()
-        pin = session.get(StaffPin, user["name"])
+        found = session.get(StaffPin, user["name"])
+        if found is None:
+            raise
+        return found
     return pin

@@ -16,17 +16,23 @@ import json
 import tempfile
 import threading
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from flask import Flask, current_app
 from huey import Huey
+from huey.api import Task
 from huey.exceptions import RetryTask
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import CursorResult, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from werkzeug.local import LocalProxy
 
 from webtool import db, tasks
+from webtool.accounts import User
 from webtool.api import Unavailable
+from webtool.crypto import Sealer
 from webtool.evidence.bundle import Kept, write_bundle
 from webtool.evidence.capture import Bounds, Resume, Spool, capture_links
 from webtool.evidence.links import MAX_LINKS, Refusal
@@ -46,10 +52,11 @@ class LinksForm:
 
     links: str
     submission_key: str
-    errors: list[tuple[str, tuple]] = field(default_factory=list)  # (message key, params)
+    # (message key, params)
+    errors: list[tuple[str, tuple[object, ...]]] = field(default_factory=list)
 
     @classmethod
-    def from_form(cls, form) -> LinksForm:
+    def from_form(cls, form: Mapping[str, str]) -> LinksForm:
         return cls(form.get("links", "").strip(), form.get("submission_key", ""))
 
     @classmethod
@@ -73,7 +80,7 @@ class LinksForm:
         return not self.errors
 
 
-def may_start(form: LinksForm, owner: dict) -> int | None:
+def may_start(form: LinksForm, owner: User) -> int | None:
     """None when the form's capture may start (or already has: the same form twice); else
     the HTTP status to answer, with the reason in `form.errors`."""
     if not form.validate():
@@ -95,7 +102,7 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def hourly_limit_reached(owner: dict) -> bool:
+def hourly_limit_reached(owner: User) -> bool:
     since = now() - timedelta(hours=1)
     started = db.session().scalar(
         select(func.count())
@@ -105,7 +112,7 @@ def hourly_limit_reached(owner: dict) -> bool:
     return started >= current_app.config["EVIDENCE_CAPTURES_PER_HOUR"]
 
 
-def running_capture(owner: dict) -> EvidenceBundle | None:
+def running_capture(owner: User) -> EvidenceBundle | None:
     """The owner's capture that is still under way, if any: one at a time each."""
     candidates = db.session().scalars(
         select(EvidenceBundle).where(
@@ -115,7 +122,7 @@ def running_capture(owner: dict) -> EvidenceBundle | None:
     return next((bundle for bundle in candidates if not stopped(bundle)), None)
 
 
-def start(form: LinksForm, owner: dict, request_id: int | None = None) -> EvidenceBundle:
+def start(form: LinksForm, owner: User, request_id: int | None = None) -> EvidenceBundle:
     """A new capture of the form's links for `owner`, started in the background; the same
     form twice returns the first. Database errors propagate (the form keeps the links)."""
     existing = _by_submission_key(form.submission_key, owner)
@@ -154,7 +161,7 @@ def start(form: LinksForm, owner: dict, request_id: int | None = None) -> Eviden
     return bundle
 
 
-def own_bundles(owner: dict) -> list[EvidenceBundle]:
+def own_bundles(owner: User) -> list[EvidenceBundle]:
     return list(
         db.session().scalars(
             select(EvidenceBundle)
@@ -164,7 +171,7 @@ def own_bundles(owner: dict) -> list[EvidenceBundle]:
     )
 
 
-def own_bundle(reference: str, owner: dict) -> EvidenceBundle | None:
+def own_bundle(reference: str, owner: User) -> EvidenceBundle | None:
     """The bundle with this reference when it is the owner's; anyone else's is not found."""
     return db.session().scalar(
         select(EvidenceBundle).where(
@@ -173,8 +180,8 @@ def own_bundle(reference: str, owner: dict) -> EvidenceBundle | None:
     )
 
 
-def owner_of(bundle: EvidenceBundle) -> dict:
-    """{"name", "id"} of the account that captured the bundle."""
+def owner_of(bundle: EvidenceBundle) -> User:
+    """The account that captured the bundle."""
     return json.loads(current_app.extensions["chldp.sealer"].open(bundle.owner_sealed))
 
 
@@ -201,7 +208,7 @@ def stopped(bundle: EvidenceBundle) -> bool:
     return bundle.status in RUNNING and now() - bundle.updated_at > STALE_AFTER
 
 
-def outcome(bundle: EvidenceBundle) -> dict:
+def outcome(bundle: EvidenceBundle) -> dict[str, Any]:
     """{"refused": [Refusal.record(), …], "error": message key, when nothing was kept}."""
     return json.loads(current_app.extensions["chldp.sealer"].open(bundle.outcome_sealed))
 
@@ -214,7 +221,7 @@ def zip_of(bundle: EvidenceBundle) -> bytes:
     return current_app.extensions["chldp.sealer"].open_bytes(bundle.bundle_sealed)
 
 
-def manifest_of(bundle: EvidenceBundle) -> dict:
+def manifest_of(bundle: EvidenceBundle) -> dict[str, Any]:
     with zipfile.ZipFile(io.BytesIO(zip_of(bundle))) as archive:
         return json.loads(archive.read("manifest.json"))
 
@@ -277,9 +284,10 @@ def stopped_captures() -> list[int]:
     return found
 
 
-def _run(bundle_id: int, task=None) -> None:
+def _run(bundle_id: int, task: Task | None = None) -> None:
     """The capture task: waits for a free capture slot, then captures what is left."""
-    app = current_app._get_current_object()
+    # The app itself, not the proxy of this context: the heartbeat's thread uses it.
+    app = cast("LocalProxy[Flask]", current_app)._get_current_object()
     slots = app.extensions["chldp.capture_slots"]
     while True:
         slot = slots.take(wait=False)
@@ -303,7 +311,7 @@ def _claim(bundle_id: int) -> bool:
     """Mark the capture as ours, capturing from now; False when it needs nobody (done,
     failed) or another worker marked it alive lately. One UPDATE: two workers never both win."""
     session = db.session()
-    claimed = session.execute(
+    claim = (
         update(EvidenceBundle)
         .where(
             EvidenceBundle.id == bundle_id,
@@ -315,6 +323,8 @@ def _claim(bundle_id: int) -> bool:
         )
         .values(status="capturing", updated_at=now())
     )
+    # An UPDATE's result is a cursor's, with its row count.
+    claimed = cast("CursorResult[Any]", session.execute(claim))
     session.commit()
     return claimed.rowcount == 1
 
@@ -322,11 +332,12 @@ def _claim(bundle_id: int) -> bool:
 def _still_wanted(bundle_id: int) -> bool:
     """A capture waiting for a slot is marked alive, so no watch sends it again meanwhile."""
     session = db.session()
-    waiting = session.execute(
+    mark = (
         update(EvidenceBundle)
         .where(EvidenceBundle.id == bundle_id, EvidenceBundle.status.in_(("waiting", "retrying")))
         .values(updated_at=now())
     )
+    waiting = cast("CursorResult[Any]", session.execute(mark))
     session.commit()
     return waiting.rowcount == 1
 
@@ -334,7 +345,7 @@ def _still_wanted(bundle_id: int) -> bool:
 class _Heartbeat:
     """Marks a capture alive, and renews its slot, while its worker runs it."""
 
-    def __init__(self, app: Flask, bundle_id: int, slots: Gate, slot) -> None:
+    def __init__(self, app: Flask, bundle_id: int, slots: Gate, slot: tuple[int, str]) -> None:
         self.app, self.bundle_id, self.slots, self.slot = app, bundle_id, slots, slot
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._beat, daemon=True)
@@ -362,9 +373,11 @@ class _Heartbeat:
         self.thread.join()
 
 
-def _run_claimed(app: Flask, bundle_id: int, task) -> None:
+def _run_claimed(app: Flask, bundle_id: int, task: Task | None) -> None:
     session = db.session()
     bundle = session.get(EvidenceBundle, bundle_id)
+    if bundle is None:
+        return  # deleted since it was claimed (its request deleted or purged): nothing to do
     sealer = app.extensions["chldp.sealer"]
     try:
         _capture(app, bundle, sealer)
@@ -391,7 +404,7 @@ def _retry_reason(error: Exception) -> str:
     return "chldp-evidence-retrying-database"
 
 
-def _capture(app: Flask, bundle: EvidenceBundle, sealer) -> None:
+def _capture(app: Flask, bundle: EvidenceBundle, sealer: Sealer) -> None:
     session = db.session()
     client = app.extensions["chldp.api"]
     # Raises Unavailable when the central wiki cannot be asked: the task tries again later.
@@ -429,7 +442,7 @@ def _capture(app: Flask, bundle: EvidenceBundle, sealer) -> None:
     _finish(bundle, sealer, "done", {"refused": refused})
 
 
-def _resume(bundle: EvidenceBundle, spool: Spool, sealer) -> Resume:
+def _resume(bundle: EvidenceBundle, spool: Spool, sealer: Sealer) -> Resume:
     """What earlier attempts at this capture kept, back in `spool`; and each line finished
     with from now on kept at once, in its own transaction."""
     earlier: dict[int, Kept | Refusal] = {}
@@ -458,7 +471,7 @@ def _resume(bundle: EvidenceBundle, spool: Spool, sealer) -> Resume:
     return Resume(spool, earlier, finished)
 
 
-def _refusal_fields(stored: str) -> dict:
+def _refusal_fields(stored: str) -> dict[str, Any]:
     record = json.loads(stored)
     return {
         "line": record["line"],
@@ -469,24 +482,23 @@ def _refusal_fields(stored: str) -> dict:
     }
 
 
-def _mark(bundle: EvidenceBundle, sealer, status: str, outcome: dict) -> None:
+def _mark(bundle: EvidenceBundle, sealer: Sealer, status: str, outcome: dict[str, Any]) -> None:
     bundle.status = status
     bundle.updated_at = now()
     bundle.outcome_sealed = sealer.seal(json.dumps(outcome, ensure_ascii=False))
     db.session().commit()
 
 
-def _finish(bundle: EvidenceBundle, sealer, status: str, result: dict) -> None:
+def _finish(bundle: EvidenceBundle, sealer: Sealer, status: str, result: dict[str, Any]) -> None:
     """The capture's end: its outcome, and its items gone (they are in the bundle now)."""
     bundle.links_done = bundle.links_total
     db.session().execute(delete(EvidenceItem).where(EvidenceItem.bundle_id == bundle.id))
     _mark(bundle, sealer, status, result)
 
 
-def _by_submission_key(key: str, owner: dict) -> EvidenceBundle | None:
+def _by_submission_key(key: str, owner: User) -> EvidenceBundle | None:
     return db.session().scalar(
         select(EvidenceBundle).where(
             EvidenceBundle.submission_key == key, EvidenceBundle.owner_key == account_key(owner)
         )
     )
-
