@@ -14,10 +14,11 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
 from webtool import conversation, db, notifications, rights
-from webtool.auth import current_user, login_required
+from webtool.auth import login_required, signed_in_user
 from webtool.evidence.store import own_bundles
 from webtool.help_requests import own_request
 from webtool.models import HelpRequest
@@ -26,7 +27,7 @@ blueprint = Blueprint("case", __name__)
 SAID = "chldp"  # the flash category of what the request's page says after an action
 
 
-def page_context(help_request: HelpRequest) -> dict:
+def page_context(help_request: HelpRequest) -> dict[str, object]:
     """What the request's page shows of the conversation."""
     return {
         "conversation": conversation.for_requester(help_request),
@@ -34,7 +35,7 @@ def page_context(help_request: HelpRequest) -> dict:
         # Finished bundles of the requester's that no other request has.
         "attachable": [
             bundle
-            for bundle in own_bundles(current_user())
+            for bundle in own_bundles(signed_in_user())
             if bundle.status == "done" and bundle.request_id in (None, help_request.id)
         ],
         "emails": notifications.requester_emails(help_request),
@@ -44,11 +45,11 @@ def page_context(help_request: HelpRequest) -> dict:
 
 @blueprint.route("/requests/<reference>/message", methods=["POST"])
 @login_required
-def message(reference: str):
+def message(reference: str) -> ResponseReturnValue:
     found = _own(reference)
     try:
         conversation.write_as_requester(
-            found, current_user(), request.form.get("text", ""), request.form.getlist("bundles")
+            found, signed_in_user(), request.form.get("text", ""), request.form.getlist("bundles")
         )
     except conversation.MessageRefused as refused:
         return _back(reference, str(refused))
@@ -61,7 +62,7 @@ def message(reference: str):
 
 @blueprint.route("/requests/<reference>/emails", methods=["POST"])
 @login_required
-def emails(reference: str):
+def emails(reference: str) -> ResponseReturnValue:
     wanted = request.form.get("emails") == "on"
     notifications.set_requester_emails(_own(reference), wanted)
     return _back(
@@ -71,7 +72,7 @@ def emails(reference: str):
 
 @blueprint.route("/requests/<reference>/withdraw", methods=["GET", "POST"])
 @login_required
-def withdraw(reference: str):
+def withdraw(reference: str) -> ResponseReturnValue:
     found = _own(reference)
     if found.status in conversation.ENDED:
         abort(404)
@@ -83,7 +84,7 @@ def withdraw(reference: str):
 
 @blueprint.route("/requests/<reference>/delete", methods=["GET", "POST"])
 @login_required
-def delete(reference: str):
+def delete(reference: str) -> ResponseReturnValue:
     found = _own(reference)
     if not rights.may_delete(found):
         abort(404)
@@ -96,29 +97,29 @@ def delete(reference: str):
 
 @blueprint.route("/my-data", methods=["GET", "POST"])
 @login_required
-def my_data():
+def my_data() -> ResponseReturnValue:
     if request.method == "GET":
         return _confirm("mydata", url_for("case.my_data"))
     return Response(
-        rights.everything_of(current_user()),
+        rights.everything_of(signed_in_user()),
         mimetype="application/zip",
         headers={"Content-Disposition": 'attachment; filename="chldp-my-data.zip"'},
     )
 
 
-def _confirm(action: str, target: str):
+def _confirm(action: str, target: str) -> str:
     """The page that says in plain words what an action does, before it is done."""
     return render_template("confirm.html", action=action, target=target)
 
 
 def _own(reference: str) -> HelpRequest:
-    found = own_request(reference, current_user())
+    found = own_request(reference, signed_in_user())
     if found is None:
         abort(404)
     return found
 
 
-def _back(reference: str, said: str):
+def _back(reference: str, said: str) -> ResponseReturnValue:
     # A message key kept in the session: a link cannot put words on the page.
     flash(said, SAID)
     return redirect(url_for("requester.sent", reference=reference) + "#conversation")

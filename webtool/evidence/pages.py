@@ -13,10 +13,11 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
 from webtool import db
-from webtool.auth import current_user, login_required
+from webtool.auth import login_required, signed_in_user
 from webtool.evidence import store
 from webtool.evidence.bundle import KINDS
 from webtool.evidence.links import MAX_LINKS
@@ -28,8 +29,8 @@ blueprint = Blueprint("evidence", __name__)
 
 @blueprint.route("/evidence", methods=["GET", "POST"])
 @login_required
-def captures():
-    user = current_user()
+def captures() -> ResponseReturnValue:
+    user = signed_in_user()
     if request.method == "GET":
         return _captures_page(store.LinksForm.blank())
     form = store.LinksForm.from_form(request.form)
@@ -48,7 +49,7 @@ def captures():
 
 @blueprint.route("/evidence/<reference>")
 @login_required
-def bundle(reference: str):
+def bundle(reference: str) -> ResponseReturnValue:
     found = _own(reference)
     ended_early = found.status == "failed" or store.stopped(found)
     outcome = store.outcome(found)
@@ -62,7 +63,7 @@ def bundle(reference: str):
         manifest=manifest,
         kinds=KINDS,
         attached_to=help_request,
-        requests=[] if help_request else own_requests(current_user()),
+        requests=[] if help_request else own_requests(signed_in_user()),
         again=store.LinksForm.blank(store.links_of(found)) if ended_early else None,
         max_links=MAX_LINKS,
     )
@@ -70,7 +71,7 @@ def bundle(reference: str):
 
 @blueprint.route("/evidence/<reference>/bundle.zip")
 @login_required
-def download(reference: str):
+def download(reference: str) -> ResponseReturnValue:
     found = _own(reference)
     if found.status != "done":
         abort(404)
@@ -79,9 +80,9 @@ def download(reference: str):
 
 @blueprint.route("/evidence/<reference>/attach", methods=["POST"])
 @login_required
-def attach(reference: str):
+def attach(reference: str) -> ResponseReturnValue:
     found = _own(reference)
-    help_request = own_request(request.form.get("request", ""), current_user())
+    help_request = own_request(request.form.get("request", ""), signed_in_user())
     if help_request is None or found.status != "done":
         abort(404)
     if found.request_id is None:
@@ -100,17 +101,17 @@ def zip_response(found: store.EvidenceBundle) -> Response:
 
 
 def _own(reference: str) -> store.EvidenceBundle:
-    found = store.own_bundle(reference, current_user())
+    found = store.own_bundle(reference, signed_in_user())
     if found is None:
         abort(404)
     return found
 
 
-def _captures_page(form: store.LinksForm, bundles: list | None = None):
+def _captures_page(form: store.LinksForm, bundles: list[store.EvidenceBundle] | None = None) -> str:
     return render_template(
         "evidence.html",
         form=form,
-        bundles=store.own_bundles(current_user()) if bundles is None else bundles,
+        bundles=store.own_bundles(signed_in_user()) if bundles is None else bundles,
         max_links=MAX_LINKS,
         stopped=store.stopped,
     )
