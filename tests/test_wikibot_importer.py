@@ -136,3 +136,21 @@ def test_text_the_content_cannot_hold_is_refused_with_its_field():
 
     with pytest.raises(ContentError, match=r"things_to_know\.items\[1\]\.title"):
         import_program_page(page, load_content())
+
+
+def test_a_plain_item_among_the_things_to_know_is_reported_not_read_as_a_topic():
+    page = (
+        "Lead.\n\n== Things to know ==\n=== Global ===\nThe program helps anywhere.\n"
+        "* '''Funding is limited.''' It starts with a set amount.\n* a plain item\n"
+    )
+
+    imported = import_program_page(page, load_content())
+
+    assert [(t.title, t.text) for t in imported.content.things_to_know.items] == [
+        ("Global", "The program helps anywhere."),
+        ("Funding is limited", "It starts with a set amount."),
+    ]
+    assert imported.left_out == [
+        "The item 'a plain item' under 'Things to know' does not open in bold as a thing to "
+        "know does; the content has no place for it."
+    ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import mwparserfromhell
 from mwparserfromhell.nodes import Comment, Tag
@@ -82,7 +83,7 @@ def import_faq_page(text: str, current: Content) -> Imported:
         introduction = next((r for r in regions if r.name == "faq-introduction"), None)
         if introduction:
             _set_faq_introduction(imported, _paragraph_texts(blocks_of(introduction.body)))
-        questions = [
+        questions: list[tuple[str | None, list[Block]]] = [
             (region.name.removeprefix("faq/"), blocks_of(region.body))
             for region in regions
             if region.name.startswith("faq/")
@@ -92,6 +93,7 @@ def import_faq_page(text: str, current: Content) -> Imported:
         first = next((i for i, b in enumerate(blocks) if b.kind == "heading"), len(blocks))
         if blocks[:first]:
             _set_faq_introduction(imported, _paragraph_texts(blocks[:first]))
+        # No region names the questions: each is known by its heading.
         questions = [(None, section) for section in _split_at_headings(blocks[first:])]
     if questions:
         entries = [
@@ -234,8 +236,8 @@ def _read_program_shape(imported: Imported, blocks: list[Block]) -> None:
             _read_assistance_shape(imported, heading, body)
         else:
             plain_sections.append(Section(heading, _paragraph_texts(body)))
-    for name, section in zip(("how_to_ask", "other_processes"), plain_sections, strict=False):
-        _set(imported, name, **{name: section})
+    for name, plain_section in zip(("how_to_ask", "other_processes"), plain_sections, strict=False):
+        _set(imported, name, **{name: plain_section})
 
 
 def _read_lead(imported: Imported, blocks: list[Block]) -> None:
@@ -261,6 +263,12 @@ def _read_things_shape(imported: Imported, heading: str, body: list[Block]) -> N
         elif block.kind == "list":
             for item in block.items:
                 bold = _BOLD_LEAD.match(item)
+                if bold is None:
+                    imported.left_out.append(
+                        f"The item {plain(item)!r} under {heading!r} does not open in bold as "
+                        "a thing to know does; the content has no place for it."
+                    )
+                    continue
                 topics.append((plain(bold[1]).rstrip("."), plain(bold[2])))
             closing = body[index + 1 :]
     _set_things(imported, heading, topics)
@@ -284,7 +292,8 @@ def _read_assistance_shape(imported: Imported, heading: str, body: list[Block]) 
     )
 
 
-def _set(imported: Imported, name: str, **changes: object) -> None:
+def _set(imported: Imported, name: str, **changes: Any) -> None:
+    # Fields of Content by name, of their own types: _validated checks the whole at the end.
     imported.content = replace(imported.content, **changes)
     imported.found.append(name)
 

@@ -130,9 +130,6 @@ def _pair(
 ) -> tuple[re.Match[str], int] | None:
     """Take one marker comment; return the begin marker still waiting for its end."""
     begin = _BEGIN.match(source)
-    end = _END.match(source)
-    if not begin and not end:
-        raise RegionError(f"the marker {source} is damaged")
     if begin:
         if open_begin:
             raise RegionError(
@@ -141,6 +138,9 @@ def _pair(
         if any(region.name == begin["name"] for region in regions):
             raise RegionError(f"the region {begin['name']!r} appears twice")
         return begin, offset
+    end = _END.match(source)
+    if end is None:
+        raise RegionError(f"the marker {source} is damaged")
     if not open_begin or open_begin[0]["name"] != end["name"]:
         raise RegionError(f"the end marker of {end['name']!r} has no begin marker before it")
     opening, start = open_begin

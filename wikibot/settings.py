@@ -43,12 +43,13 @@ def settings_from_environment(env: Mapping[str, str] = os.environ) -> Settings:
     sandbox = None if env.get("PYWIKIBOT_DIR") else load_state()
     program_page = env.get("CHLDP_BOT_PROGRAM_PAGE", PROGRAM_PAGE)
     default_status_url = SANDBOX_STATUS_URL if sandbox else None
+    sandbox_pywikibot_dir = sandbox.get("pywikibot_dir") if sandbox else None
     return Settings(
         program_page=program_page,
         faq_page=env.get("CHLDP_BOT_FAQ_PAGE", program_page + "/FAQ"),
         shutoff_page=env.get("CHLDP_BOT_SHUTOFF_PAGE", Settings.shutoff_page),
         task_page=env.get("CHLDP_BOT_TASK_PAGE", Settings.task_page),
         status_url=env.get("CHLDP_STATUS_URL", default_status_url) or None,
-        pywikibot_dir=env.get("PYWIKIBOT_DIR") or (sandbox and sandbox.get("pywikibot_dir")),
+        pywikibot_dir=env.get("PYWIKIBOT_DIR") or sandbox_pywikibot_dir,
         content_file=Path(env.get("CHLDP_BOT_CONTENT", CONTENT_FILE)),
     )
