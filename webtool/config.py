@@ -27,6 +27,9 @@ from webtool.api import DEFAULT_USER_AGENT
 
 WIKIMEDIA_OAUTH = "https://meta.wikimedia.org/w/rest.php/oauth2"
 WIKIMEDIA_CENTRAL_API = "https://meta.wikimedia.org/w/api.php"
+# The program page the bot keeps, on the Foundation Governance Wiki, which runs Translate.
+PROGRAM_API = "https://foundation.wikimedia.org/w/api.php"
+PROGRAM_PAGE = "Legal:Community Health Legal Defense Program"
 MAKE_SECRET = 'python -c "import secrets; print(secrets.token_hex(32))"'
 MAKE_FERNET_KEY = (
     'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
@@ -56,6 +59,24 @@ class ApiSettings:
     parallel: int
     cache_ttl: int
     redis_url: str | None
+
+
+@dataclass(frozen=True)
+class ProgramWiki:
+    """Where the program page is translated: the wiki's Action API and the page's title."""
+
+    api: str
+    page: str
+
+
+def program_wiki(env: Mapping[str, str]) -> ProgramWiki:
+    """The program page the bot keeps: on the sandbox's Meta-Wiki when it is up and nothing
+    else is configured (where the bot writes it too), else on the Foundation's wiki."""
+    api = env.get("CHLDP_PROGRAM_API")
+    if not api:
+        state = None if _production(env) else load_state()
+        api = state["wikis"]["metawiki"]["api_url"] if state else PROGRAM_API
+    return ProgramWiki(api, env.get("CHLDP_PROGRAM_PAGE", PROGRAM_PAGE))
 
 
 def api_settings(environ: Mapping[str, str] | None = None) -> ApiSettings:
@@ -101,6 +122,7 @@ def flask_settings(instance: Path, environ: Mapping[str, str] | None = None) -> 
         "OAUTH": _oauth(env, production),
         "REDIS_URL": env.get("REDIS_URL"),
         "API": api_settings(env),
+        "PROGRAM_WIKI": program_wiki(env),
         "RETENTION_DAYS": retention_days,
         "AUDIT_RETENTION_DAYS": audit_retention_days,
         "SESSION_IDLE": timedelta(minutes=int(env.get("CHLDP_SESSION_IDLE_MINUTES", "1440"))),

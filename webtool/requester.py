@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 
 from flask import (
     Blueprint,
@@ -17,8 +17,7 @@ from flask import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from program.content import load_content
-from webtool import db, engagement_view, notifications, requester_case
+from webtool import db, engagement_view, notifications, program_text, requester_case
 from webtool.auth import current_user, login_required
 from webtool.evidence.store import own_bundles
 from webtool.extensions import account, limiter
@@ -62,17 +61,18 @@ def _again() -> bool:
 
 @blueprint.route("/")
 @limiter.exempt
-def start():
+def start() -> str:
+    program = program_text.for_reader(g.lang)
     if current_user() is None:
-        return _start_page_for_visitors(g.lang)
-    return render_template("start.html", content=load_content())
+        return _start_page_for_visitors(program)
+    return render_template("start.html", program=program)
 
 
-@cache
-def _start_page_for_visitors(lang: str) -> str:
-    """The start page as everyone not logged in sees it in `lang`. It changes only with the
-    program's content, which takes a new deployment, so it is rendered once per language."""
-    return render_template("start.html", content=load_content())
+@lru_cache(maxsize=32)
+def _start_page_for_visitors(program: program_text.ProgramText) -> str:
+    """The start page as everyone not logged in sees it: the same for every visitor until
+    the program's text in their language changes, so it is rendered once for each text."""
+    return render_template("start.html", program=program)
 
 
 @blueprint.route("/engagement")
