@@ -115,9 +115,11 @@ class RedisCache(Counts):
     def _name(self, key: str) -> str:
         return f"{self.prefix}cache:{keyed_hash(self.hash_key, 'redis-cache', key)}"
 
-    def _opened(self, name: str, stored: bytes) -> object:
+    def _opened(self, name: str, stored: bytes | str) -> object:
         try:
-            sealed = json.loads(self.sealer.open(stored.decode("ascii")))
+            # redis-py answers bytes unless the client decodes them; this one does not.
+            token = stored.decode("ascii") if isinstance(stored, bytes) else stored
+            sealed = json.loads(self.sealer.open(token))
         except (InvalidToken, UnicodeError, ValueError):
             raise Refused from None
         if not isinstance(sealed, dict) or sealed.get("key") != name:

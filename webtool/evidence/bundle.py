@@ -35,8 +35,9 @@ from jinja2 import Environment
 from webtool.evidence.errors import EvidenceError
 from webtool.evidence.wikis import shorten
 
-if TYPE_CHECKING:  # capture.py builds on this module, so its types are named only here
-    from webtool.evidence.capture import CaptureResult, Item
+if TYPE_CHECKING:  # capture.py and manifest.py build on this module: their types are named here
+    from webtool.evidence.capture import CaptureResult
+    from webtool.evidence.manifest import Item
 
 FORMAT = "chldp evidence bundle 1"
 MANIFEST = "manifest.json"
@@ -183,7 +184,7 @@ class Spool:
 def write_bundle(result: CaptureResult, target: str | os.PathLike | BinaryIO) -> str:
     """Writes the bundle of a capture as a ZIP to a path or a binary file, one item at a time
     from the capture's spool; the manifest's SHA-256."""
-    manifest = {
+    manifest: dict[str, object] = {
         "format": FORMAT,
         "tool": {"name": "chldp", "version": version("chldp")},
         "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -195,9 +196,10 @@ def write_bundle(result: CaptureResult, target: str | os.PathLike | BinaryIO) ->
             for name in kept.names:
                 archive.write(kept.folder / name, f"{_folder(number)}/{name}")
         manifest["files"] = {INDEX: _write(archive, INDEX, _index(manifest, result.items))}
-        manifest["sha256"] = _sha256_of(_canonical(manifest))
+        manifest_sha256 = _sha256_of(_canonical(manifest))
+        manifest["sha256"] = manifest_sha256
         _write(archive, MANIFEST, _INDENTED.iterencode(manifest))
-    return manifest["sha256"]
+    return manifest_sha256
 
 
 def mebibytes(size: int) -> int:

@@ -12,6 +12,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
+from typing import Any, Required, TypedDict
 from urllib.parse import SplitResult, parse_qs, unquote
 
 from webtool.api import ApiClient, ApiError, Unavailable
@@ -62,6 +63,17 @@ class Link:
     title: str | None = None
 
 
+class Target(TypedDict, total=False):
+    """What a line points at: a Link's fields after where it was pasted."""
+
+    kind: Required[str]
+    revid: int | None
+    oldid: int | None
+    relation: str | None
+    logid: int | None
+    title: str | None
+
+
 @dataclass(frozen=True)
 class Refusal:
     """A line that was not captured, and why: a message key and its params."""
@@ -92,7 +104,7 @@ class Refusal:
         """The sentence in `lang` (English where a translation is missing)."""
         return render(lang, self.key, *self.params)
 
-    def record(self) -> dict:
+    def record(self) -> dict[str, object]:
         """What manifest.json says of it: the key and params, and the English sentence."""
         return {
             "line": self.line,
@@ -115,7 +127,7 @@ class Site:
     namespaces: dict[str, int]  # folded name, canonical name or alias -> namespace number
 
     @classmethod
-    def from_siteinfo(cls, info: dict) -> Site:
+    def from_siteinfo(cls, info: dict[str, Any]) -> Site:
         general = info["general"]
         special = info["namespaces"]["-1"]
         names = {special["name"], special["canonical"]}
@@ -193,16 +205,16 @@ class LinkReader:
             else:
                 del query["diff"]
                 latest_diff = True
-        base = {"line": line, "url": parts.geturl(), "wiki": wiki}
+        url = parts.geturl()
         if "diff" in query or "oldid" in query:
-            return Link(**base, **_diff_or_revision(query.get("diff"), query.get("oldid")))
+            return Link(line, url, wiki, **_diff_or_revision(query.get("diff"), query.get("oldid")))
         title = _checked_title(_title(parts, site, query), site)
         namespace, colon, rest = title.partition(":")
         if colon and _fold(namespace) in site.special_namespace:
-            return Link(**base, **_special(site, title, rest, query))
+            return Link(line, url, wiki, **_special(site, title, rest, query))
         if latest_diff:
-            return Link(**base, kind="diff", relation="prev", title=title)
-        return Link(**base, kind="page", title=title)
+            return Link(line, url, wiki, kind="diff", relation="prev", title=title)
+        return Link(line, url, wiki, kind="page", title=title)
 
     def site(self, wiki: Wiki) -> Site:
         with self.lock:
@@ -213,7 +225,8 @@ class LinkReader:
         if failed:
             raise failed
         key = f"evidence:siteinfo:{wiki.dbname}"
-        info = self.cache.get(key) if self.cache else None
+        cached = self.cache.get(key) if self.cache else None
+        info = cached if isinstance(cached, dict) else None
         if info is None:
             try:
                 info = self.client.query(
@@ -311,7 +324,7 @@ def _character(found: str) -> str:
     return shorten(found)
 
 
-def _special(site: Site, title: str, rest: str, query: dict[str, str]) -> dict:
+def _special(site: Site, title: str, rest: str, query: dict[str, str]) -> Target:
     name, _, sub = rest.partition("/")
     canonical = site.special_pages.get(_fold(name))
     if canonical in ("Diff", "MobileDiff"):
@@ -339,7 +352,7 @@ def _special(site: Site, title: str, rest: str, query: dict[str, str]) -> dict:
     raise BadLink("chldp-evidence-no-id", shorten(title))
 
 
-def _diff_or_revision(diff: str | None, oldid: str | None) -> dict:
+def _diff_or_revision(diff: str | None, oldid: str | None) -> Target:
     """index.php's reading of `diff` and `oldid` (Special:Diff/M/N means oldid=M&diff=N)."""
     old = _id(oldid, "revision") if oldid is not None else None
     if diff is None:

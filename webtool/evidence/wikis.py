@@ -92,7 +92,7 @@ class AllowList:
 def site_matrix(client: ApiClient, meta_api: str, cache: Cache | None = None) -> AllowList:
     """Every public Wikimedia wiki, from the site matrix on Meta (kept a day in `cache`)."""
     sites = cache.get("evidence:sitematrix") if cache else None
-    if sites is None:
+    if not isinstance(sites, list):
         sites = _fetch_site_matrix(client, meta_api)
         if cache:
             cache.set("evidence:sitematrix", sites, SITE_MATRIX_TTL)
