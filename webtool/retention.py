@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from flask import Flask, current_app
 from huey import Huey, crontab
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, Delete, delete, func, select, update
 
 from webtool import db, tasks
 from webtool.casework import audit, now
@@ -88,30 +89,31 @@ def purge(when: datetime | None = None) -> Purged:
         session.delete(bundle)
         purged.bundles += 1
     audit_cutoff = when - timedelta(days=current_app.config["AUDIT_RETENTION_DAYS"])
-    purged.audit_entries = session.execute(
-        delete(AuditEntry).where(AuditEntry.at < audit_cutoff)
-    ).rowcount
+    purged.audit_entries = _deleted(delete(AuditEntry).where(AuditEntry.at < audit_cutoff))
     # A session unused for longer than any idle limit can no longer be used.
     idle = max(current_app.config["SESSION_IDLE"], current_app.config["STAFF_SESSION_IDLE"])
-    purged.sessions = session.execute(
-        delete(UserSession).where(UserSession.seen_at < when - idle)
-    ).rowcount
+    purged.sessions = _deleted(delete(UserSession).where(UserSession.seen_at < when - idle))
     # A page shows a report of the last few minutes and a request freezes one of the day;
     # an older one serves nobody.
-    purged.reports = session.execute(
+    purged.reports = _deleted(
         delete(EngagementReport).where(EngagementReport.updated_at < when - KEPT_FOR)
-    ).rowcount
+    )
     session.commit()
     return purged
+
+
+def _deleted(statement: Delete) -> int:
+    """Run a DELETE; how many rows it removed (a DELETE's result is a cursor's)."""
+    return cast("CursorResult[Any]", db.session().execute(statement)).rowcount
 
 
 def delete_request(request: HelpRequest, actor: str = "retention", action: str = "purge") -> int:
     """Delete a request and what is kept with it; return how many ledger entries it had,
     which stay, detached. The audit entry says who deleted it (the purge, or the requester)."""
     session = db.session()
-    ledger = session.scalar(
+    ledger = session.execute(
         select(func.count()).select_from(LedgerEntry).where(LedgerEntry.request_id == request.id)
-    )
+    ).scalar_one()
     session.execute(
         update(LedgerEntry).where(LedgerEntry.request_id == request.id).values(request_id=None)
     )
