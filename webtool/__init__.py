@@ -6,8 +6,13 @@ report (`python -m webtool report`) does not load the web application.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-def create_app(*args, **kwargs):
+if TYPE_CHECKING:  # Flask itself is imported on use too
+    from flask import Flask
+
+
+def create_app(overrides: dict | None = None, instance_path: str | None = None) -> Flask:
     from webtool.app import create_app as build
 
-    return build(*args, **kwargs)
+    return build(overrides, instance_path)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 
 from webtool import db
 from webtool.api import ApiError, Unavailable
@@ -24,9 +25,9 @@ class LastAnswer:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.made = float("-inf")
-        self.answer: dict = {}
+        self.answer: dict[str, bool] = {}
 
-    def fresh_or(self, make) -> dict:
+    def fresh_or(self, make: Callable[[], dict[str, bool]]) -> dict[str, bool]:
         """The kept answer while it is fresh, else a new one from `make`. One request asks at
         a time; the others get the last answer rather than wait on a slow wiki (only before
         the first answer do they wait)."""
@@ -47,12 +48,12 @@ class LastAnswer:
 
 
 @blueprint.route("/healthz")
-def healthz():
+def healthz() -> Response:
     last = current_app.extensions.setdefault("chldp.health", LastAnswer())
     return jsonify(last.fresh_or(_checked))
 
 
-def _checked() -> dict:
+def _checked() -> dict[str, bool]:
     try:
         current_app.extensions["chldp.api"].query(
             current_app.config["API"].central_api, action="query", meta="siteinfo"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 
 from webtool import casework
 from webtool.extensions import limiter
@@ -12,7 +12,7 @@ blueprint = Blueprint("public_api", __name__, url_prefix="/api/v1")
 
 @blueprint.route("/program-status")
 @limiter.exempt
-def program_status():
+def program_status() -> Response:
     response = jsonify(casework.program_status())
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
