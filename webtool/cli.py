@@ -3,10 +3,13 @@ retention, key rotation, and unpinning a staff name."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
+from werkzeug.local import LocalProxy
 
 from webtool import db
 from webtool.casework import audit
@@ -46,7 +49,7 @@ def purge() -> None:
         click.echo(sentence)
 
 
-def sealed_columns() -> list[tuple[type, str]]:
+def sealed_columns() -> list[tuple[type[Base], str]]:
     """Every sealed column of every table, found by name (`…_sealed`), so a column added
     later is re-sealed too."""
     return [
@@ -119,4 +122,5 @@ def worker(threads: int) -> None:
     """Run background work (evidence captures, engagement reports, the nightly purge) until
     stopped. Run as many as you like: the limits of CHLDP_MAX_CAPTURES and
     CHLDP_MAX_PARALLEL hold across all of them."""
-    run_worker(current_app._get_current_object(), threads)
+    # The app itself, not the proxy of this context: the worker's threads use it.
+    run_worker(cast("LocalProxy[Flask]", current_app)._get_current_object(), threads)

@@ -14,7 +14,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -93,9 +93,7 @@ class Gate:
         for number in set(range(self.size)) - have:
             try:
                 with self.engine.begin() as connection:
-                    connection.execute(
-                        Slot.__table__.insert().values(name=self.name, number=number)
-                    )
+                    connection.execute(insert(Slot).values(name=self.name, number=number))
             except IntegrityError:
                 pass  # another process made it at the same moment
 

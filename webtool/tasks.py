@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import logging
 import pickle
+from collections.abc import Callable
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from cryptography.fernet import InvalidToken
 from flask import Flask
@@ -32,6 +34,9 @@ from webtool.slots import Gate
 RETRIES = 3
 RETRY_DELAY = 20
 RETRY_BACKOFF = 2
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class SealedSerializer(Serializer):
@@ -103,10 +108,10 @@ def init_app(app: Flask) -> None:
         module.register_tasks(app, queue)
 
 
-def run_in(app: Flask, function):
+def run_in(app: Flask, function: Callable[P, R]) -> Callable[P, R]:
     """`function` run inside the app's context, as a task needs its database and settings."""
 
-    def in_app(*args: object, **kwargs: object) -> object:
+    def in_app(*args: P.args, **kwargs: P.kwargs) -> R:
         with app.app_context():
             return function(*args, **kwargs)
 
