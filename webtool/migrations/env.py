@@ -6,6 +6,8 @@ from sqlalchemy import create_engine
 from webtool.models import Base
 
 url = context.config.get_main_option("sqlalchemy.url")
+if url is None:
+    raise RuntimeError("No database URL: run the migrations through webtool.db.upgrade.")
 engine = create_engine(url)
 with engine.connect() as connection:
     context.configure(connection=connection, target_metadata=Base.metadata)

@@ -10,6 +10,7 @@ Revises: 0003
 """
 
 import json
+from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -20,6 +21,8 @@ branch_labels = None
 depends_on = None
 
 LONG_TEXT = sa.Text(length=16_000_000)
+Seal = Callable[[str], str]
+Index = Callable[[str, object], str]  # (purpose, value) -> keyed hash
 
 
 def upgrade() -> None:
@@ -90,7 +93,7 @@ def downgrade() -> None:
     )
 
 
-def _stored_rows(connection) -> dict[str, list]:
+def _stored_rows(connection: sa.Connection) -> dict[str, Sequence[sa.RowMapping]]:
     return {
         name: connection.execute(sa.text(query)).mappings().all()
         for name, query in (
@@ -106,7 +109,9 @@ def _stored_rows(connection) -> dict[str, list]:
     }
 
 
-def _seal(connection, rows: dict[str, list], seal, index) -> None:
+def _seal(
+    connection: sa.Connection, rows: dict[str, Sequence[sa.RowMapping]], seal: Seal, index: Index
+) -> None:
     for row in rows["requests"]:
         kinds = [k for k in row["kinds"].split(",") if k]
         connection.execute(
@@ -158,7 +163,7 @@ def _seal(connection, rows: dict[str, list], seal, index) -> None:
         )
 
 
-def _app_keys():
+def _app_keys() -> tuple[Seal, Index]:
     """The running app's sealer and keyed hash, from `flask --app webtool db upgrade`."""
     from flask import current_app
 
