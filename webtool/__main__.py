@@ -72,9 +72,9 @@ def print_report(raw_name: str, as_json: bool, use_cache: bool) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     # A cache only helps when it outlives this command: Redis, shared with the web tool.
-    cache = _shared_cache() if use_cache and settings.redis_url else None
+    cache = _shared_cache(settings.redis_url) if use_cache and settings.redis_url else None
     report = cache.get(f"report:{name}") if cache else None
-    if report is None:
+    if not isinstance(report, dict):
         collector = Collector(
             ApiClient(settings.user_agent, Limits(parallel=settings.parallel)),
             settings.central_api,
@@ -94,12 +94,12 @@ def print_report(raw_name: str, as_json: bool, use_cache: bool) -> int:
     return 0
 
 
-def _shared_cache() -> RedisCache:
+def _shared_cache(redis_url: str) -> RedisCache:
     """The web tool's Redis cache, with its secret prefix and keys (read as the tool reads them:
     the environment, else the instance folder of the current directory)."""
     settings = cache_settings(Path.cwd() / "instance")
     return RedisCache(
-        settings.redis_url,
+        redis_url,
         settings.redis_prefix,
         settings.hash_key,
         Sealer(settings.encryption_keys),

@@ -25,6 +25,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.datastructures import MultiDict
 
 from webtool.api import ApiClient, ApiError, Unavailable
+from webtool.cache import Cache
 from webtool.contributions import (
     Contribution,
     Filters,
@@ -117,7 +118,7 @@ def shown_rows(token: str, name: str, filters: Filters) -> list[Contribution] | 
     """The rows of the page that `token` names, while its record is kept."""
     key, _ = _opened(token, name, filters)
     record = _cache().get(f"contributions:{key}")
-    return [Contribution(**r) for r in record["shown"]] if record else None
+    return [Contribution(**r) for r in record["shown"]] if isinstance(record, dict) else None
 
 
 def _resume(
@@ -129,7 +130,11 @@ def _resume(
         return fresh, None
     key, last = _opened(token, name, filters)
     record = _cache().get(f"contributions:{key}")
-    kept = {p["wiki"]: Place.from_dict(p) for p in record["places"]} if record else {}
+    kept = (
+        {p["wiki"]: Place.from_dict(p) for p in record["places"]}
+        if isinstance(record, dict)
+        else {}
+    )
     # Only the report's wikis, at the report's addresses; a wiki attached since starts anew,
     # below the last row shown.
     for place in fresh:
@@ -167,7 +172,7 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="chldp-contributions")
 
 
-def _cache():
+def _cache() -> Cache:
     return current_app.extensions["chldp.cache"]
 
 

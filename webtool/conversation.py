@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from program.case_flow import ENDED
 from webtool import casework, db
+from webtool.accounts import User
 from webtool.evidence.store import attach, own_bundle
 from webtool.models import CaseMessage, HelpRequest
 
@@ -28,7 +29,7 @@ class MessageRefused(ValueError):
     """The message is not taken; the argument is a message key for the page."""
 
 
-def write_as_requester(case: HelpRequest, user: dict, text: str, bundles: list[str]) -> None:
+def write_as_requester(case: HelpRequest, user: User, text: str, bundles: list[str]) -> None:
     """The requester's message, with their own finished bundles attached to the case. An
     answer to a question moves the case back to review."""
     text = _checked(case, text, bool(bundles))

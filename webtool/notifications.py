@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import json
 import smtplib
+from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
+from typing import Any, cast
 
 from flask import Flask, current_app, url_for
 from huey import Huey, crontab
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from webtool import db, tasks
 from webtool.casework import audit, now
+from webtool.config import SmtpSettings
 from webtool.help_requests import EMAIL, opened
 from webtool.i18n import catalogue, render
 from webtool.models import HelpRequest, OutboxMail, StaffNotice
@@ -117,7 +120,7 @@ def _queue(to: str, lang: str, kind: str, reference: str, link: str) -> None:
     db.session().add(OutboxMail(created_at=now(), mail_sealed=seal(json.dumps(mail)), tries=0))
 
 
-def _deliver(queue_mails) -> None:
+def _deliver(queue_mails: Callable[[], None]) -> None:
     """Store the e-mails `queue_mails` adds, then ask the queue to send them; a failure is
     logged, never shown: what the page was for is already stored."""
     if current_app.config["SMTP"].host is None:
@@ -138,8 +141,9 @@ def _deliver(queue_mails) -> None:
 def send_waiting() -> int:
     """Send every e-mail of the outbox nobody else is sending; return how many went out.
     Raises when the SMTP server cannot be reached, leaving the rest for the next try."""
-    settings = current_app.config["SMTP"]
-    if settings.host is None:
+    settings: SmtpSettings = current_app.config["SMTP"]
+    host = settings.host
+    if host is None:
         return 0
     session = db.session()
     waiting = list(session.scalars(select(OutboxMail.id).order_by(OutboxMail.id)))
@@ -149,9 +153,11 @@ def send_waiting() -> int:
             if not _claim(mail_id):
                 continue
             row = session.get(OutboxMail, mail_id)
+            if row is None:
+                continue  # sent and removed by a sender whose lease ran out meanwhile
             mail = json.loads(current_app.extensions["chldp.sealer"].open(row.mail_sealed))
             try:
-                server = server or _connect(settings)
+                server = server or _connect(host, settings)
                 server.send_message(_message(mail, settings.sender))
             except smtplib.SMTPRecipientsRefused:
                 current_app.logger.warning("the SMTP server refused an address; mail dropped")
@@ -176,22 +182,24 @@ def send_waiting() -> int:
 def _claim(mail_id: int) -> bool:
     """Take the row for this sender, in one UPDATE: two senders never both have it."""
     session = db.session()
-    taken = session.execute(
+    claim = (
         update(OutboxMail)
         .where(
             OutboxMail.id == mail_id,
             or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < now()),
         )
         .values(claimed_until=now() + SEND_LEASE, tries=OutboxMail.tries + 1)
-    ).rowcount
+    )
+    # An UPDATE's result is a cursor's, with its row count.
+    taken = cast("CursorResult[Any]", session.execute(claim)).rowcount
     session.commit()
     return taken == 1
 
 
-def _connect(settings) -> smtplib.SMTP:
+def _connect(host: str, settings: SmtpSettings) -> smtplib.SMTP:
     if settings.tls == "ssl":
-        return smtplib.SMTP_SSL(settings.host, settings.port, timeout=SMTP_TIMEOUT)
-    server = smtplib.SMTP(settings.host, settings.port, timeout=SMTP_TIMEOUT)
+        return smtplib.SMTP_SSL(host, settings.port, timeout=SMTP_TIMEOUT)
+    server = smtplib.SMTP(host, settings.port, timeout=SMTP_TIMEOUT)
     if settings.tls == "starttls":
         server.starttls()
     return server
