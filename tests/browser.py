@@ -37,6 +37,6 @@ def log_in(page: Page, tool: str, name: str, password: str) -> None:
 def fill_request(page: Page, description: str, country: str) -> None:
     page.locator("input[name=kinds][value=doxxing]").check()
     page.locator("#description").fill(description)
-    page.locator("#country").fill(country)
+    page.locator("#country").select_option(country)  # its code or its name in the page
     for box in page.locator("input[name=acknowledged]").all():
         box.check()

@@ -13,7 +13,7 @@ from webtool.auth import safe_next
 FORM = {
     "kinds": ["harassment", "doxxing"],
     "description": "Someone posted my home address on a forum after I reverted their edits.",
-    "country": "Germany",
+    "country": "DE",  # the form sends codes: ISO 3166-1 for the country, BCP 47 for the language
     "language": "de",
     "email": "me@example.org",
     "other_contact": "",

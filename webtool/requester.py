@@ -15,10 +15,11 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
-from webtool import db, engagement_view, notifications, program_text, requester_case
-from webtool.auth import current_user, login_required
+from webtool import db, engagement_view, notifications, places, program_text, requester_case
+from webtool.auth import current_user, login_required, signed_in_user
 from webtool.evidence.store import own_bundles
 from webtool.extensions import account, limiter
 from webtool.help_requests import (
@@ -33,6 +34,9 @@ from webtool.help_requests import (
 from webtool.i18n import msg
 
 blueprint = Blueprint("requester", __name__)
+# A request's country and language are codes; every page names them in the reader's language.
+blueprint.add_app_template_global(places.country_name)
+blueprint.add_app_template_global(places.language_name)
 
 # Gathering a report asks the wikis about eleven times. A page asks once a visit and the
 # report is then kept, so a person needs a few a minute at most; more only loads the wikis.
@@ -121,14 +125,17 @@ def _progress_message(row) -> str:
 @blueprint.route("/ask", methods=["GET", "POST"])
 @login_required
 @limiter.limit("10 per hour", key_func=account, methods=["POST"])
-def ask():
+def ask() -> ResponseReturnValue:
     if request.method == "GET":
         return _ask_form(Submission.blank(g.lang))
     submission = Submission.from_form(request.form)
-    if not submission.validate():
+    submission.validate()
+    submission.errors.update(places.choice_errors(submission.country, submission.language))
+    if submission.errors:
         return _ask_form(submission), 400
+    user = signed_in_user()
     try:
-        saved = store(submission, current_user(), engagement_view.snapshot(current_user()["name"]))
+        saved = store(submission, user, engagement_view.snapshot(user["name"]))
     except SQLAlchemyError:
         db.session().rollback()
         current_app.logger.exception("could not save a request")
@@ -162,10 +169,14 @@ def sent(reference: str):
     )
 
 
-def _ask_form(submission: Submission):
+def _ask_form(submission: Submission) -> str:
     return render_template(
         "ask.html",
         form=submission,
         kinds=KINDS,
         acknowledgements=ACKNOWLEDGEMENTS,
+        countries=places.countries(g.lang),
+        prefer_not_to_say=places.PREFER_NOT_TO_SAY,
+        contact_languages=places.contact_languages(),
+        other_language=places.OTHER_LANGUAGE,
     )
