@@ -106,7 +106,8 @@ def test_the_description_survives_a_country_that_is_not_in_the_list(client):
     assert 'id="country-error"' in page and 'id="language-error"' in page
 
 
-def test_a_request_stores_codes_that_staff_read_in_their_language(client, monkeypatch):
+# The case page asks the farm for the requester's engagement.
+def test_a_request_stores_codes_that_staff_read_in_their_language(sandbox, client, monkeypatch):
     monkeypatch.setenv("CHLDP_STAFF", "Jane Doe:admin")
     log_in(client, REQUESTER)
     reference = send(client).headers["Location"].rsplit("/", 1)[1]
@@ -125,7 +126,7 @@ def test_a_request_stores_codes_that_staff_read_in_their_language(client, monkey
     assert reference in queue and hidden not in queue and "<td>Germany</td>" in queue
 
 
-def test_a_request_sent_before_the_lists_shows_what_was_typed(app, client, monkeypatch):
+def test_a_request_sent_before_the_lists_shows_what_was_typed(sandbox, app, client, monkeypatch):
     monkeypatch.setenv("CHLDP_STAFF", "Jane Doe:admin")
     log_in(client, REQUESTER)
     reference = send(client).headers["Location"].rsplit("/", 1)[1]

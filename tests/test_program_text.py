@@ -217,9 +217,7 @@ def test_cached_translations_are_sealed_in_redis(sandbox, program_page, tmp_path
     assert stored and b"Programm" not in stored and b"page-" not in stored
 
 
-def test_with_the_wiki_failing_the_start_page_is_english_and_asks_once_a_minute(
-    sandbox, tmp_path
-):
+def test_with_the_wiki_failing_the_start_page_is_english_and_asks_once_a_minute(sandbox, tmp_path):
     wiki = FaultServer()
     wiki.script = [status(503)]
     try:

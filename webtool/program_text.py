@@ -40,8 +40,9 @@ log = logging.getLogger(__name__)
 # rendered the translated page shows only after this).
 REVISIONS_TTL = 60
 UNITS_TTL = 3600
-# The start page waits this long for the wiki at most; it is English meanwhile.
-LIMITS = Limits(timeout=5.0, retries=1, backoff=0.5, parallel=2, pages=1)
+# The start page waits this long for the wiki at most, and does not try again: it is English
+# until the wiki is asked again a minute later.
+LIMITS = Limits(timeout=5.0, retries=0, parallel=2, pages=1)
 UNAVAILABLE = "unavailable"
 LONGEST_UNIT = 10_000  # characters: a translation longer than this is not shown
 
@@ -103,9 +104,7 @@ def for_reader(lang: str) -> ProgramText:
     return program_text(content, lang, translations(wiki, lang), translate_url(wiki, lang))
 
 
-def program_text(
-    content: Content, lang: str, found: dict[str, list[str]], url: str
-) -> ProgramText:
+def program_text(content: Content, lang: str, found: dict[str, list[str]], url: str) -> ProgramText:
     """The start page's sections, each unit taken from `found` (English key to translated
     lines) when it is there."""
 
