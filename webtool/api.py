@@ -5,6 +5,8 @@ One `requests.Session` per process (connection reuse), a User-Agent with a conta
 retries with backoff on 5xx, connection errors and timeouts, a timeout on every request,
 continuation followed up to a bound (a list says whether it reached its end, and holds each
 item once), a bound on requests in flight across all wikis, and no redirect followed.
+`exchange` gives a request as it went (the URL sent, the bytes answered) for a caller that
+keeps them as evidence.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlparse
 
 import requests
 
@@ -50,6 +53,24 @@ class Listing:
     first: dict = field(default_factory=dict)  # the first page's whole answer
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One request as it went: the exact URL sent (the client's own parameters and encoding
+    included), the bytes the wiki answered with, and the answer they decode to. `error` is the
+    API's refusal when the answer is one."""
+
+    url: str
+    body: bytes
+    answer: dict
+    error: ApiError | None = None
+
+    def result(self) -> dict:
+        """The answer; ApiError when the answer is a refusal."""
+        if self.error:
+            raise self.error
+        return self.answer
+
+
 class ApiClient:
     def __init__(self, user_agent: str = DEFAULT_USER_AGENT, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
@@ -61,6 +82,11 @@ class ApiClient:
 
     def query(self, api_url: str, **params: object) -> dict:
         """One Action API request (GET); the decoded answer, warnings included."""
+        return self.exchange(api_url, **params).result()
+
+    def exchange(self, api_url: str, **params: object) -> Exchange:
+        """One Action API request (GET) as it went, the last attempt's when it was retried. The
+        API's refusal is returned in `Exchange.error`, not raised; Unavailable is raised."""
         full = {
             "format": "json",
             "formatversion": "2",
@@ -81,7 +107,8 @@ class ApiClient:
                 continue
             wait = self._retry_wait(reply, delay)
             if wait is None:
-                return self._decode(api_url, reply)
+                answer = self._decode(api_url, reply)
+                return Exchange(reply.url, reply.content, answer, _refusal(answer))
             if last:
                 raise Unavailable(
                     f"{_host(api_url)} is busy or failing (HTTP {reply.status_code}); "
@@ -153,10 +180,6 @@ class ApiClient:
             ) from None
         if not isinstance(answer, dict):
             raise Unavailable(f"{_host(api_url)} answered with unexpected JSON.")
-        errors = answer.get("errors") or ([answer["error"]] if "error" in answer else [])
-        if errors:
-            first = errors[0]
-            raise ApiError(first.get("code", "unknown"), first.get("text") or first.get("info", ""))
         return answer
 
     def counting(self) -> ApiClient:
@@ -177,5 +200,14 @@ def _value(value: object) -> str:
     return str(value)
 
 
+def _refusal(answer: dict) -> ApiError | None:
+    """The API's first error in `answer`, or None when it answered."""
+    errors = answer.get("errors") or ([answer["error"]] if "error" in answer else [])
+    if not errors:
+        return None
+    first = errors[0]
+    return ApiError(first.get("code", "unknown"), first.get("text") or first.get("info", ""))
+
+
 def _host(api_url: str) -> str:
-    return requests.utils.urlparse(api_url).netloc or api_url
+    return urlparse(api_url).netloc or api_url

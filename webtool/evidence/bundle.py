@@ -35,8 +35,9 @@ from jinja2 import Environment
 from webtool.evidence.errors import EvidenceError
 from webtool.evidence.wikis import shorten
 
-if TYPE_CHECKING:  # capture.py builds on this module, so its types are named only here
-    from webtool.evidence.capture import CaptureResult, Item
+if TYPE_CHECKING:  # capture.py and manifest.py build on this module: their types are named here
+    from webtool.evidence.capture import CaptureResult
+    from webtool.evidence.manifest import Item
 
 FORMAT = "chldp evidence bundle 1"
 MANIFEST = "manifest.json"
