@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from program.refusal import Refused, word
+
 RULES_FILE = Path(__file__).with_name("assistance.yaml")
 CENT = Decimal("0.01")
 # The most one ledger entry may hold. The ledger keeps cents in a signed 64-bit column and adds
@@ -17,25 +19,18 @@ CENT = Decimal("0.01")
 LARGEST_AMOUNT = Decimal("1000000000000.00")
 
 
-class NotPayable(ValueError):
-    """The program never pays for this; the message says why."""
-
-
 @dataclass(frozen=True)
 class Categories:
     payable: dict[str, str]
     never_payable: dict[str, str]
 
     def check(self, category: str) -> str:
-        """The category's label when the program may pay for it, else NotPayable."""
+        """The category's label when the program may pay for it, else Refused."""
         if category in self.never_payable:
-            raise NotPayable(
-                f"The program never pays {self.never_payable[category].lower()}: "
-                "assistance does not include fines or damages, including an award of the "
-                "other side's attorney's fees."
-            )
+            label = word(f"chldp-staff-category-{category}", self.never_payable[category])
+            raise Refused("chldp-refused-never-paid", label)
         if category not in self.payable:
-            raise NotPayable(f"{category!r} is not a category of costs the program knows.")
+            raise Refused("chldp-refused-category", category)
         return self.payable[category]
 
 
@@ -46,16 +41,17 @@ def load_categories(path: Path = RULES_FILE) -> Categories:
 
 
 def parse_amount(text: str) -> Decimal:
-    """A positive amount with at most two decimals, exactly; ValueError with a sentence."""
+    """A positive amount with at most two decimals, exactly; else Refused."""
     try:
         amount = Decimal(text.strip().replace(",", ""))
     except InvalidOperation:
-        raise ValueError(f"{text!r} is not an amount of money.") from None
+        raise Refused("chldp-refused-amount-not-money", text) from None
     if not amount.is_finite() or amount <= 0:
-        raise ValueError("An amount must be more than zero.")
-    # Before rounding: rounding an amount of more digits than Decimal keeps fails.
+        raise Refused("chldp-refused-amount-not-positive")
+    # Before rounding: rounding an amount of more digits than Decimal keeps fails. The largest
+    # is written as amounts are typed here (commas, a point), in every language.
     if amount > LARGEST_AMOUNT:
-        raise ValueError(f"An amount is at most {LARGEST_AMOUNT:,}.")
+        raise Refused("chldp-refused-amount-too-large", f"{LARGEST_AMOUNT:,}")
     if amount != amount.quantize(CENT):
-        raise ValueError("An amount has at most two decimals.")
+        raise Refused("chldp-refused-amount-decimals")
     return amount.quantize(CENT)

@@ -3,6 +3,8 @@ between them, and who may take each step. No I/O."""
 
 from __future__ import annotations
 
+from program.refusal import Refused, word
+
 STATUSES = (
     "new",
     "in_review",
@@ -35,21 +37,17 @@ NEEDS_REASON = {"approved", "declined", "referred", "information_requested"}
 ASSISTANCE = ("referral", "funding", "both")
 
 
-class StepRefused(ValueError):
-    """This step is not allowed; the message says why."""
-
-
 def check_step(current: str, wanted: str, role: str, reason: str, assistance: str = "") -> None:
     """Nothing when `role` may move a case from `current` to `wanted` with `reason` (and, to
-    approve, the kind of `assistance`)."""
+    approve, the kind of `assistance`); else Refused."""
     if wanted not in NEXT.get(current, ()):
-        raise StepRefused(f"A case that is {_words(current)} cannot become {_words(wanted)}.")
+        raise Refused("chldp-refused-step", status_word(current), status_word(wanted))
     if wanted in DECISIONS and role != "admin":
-        raise StepRefused(f"Only an admin can make a case {_words(wanted)}.")
+        raise Refused("chldp-refused-step-admin", status_word(wanted))
     if wanted in NEEDS_REASON and not reason.strip():
-        raise StepRefused(f"Say why the case becomes {_words(wanted)}: the reason is recorded.")
+        raise Refused("chldp-refused-step-reason", status_word(wanted))
     if wanted == "approved" and assistance not in ASSISTANCE:
-        raise StepRefused("Say what the approval gives: a referral to counsel, funding, or both.")
+        raise Refused("chldp-refused-step-assistance")
 
 
 def steps_for(current: str, role: str) -> list[str]:
@@ -57,5 +55,6 @@ def steps_for(current: str, role: str) -> list[str]:
     return [s for s in NEXT.get(current, ()) if role == "admin" or s not in DECISIONS]
 
 
-def _words(status: str) -> str:
-    return status.replace("_", " ")
+def status_word(status: str) -> dict[str, str]:
+    """A status inside a sentence, as the staff console names it."""
+    return word(f"chldp-staff-status-{status}", status.replace("_", " "))

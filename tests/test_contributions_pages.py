@@ -110,11 +110,11 @@ def test_a_forged_or_borrowed_token_is_refused(app, many_wikis):
         list(run.lines())
         payload, signature = run.token.rsplit(".", 1)
         for forged in [payload + ".AAAA", "eyJrIjoiZXZpbCJ9.AAAA"]:
-            with pytest.raises(contribution_pages.BadLink, match="damaged"):
+            with pytest.raises(contribution_pages.BadLink, match="chldp-refused-lookup-damaged"):
                 contribution_pages.PageRun("Test User", Filters(), many_wikis.wikis(), forged)
-        with pytest.raises(contribution_pages.BadLink, match="another look-up"):
+        with pytest.raises(contribution_pages.BadLink, match="chldp-refused-lookup-another"):
             contribution_pages.PageRun("Other User", Filters(), many_wikis.wikis(), run.token)
-        with pytest.raises(contribution_pages.BadLink, match="another look-up"):
+        with pytest.raises(contribution_pages.BadLink, match="chldp-refused-lookup-another"):
             contribution_pages.PageRun(
                 "Test User", Filters(namespace=2), many_wikis.wikis(), run.token
             )

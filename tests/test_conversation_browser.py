@@ -116,7 +116,7 @@ def test_a_full_exchange_between_a_requester_and_the_legal_team(
     reviewer.get_by_role("link", name="Queue").click()
     reviewer.get_by_role("link", name=reference).click()
     change_status(reviewer, "information_requested", QUESTION)
-    expect(reviewer.locator(".case-status")).to_have_text("information_requested")
+    expect(reviewer.locator(".case-status")).to_have_text("information requested")
     expect(reviewer.locator(".conversation .to-requester")).to_contain_text(QUESTION)
     shoot(reviewer, "31-conversation-staff-asks")
 

@@ -44,7 +44,7 @@ def test_a_case_from_review_to_payment(sandbox, live_tool, page, monkeypatch):
     reviewer.get_by_role("button", name="Add note").click()
     change_status(reviewer, "in_review", "")
     change_status(reviewer, "information_requested", "Please send copies of the letters.")
-    expect(reviewer.locator(".case-status")).to_have_text("information_requested")
+    expect(reviewer.locator(".case-status")).to_have_text("information requested")
     shoot(reviewer, "10-staff-case-reviewer")
 
     admin = new_page(page)

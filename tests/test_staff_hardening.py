@@ -17,6 +17,7 @@ from test_staff import ADMIN, REVIEWER, STAFF, approved, as_user, audit_actions,
 from test_webtool_requests import log_in_as, send
 
 from program.assistance import parse_amount
+from program.refusal import Refused
 from webtool import casework
 from webtool.csv_export import cell
 
@@ -165,7 +166,7 @@ def test_an_amount_too_large_for_the_ledger_gets_a_sentence(app, client, amount)
 
 def test_the_largest_amount_is_taken_exactly():
     assert parse_amount("1,000,000,000,000.00") == Decimal("1000000000000.00")
-    with pytest.raises(ValueError, match="at most"):
+    with pytest.raises(Refused, match="chldp-refused-amount-too-large"):
         parse_amount("1000000000000.01")
 
 

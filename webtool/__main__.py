@@ -29,6 +29,7 @@ from webtool.engagement import Collector, UserNotFound
 from webtool.evidence.bundle import BadBundle, verify_bundle, write_bundle
 from webtool.evidence.capture import capture_links
 from webtool.evidence.wikis import shorten, site_matrix
+from webtool.i18n import render
 from webtool.usernames import BadName, normalise
 
 KIND_TITLES = {
@@ -69,7 +70,7 @@ def print_report(raw_name: str, as_json: bool, use_cache: bool) -> int:
     try:
         name = normalise(raw_name)
     except BadName as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {render('en', error.key, *error.params)}", file=sys.stderr)
         return 2
     # A cache only helps when it outlives this command: Redis, shared with the web tool.
     cache = _shared_cache(settings.redis_url) if use_cache and settings.redis_url else None

@@ -10,17 +10,17 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from program.assistance import CENT, load_categories
-from program.case_flow import ENDED, StepRefused, check_step
+from program.case_flow import ENDED, check_step, status_word
 from program.content import PROGRAM_STATUSES
+from program.refusal import Refused
 from webtool import db
 from webtool.models import AuditEntry, CaseEvent, HelpRequest, LedgerEntry, ProgramStatus
 
-
-class LedgerRefused(ValueError):
-    """The ledger does not take this entry; the message says why."""
+LEDGER_KINDS = ("commitment", "payment")
+PUBLIC_MESSAGE_LENGTH = 500  # characters of the program's public status message
 
 
 def now() -> datetime:
@@ -78,7 +78,7 @@ def change_status(
 def withdraw(case: HelpRequest) -> None:
     """The requester takes their request back; the fund's ledger is left as it is."""
     if case.status in ENDED:
-        raise StepRefused(f"A case that is {case.status} cannot be withdrawn.")
+        raise Refused("chldp-refused-withdraw", status_word(case.status))
     _add_event(case, "requester", "status", "", from_status=case.status, to_status="withdrawn")
     audit("requester", "withdraw", case.reference, old=case.status)
     case.status = "withdrawn"
@@ -87,7 +87,7 @@ def withdraw(case: HelpRequest) -> None:
 
 def add_note(case: HelpRequest, actor: str, text: str) -> None:
     if not text.strip():
-        raise ValueError("A note cannot be empty.")
+        raise Refused("chldp-refused-note-empty")
     _add_event(case, actor, "note", text.strip())
     audit(actor, "note", case.reference)
     db.session().commit()
@@ -153,7 +153,7 @@ def case_money(case: HelpRequest) -> tuple[Decimal, Decimal]:
     return _ledger_totals(LedgerEntry.request_id == case.id)
 
 
-def _ledger_totals(*where) -> tuple[Decimal, Decimal]:
+def _ledger_totals(*where: ColumnElement[bool]) -> tuple[Decimal, Decimal]:
     """(committed, paid) over the ledger entries that match `where`."""
     query = select(LedgerEntry.kind, func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
     totals = dict(db.session().execute(query.where(*where).group_by(LedgerEntry.kind)).all())
@@ -166,21 +166,17 @@ def add_ledger_entry(
     """A commitment or a payment, checked against the program's rules and the fund."""
     load_categories().check(category)
     if case.status != "approved":
-        raise LedgerRefused("Money is recorded only for an approved case.")
+        raise Refused("chldp-refused-money-not-approved")
+    if kind not in LEDGER_KINDS:
+        raise Refused("chldp-refused-money-kind")
     if kind == "commitment" and not override.strip():
         left = fund()
         if amount > left.remaining:
-            raise LedgerRefused(
-                f"This commitment is more than the fund has left ({left.remaining} "
-                f"{left.currency}); an admin can override it, giving a reason."
-            )
+            raise Refused("chldp-refused-money-beyond-fund", str(left.remaining), left.currency)
     if kind == "payment":
         committed, paid = case_money(case)
         if paid + amount > committed and not override.strip():
-            raise LedgerRefused(
-                f"This payment is more than the case has committed and unpaid "
-                f"({committed - paid}); commit more first, or override it giving a reason."
-            )
+            raise Refused("chldp-refused-money-beyond-committed", str(committed - paid))
     db.session().add(
         LedgerEntry(
             request_id=case.id,
@@ -221,9 +217,9 @@ def program_status() -> dict:
 
 def set_program_status(actor: str, status: str, message: str) -> None:
     if status not in PROGRAM_STATUSES:
-        raise ValueError(f"The status is one of: {', '.join(PROGRAM_STATUSES)}.")
-    if len(message) > 500:
-        raise ValueError("The public message has at most 500 characters.")
+        raise Refused("chldp-refused-program-status")
+    if len(message) > PUBLIC_MESSAGE_LENGTH:
+        raise Refused("chldp-refused-public-message", PUBLIC_MESSAGE_LENGTH)
     db.session().add(ProgramStatus(at=now(), actor=actor, status=status, message=message.strip()))
     audit(actor, "program-status", "program", status=status, message=message.strip())
     db.session().commit()

@@ -24,6 +24,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.datastructures import MultiDict
 
+from program.refusal import Refused
 from webtool.api import ApiClient, ApiError, Unavailable
 from webtool.cache import Cache
 from webtool.contributions import (
@@ -41,8 +42,8 @@ KEPT = 3600  # seconds a page's record is kept
 SHOWN_EVERY = 1.0  # seconds between progress lines
 
 
-class BadLink(Exception):
-    """A filter or a page token that the look-up cannot use; the message says why."""
+class BadLink(Refused):
+    """A filter or a page token that the look-up cannot use; the message key says why."""
 
 
 def filters_from(args: MultiDict, wikis: list[dict]) -> Filters:
@@ -50,9 +51,9 @@ def filters_from(args: MultiDict, wikis: list[dict]) -> Filters:
     namespace = args.get("namespace", "").strip()
     wiki = args.get("wiki", "").strip() or None
     if namespace and not namespace.lstrip("-").isdigit():
-        raise BadLink("A namespace is a number, such as 0 for articles.")
+        raise BadLink("chldp-refused-lookup-namespace")
     if wiki and wiki not in {w["wiki"] for w in wikis}:
-        raise BadLink(f"The account has no edits on {wiki}.")
+        raise BadLink("chldp-refused-lookup-wiki", wiki)
     return Filters(
         namespace=int(namespace) if namespace else None,
         newest=_day(args.get("to", ""), "T23:59:59Z"),
@@ -155,9 +156,9 @@ def _opened(token: str, name: str, filters: Filters) -> tuple[str, tuple[str, st
     try:
         data = _serializer().loads(token)
     except BadSignature:
-        raise BadLink("This link to a page of contributions is damaged; look up again.") from None
+        raise BadLink("chldp-refused-lookup-damaged") from None
     if data.get("s") != _digest(name, filters):
-        raise BadLink("This page of contributions belongs to another look-up; look up again.")
+        raise BadLink("chldp-refused-lookup-another")
     last = data.get("a")
     return data["k"], (last[0], last[1], int(last[2])) if last else None
 
@@ -182,4 +183,4 @@ def _day(text: str, time_of_day: str) -> str | None:
     try:
         return date.fromisoformat(text.strip()).isoformat() + time_of_day
     except ValueError:
-        raise BadLink(f"{text} is not a date (YYYY-MM-DD).") from None
+        raise BadLink("chldp-refused-lookup-date", text) from None

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from program.case_flow import ENDED
+from program.refusal import Refused
 from webtool import casework, db
 from webtool.accounts import User
 from webtool.evidence.store import attach, own_bundle
@@ -25,8 +26,8 @@ WAITING_FOR_TEAM = ("new", "in_review")
 REQUESTER = "requester"  # the author of the requester's messages, in the audit log too
 
 
-class MessageRefused(ValueError):
-    """The message is not taken; the argument is a message key for the page."""
+class MessageRefused(Refused):
+    """The message is not taken; the message key says why."""
 
 
 def write_as_requester(case: HelpRequest, user: User, text: str, bundles: list[str]) -> None:
@@ -121,12 +122,6 @@ def for_staff(case: HelpRequest) -> list[dict]:
     said = [{**m, "kind": "message"} for m in messages(case)]
     _mark_read(case, from_requester=True)
     return sorted(said + events, key=lambda entry: entry["at"])
-
-
-def waited(since: datetime) -> str:
-    """How long since `since`, in days and hours, for the staff's queue."""
-    hours = int((casework.now() - since).total_seconds() // 3600)
-    return f"{hours // 24} d {hours % 24} h" if hours >= 24 else f"{hours} h"
 
 
 def _mark_read(case: HelpRequest, from_requester: bool) -> None:

@@ -23,6 +23,7 @@ from huey import Huey, crontab
 from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from program.refusal import Refused
 from webtool import db, tasks
 from webtool.casework import audit, now
 from webtool.config import SmtpSettings
@@ -86,7 +87,7 @@ def staff_notice(name: str) -> dict:
 
 def set_staff_notice(name: str, email: str, wanted: bool) -> None:
     if wanted and not EMAIL.match(email.strip()):
-        raise ValueError("Give an e-mail address to get e-mails.")
+        raise Refused("chldp-refused-staff-email")
     notice = db.session().get(StaffNotice, name) or StaffNotice(name=name)
     notice.email_sealed = current_app.extensions["chldp.sealer"].seal(email.strip())
     notice.wanted = wanted

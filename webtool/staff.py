@@ -7,8 +7,10 @@ set the program's status and read the audit log. Every view and action is audite
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from functools import wraps
+from typing import ParamSpec
 
 from flask import (
     Blueprint,
@@ -22,14 +24,16 @@ from flask import (
     stream_template,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from program.assistance import NotPayable, load_categories, parse_amount
-from program.case_flow import ASSISTANCE, STATUSES, StepRefused, steps_for
+from program.assistance import load_categories, parse_amount
+from program.case_flow import ASSISTANCE, STATUSES, steps_for
 from program.content import PROGRAM_STATUSES
+from program.refusal import Refused
 from webtool import casework, contribution_pages, conversation, db, engagement_view, notifications
-from webtool.auth import current_user
+from webtool.auth import current_user, signed_in_user
 from webtool.csv_export import csv_download
 from webtool.evidence import store as evidence
 from webtool.evidence.pages import zip_response
@@ -37,19 +41,24 @@ from webtool.help_requests import KINDS, field_index, kinds_index, opened
 from webtool.i18n import msg
 from webtool.models import EvidenceBundle, HelpRequest
 from webtool.staff_access import staff_role
-from webtool.usernames import BadName, normalise
+from webtool.usernames import normalise
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
+P = ParamSpec("P")
+# The columns of each CSV the console exports: the message key of each header.
+CASES_CSV = ("reference", "sent", "status", "kinds", "country", "language")
+AUDIT_CSV = ("at", "actor", "action", "target", "detail")
+CONTRIBUTIONS_CSV = ("timestamp", "wiki", "title", "revision", "size", "summary", "hidden", "diff")
 
 
 @blueprint.before_app_request
-def staff_only():
+def staff_only() -> ResponseReturnValue | None:
     # On every path under /staff, routed or not, so a 404 cannot tell what exists.
     if request.path != "/staff" and not request.path.startswith("/staff/"):
         return None
     user = current_user()
     g.staff_role, refusal = staff_role(user)
-    if g.staff_role is None:
+    if g.staff_role is None or user is None:
         # Every attempt is on record; the page is the same plain one for everyone who is not
         # staff, with no hint of what is here.
         casework.record("not staff", "refused", request.path, account=user, reason=refusal)
@@ -58,9 +67,33 @@ def staff_only():
     return None
 
 
-def admin_only(view):
+@blueprint.context_processor
+def staff_words() -> dict[str, Callable[..., str]]:
+    """What the staff pages write from the tool's own codes, in the staff member's language."""
+    return {"kinds_of": kinds_of, "waited": waited, "hidden_words": hidden_words}
+
+
+@blueprint.errorhandler(Refused)
+def refused(refusal: Refused) -> ResponseReturnValue:
+    """Every refusal of a staff action (a step, a ledger entry, an amount, a name, a filter),
+    said one way: in the staff member's language, above the page the action came from. The
+    words travel in the session (flash), never in the address, so a link cannot put words on a
+    staff member's page."""
+    db.session().rollback()
+    flash(msg(refusal.key, *refusal.params), "error")
+    reference = (request.view_args or {}).get("reference")
+    if reference:
+        return redirect(url_for("staff.case", reference=reference))
+    if request.method == "POST":
+        return redirect(request.path)
+    # Only the look-up is refused on a GET (a name, a filter, a page token): its form again.
+    name = request.args.get("user", "")
+    return render_template("staff/lookup.html", name=name, report=None), 400
+
+
+def admin_only(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:
     @wraps(view)
-    def wrapped(*args, **kwargs):
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
         if g.staff_role != "admin":
             return render_template("forbidden.html"), 403
         return view(*args, **kwargs)
@@ -69,7 +102,7 @@ def admin_only(view):
 
 
 @blueprint.route("/")
-def queue():
+def queue() -> ResponseReturnValue:
     filters = {k: request.args.get(k, "") for k in ("status", "kind", "country", "language")}
     query = select(HelpRequest).order_by(HelpRequest.created_at)
     if filters["status"]:
@@ -98,18 +131,17 @@ def queue():
         older_than_days=older,
         fund=casework.fund(),
         waiting=waiting,
-        waited=conversation.waited,
     )
 
 
 @blueprint.route("/case/<reference>")
-def case(reference: str):
+def case(reference: str) -> ResponseReturnValue:
     found = _case(reference)
     casework.record(g.staff_name, "view-case", reference)
     return _case_page(found, evidence.LinksForm.blank())
 
 
-def _case_page(found: HelpRequest, links_form: evidence.LinksForm):
+def _case_page(found: HelpRequest, links_form: evidence.LinksForm) -> str:
     committed, paid = casework.case_money(found)
     sealed = opened(found)
     now = engagement_view.wanted(sealed.name)
@@ -133,23 +165,21 @@ def _case_page(found: HelpRequest, links_form: evidence.LinksForm):
         stopped=evidence.stopped,
         owner_of=evidence.owner_of,
         links_form=links_form,
+        ledger_kinds=casework.LEDGER_KINDS,
     )
 
 
 @blueprint.route("/case/<reference>/status", methods=["POST"])
-def status(reference: str):
+def status(reference: str) -> ResponseReturnValue:
     found = _case(reference)
-    try:
-        casework.change_status(
-            found,
-            g.staff_name,
-            g.staff_role,
-            request.form.get("status", ""),
-            request.form.get("reason", ""),
-            request.form.get("assistance", ""),
-        )
-    except StepRefused as refused:
-        return _back(reference, str(refused))
+    casework.change_status(
+        found,
+        g.staff_name,
+        g.staff_role,
+        request.form.get("status", ""),
+        request.form.get("reason", ""),
+        request.form.get("assistance", ""),
+    )
     if found.status == "information_requested":
         # The reason is the question: the requester reads it and answers on their page.
         conversation.write_as_staff(found, g.staff_name, request.form.get("reason", ""))
@@ -158,59 +188,47 @@ def status(reference: str):
 
 
 @blueprint.route("/case/<reference>/message", methods=["POST"])
-def message(reference: str):
+def message(reference: str) -> ResponseReturnValue:
     """A message to the requester, or an internal note the requester never sees."""
     found = _case(reference)
     text = request.form.get("text", "")
-    try:
-        if request.form.get("to") == "requester":
-            conversation.write_as_staff(found, g.staff_name, text)
-            notifications.news(found)
-        else:
-            casework.add_note(found, g.staff_name, text)
-    except conversation.MessageRefused as refused:
-        return _back(reference, msg(str(refused)))
-    except ValueError as refused:
-        return _back(reference, str(refused))
+    if request.form.get("to") == "requester":
+        conversation.write_as_staff(found, g.staff_name, text)
+        notifications.news(found)
+    else:
+        casework.add_note(found, g.staff_name, text)
     return _back(reference)
 
 
 @blueprint.route("/case/<reference>/note", methods=["POST"])
-def note(reference: str):
-    try:
-        casework.add_note(_case(reference), g.staff_name, request.form.get("text", ""))
-    except ValueError as refused:
-        return _back(reference, str(refused))
+def note(reference: str) -> ResponseReturnValue:
+    casework.add_note(_case(reference), g.staff_name, request.form.get("text", ""))
     return _back(reference)
 
 
 @blueprint.route("/case/<reference>/money", methods=["POST"])
 @admin_only
-def money(reference: str):
-    found = _case(reference)
-    try:
-        casework.add_ledger_entry(
-            found,
-            g.staff_name,
-            request.form.get("kind", ""),
-            request.form.get("category", ""),
-            parse_amount(request.form.get("amount", "")),
-            request.form.get("override", ""),
-        )
-    except (NotPayable, casework.LedgerRefused, ValueError) as refused:
-        return _back(reference, str(refused))
+def money(reference: str) -> ResponseReturnValue:
+    casework.add_ledger_entry(
+        _case(reference),
+        g.staff_name,
+        request.form.get("kind", ""),
+        request.form.get("category", ""),
+        parse_amount(request.form.get("amount", "")),
+        request.form.get("override", ""),
+    )
     return _back(reference)
 
 
 @blueprint.route("/case/<reference>/evidence", methods=["POST"])
-def capture(reference: str):
+def capture(reference: str) -> ResponseReturnValue:
     """Links captured by staff for a case: the bundle is attached to it at once."""
     found = _case(reference)
     form = evidence.LinksForm.from_form(request.form)
     try:
-        refused = evidence.may_start(form, current_user())
+        refused = evidence.may_start(form, signed_in_user())
         if refused is None:
-            bundle = evidence.start(form, current_user(), request_id=found.id)
+            bundle = evidence.start(form, signed_in_user(), request_id=found.id)
             casework.record(g.staff_name, "capture-evidence", reference, bundle=bundle.reference)
             return _back(reference)
     except SQLAlchemyError:
@@ -223,25 +241,24 @@ def capture(reference: str):
 
 
 @blueprint.route("/evidence/<reference>.zip")
-def evidence_bundle(reference: str):
+def evidence_bundle(reference: str) -> ResponseReturnValue:
     """A bundle attached to a case, for staff; a bundle not attached to one stays private."""
     found = db.session().scalar(select(EvidenceBundle).where(EvidenceBundle.reference == reference))
     if found is None or found.request_id is None or found.status != "done":
         abort(404)
     help_request = db.session().get(HelpRequest, found.request_id)
+    if help_request is None:
+        abort(404)
     casework.record(g.staff_name, "download-evidence", help_request.reference, bundle=reference)
     return zip_response(found)
 
 
 @blueprint.route("/lookup")
-def lookup():
+def lookup() -> ResponseReturnValue:
     raw = request.args.get("user", "")
     if not raw:
-        return render_template("staff/lookup.html", name="", error=None, report=None)
-    try:
-        name = normalise(raw)
-    except BadName as bad:
-        return render_template("staff/lookup.html", name=raw, error=str(bad), report=None), 400
+        return render_template("staff/lookup.html", name="", report=None)
+    name = normalise(raw)
     casework.record(g.staff_name, "lookup", name, before=request.args.get("before"))
     row = engagement_view.wanted(name)
     if row.status != "done":
@@ -249,21 +266,16 @@ def lookup():
         return render_template(
             "staff/lookup.html",
             name=name,
-            error=None,
             report=None,
             progress=engagement_view.progress_of(row),
         )
     report = engagement_view.report_of(row)
-    try:
-        filters = contribution_pages.filters_from(request.args, report["wikis"])
-        run = contribution_pages.PageRun(name, filters, report["wikis"], request.args.get("before"))
-    except contribution_pages.BadLink as bad:
-        return render_template("staff/lookup.html", name=name, error=str(bad), report=None), 400
+    filters = contribution_pages.filters_from(request.args, report["wikis"])
+    run = contribution_pages.PageRun(name, filters, report["wikis"], request.args.get("before"))
     # Streamed: the progress lines reach the browser while the wikis answer.
     return stream_template(
         "staff/lookup.html",
         name=name,
-        error=None,
         report=report,
         run=run,
         filters=filters,
@@ -272,26 +284,31 @@ def lookup():
 
 
 @blueprint.route("/lookup.csv")
-def lookup_csv():
+def lookup_csv() -> ResponseReturnValue:
     """The rows of one page of a look-up's contributions, as that page showed them."""
-    try:
-        name = normalise(request.args.get("user", ""))
-        row = engagement_view.current(name)
-        wikis = engagement_view.report_of(row)["wikis"] if row and row.status == "done" else []
-        filters = contribution_pages.filters_from(request.args, wikis)
-        rows = contribution_pages.shown_rows(request.args.get("page", ""), name, filters)
-    except (BadName, contribution_pages.BadLink) as bad:
-        return render_template("staff/lookup.html", name="", error=str(bad), report=None), 400
+    name = normalise(request.args.get("user", ""))
+    row = engagement_view.current(name)
+    wikis = engagement_view.report_of(row)["wikis"] if row and row.status == "done" else []
+    filters = contribution_pages.filters_from(request.args, wikis)
+    rows = contribution_pages.shown_rows(request.args.get("page", ""), name, filters)
     if rows is None:
-        gone = "This page of contributions is no longer kept; look the account up again."
-        return render_template("staff/lookup.html", name=name, error=gone, report=None), 404
+        flash(msg("chldp-staff-lookup-gone"), "error")
+        return render_template("staff/lookup.html", name=name, report=None), 404
     casework.record(g.staff_name, "lookup-csv", name, **contribution_pages.filter_args(filters))
-    header = ["timestamp", "wiki", "title", "revision", "size change", "summary", "hidden", "diff"]
     return csv_download(
         "contributions.csv",
-        header,
+        _header("contributions", CONTRIBUTIONS_CSV),
         (
-            [c.timestamp, c.wiki, c.title, c.revid, c.size_change, c.comment, c.hidden, c.diff]
+            [
+                c.timestamp,
+                c.wiki,
+                c.title,
+                c.revid,
+                c.size_change,
+                c.comment,
+                hidden_words(c.hidden),
+                c.diff,
+            ]
             for c in rows
         ),
     )
@@ -299,8 +316,9 @@ def lookup_csv():
 
 @blueprint.route("/export.csv")
 @admin_only
-def export():
-    """Every case without free text or contact details."""
+def export() -> ResponseReturnValue:
+    """Every case without free text or contact details. The cells keep the tool's own codes
+    (statuses, kinds), the same in every staff member's language, so exports add up."""
     casework.record(g.staff_name, "export", "requests")
     rows = []
     for found in db.session().scalars(select(HelpRequest).order_by(HelpRequest.created_at)):
@@ -315,12 +333,11 @@ def export():
                 case.language,
             ]
         )
-    header = ["reference", "sent", "status", "kinds", "country", "language"]
-    return csv_download("requests.csv", header, rows)
+    return csv_download("requests.csv", _header("cases", CASES_CSV), rows)
 
 
 @blueprint.route("/counts")
-def counts():
+def counts() -> ResponseReturnValue:
     cases = [opened(found) for found in db.session().scalars(select(HelpRequest))]
     by_month = Counter(c.row.created_at.strftime("%Y-%m") for c in cases)
     by_status = Counter(c.row.status for c in cases)
@@ -329,62 +346,53 @@ def counts():
     return render_template(
         "staff/counts.html",
         tables={
-            "Month": sorted(by_month.items()),
-            "Status": sorted(by_status.items()),
-            "Kind": sorted(by_kind.items()),
+            "month": sorted(by_month.items()),
+            "status": sorted(by_status.items()),
+            "kind": sorted(by_kind.items()),
         },
     )
 
 
 @blueprint.route("/program-status", methods=["GET", "POST"])
 @admin_only
-def program_status():
-    error = None
+def program_status() -> ResponseReturnValue:
     if request.method == "POST":
-        try:
-            casework.set_program_status(
-                g.staff_name, request.form.get("status", ""), request.form.get("message", "")
-            )
-            return redirect(url_for("staff.program_status"))
-        except ValueError as refused:
-            error = str(refused)
+        casework.set_program_status(
+            g.staff_name, request.form.get("status", ""), request.form.get("message", "")
+        )
+        return redirect(url_for("staff.program_status"))
     return render_template(
         "staff/program_status.html",
         current=casework.program_status(),
         statuses=PROGRAM_STATUSES,
-        error=error,
+        longest=casework.PUBLIC_MESSAGE_LENGTH,
     )
 
 
 @blueprint.route("/audit")
 @admin_only
-def audit_log():
+def audit_log() -> ResponseReturnValue:
     entries = casework.audit_entries()
     casework.record(g.staff_name, "view-audit", "audit")
     if request.args.get("format") == "csv":
-        header = ["at", "actor", "action", "target", "detail"]
         rows = (
             [e["at"].isoformat(), e["actor"], e["action"], e["target"], e["detail"]]
             for e in reversed(entries)
         )
-        return csv_download("audit.csv", header, rows)
+        return csv_download("audit.csv", _header("audit", AUDIT_CSV), rows)
     return render_template("staff/audit.html", entries=entries)
 
 
 @blueprint.route("/notifications", methods=["GET", "POST"])
-def notifications_settings():
+def notifications_settings() -> ResponseReturnValue:
     """Whether this member of the legal team gets e-mails about the queue, and where."""
-    error = None
     if request.method == "POST":
-        try:
-            notifications.set_staff_notice(
-                g.staff_name, request.form.get("email", ""), request.form.get("wanted") == "on"
-            )
-            return redirect(url_for("staff.notifications_settings"))
-        except ValueError as refused:
-            error = str(refused)
+        notifications.set_staff_notice(
+            g.staff_name, request.form.get("email", ""), request.form.get("wanted") == "on"
+        )
+        return redirect(url_for("staff.notifications_settings"))
     return render_template(
-        "staff/notifications.html", notice=notifications.staff_notice(g.staff_name), error=error
+        "staff/notifications.html", notice=notifications.staff_notice(g.staff_name)
     )
 
 
@@ -395,9 +403,30 @@ def _case(reference: str) -> HelpRequest:
     return found
 
 
-def _back(reference: str, error: str | None = None):
-    # The refusal travels in the session, never in the address: a link cannot put words
-    # on a staff member's page.
-    if error:
-        flash(error, "error")
+def _back(reference: str) -> ResponseReturnValue:
     return redirect(url_for("staff.case", reference=reference))
+
+
+def _header(export: str, columns: tuple[str, ...]) -> list[str]:
+    """A CSV's header row in the staff member's language."""
+    return [msg(f"chldp-staff-csv-{export}-{column}") for column in columns]
+
+
+def kinds_of(kinds: list[str]) -> str:
+    """The kinds of a request, by the names the console gives them."""
+    return msg("chldp-staff-list-separator").join(msg(f"chldp-staff-kind-{k}") for k in kinds)
+
+
+def waited(since: datetime) -> str:
+    """How long since `since`, in days and hours, for the queue."""
+    hours = int((casework.now() - since).total_seconds() // 3600)
+    if hours < 24:
+        return msg("chldp-staff-waited-hours", hours)
+    return msg("chldp-staff-waited-days", hours // 24, hours % 24)
+
+
+def hidden_words(hidden: str) -> str:
+    """What revision deletion hides on an edit ("text", "summary", as the look-up keeps it), in
+    the staff member's language."""
+    shown = [msg(f"chldp-staff-hidden-{what}") for what in hidden.split(", ") if what]
+    return msg("chldp-staff-list-separator").join(shown)

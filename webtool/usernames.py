@@ -12,36 +12,35 @@ import ipaddress
 import re
 import unicodedata
 
+from program.refusal import Refused
+
 MAX_LENGTH = 85  # $wgMaxNameChars
 # Characters MediaWiki's Title forbids, plus those UserNameUtils forbids in usernames.
 FORBIDDEN = set("#<>[]|{}/@:=") | {"\u00a0", "\u1680", "\u180e", "\u2000", "\u200b", "\u3000"}
 PREFIX = re.compile(r"^\s*(user|benutzer|benutzerin|utilisateur|usuario)\s*:", re.IGNORECASE)
 
 
-class BadName(ValueError):
-    """The name cannot be a Wikimedia username; the message says why."""
+class BadName(Refused):
+    """The name cannot be a Wikimedia username; the message key says why."""
 
 
 def normalise(raw: str) -> str:
-    """The name as MediaWiki stores it, or BadName with a sentence."""
+    """The name as MediaWiki stores it, or BadName saying why not."""
     name = PREFIX.sub("", raw or "", count=1)
     name = name.split("#", 1)[0]
     name = unicodedata.normalize("NFC", name.replace("_", " "))
     name = re.sub(r"\s+", " ", name).strip()
     if not name:
-        raise BadName("Please enter a username.")
+        raise BadName("chldp-refused-name-empty")
     if _is_ip(name):
-        raise BadName(
-            f"{name} is an IP address or range; edits from it have no global account to report."
-        )
+        raise BadName("chldp-refused-name-ip", name)
     if any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
-        raise BadName("A username cannot contain control or invisible characters.")
+        raise BadName("chldp-refused-name-invisible")
     bad = sorted({c for c in name if c in FORBIDDEN})
     if bad:
-        listed = " ".join(bad)
-        raise BadName(f"A username cannot contain these characters: {listed}")
+        raise BadName("chldp-refused-name-characters", " ".join(bad))
     if len(name.encode("utf-8")) > 255 or len(name) > MAX_LENGTH:
-        raise BadName(f"A username has at most {MAX_LENGTH} characters; this one has {len(name)}.")
+        raise BadName("chldp-refused-name-too-long", MAX_LENGTH, len(name))
     return name[0].upper() + name[1:]
 
 
