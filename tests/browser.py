@@ -34,6 +34,20 @@ def log_in(page: Page, tool: str, name: str, password: str) -> None:
     page.get_by_role("button", name=re.compile("Allow", re.I)).click()
 
 
+def another_person(page: Page) -> Page:
+    """A page in a fresh browser context: another person, with cookies of their own."""
+    return page.context.browser.new_context().new_page()
+
+
+def change_status(staff: Page, status: str, reason: str, assistance: str = "") -> None:
+    """The case open on `staff`'s page moved to `status` with `reason` (and `assistance`)."""
+    staff.locator("#status").select_option(status)
+    staff.locator("#reason").fill(reason)
+    if assistance:
+        staff.locator("#assistance").select_option(assistance)
+    staff.get_by_role("button", name="Change status").click()
+
+
 def fill_request(page: Page, description: str, country: str) -> None:
     page.locator("input[name=kinds][value=doxxing]").check()
     page.locator("#description").fill(description)

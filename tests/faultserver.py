@@ -3,17 +3,18 @@
 Each test sets a script: the answers to give, one per request, the last repeated. An answer
 is (status, headers, body, delay-in-seconds). Or it sets a route, which answers each request
 by its parameters: a collector asks several things at once, in no fixed order. The server
-records every request it got.
+records every request it got: its parameters and its headers.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from helpers import serve
 
 Answer = tuple[int, dict[str, str], str, float]
 Route = Callable[[dict[str, str]], Answer]
@@ -73,6 +74,7 @@ class FaultServer:
     def __init__(self) -> None:
         self.script: list[Answer] = []
         self.requests: list[dict[str, str]] = []
+        self.headers: list[dict[str, str]] = []  # each request's headers, in the same order
         self.route: Route | None = None
         server = self
 
@@ -80,6 +82,7 @@ class FaultServer:
             def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
                 params = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
                 server.requests.append(params)
+                server.headers.append(dict(self.headers))
                 if server.route:
                     answer = server.route(params)
                 else:
@@ -98,10 +101,8 @@ class FaultServer:
             def log_message(self, *args) -> None:
                 pass
 
-        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.http.daemon_threads = True
+        self.http = serve(Handler)
         self.url = f"http://127.0.0.1:{self.http.server_port}/w/api.php"
-        threading.Thread(target=self.http.serve_forever, daemon=True).start()
 
     def close(self) -> None:
         self.http.shutdown()

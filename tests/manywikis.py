@@ -8,11 +8,12 @@ by benchmarks/contributions.py.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from helpers import serve
 
 
 def edit(revid: int, timestamp: str, namespace: int = 0, **more) -> dict:
@@ -55,10 +56,8 @@ class ManyWikis:
             def log_message(self, *args) -> None:
                 pass
 
-        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.http.daemon_threads = True
+        self.http = serve(Handler)
         self.base = f"http://127.0.0.1:{self.http.server_port}"
-        threading.Thread(target=self.http.serve_forever, daemon=True).start()
 
     def wikis(self) -> list[dict]:
         """The wikis as an engagement report lists them."""

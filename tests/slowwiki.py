@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import requests
+from helpers import serve
 
 
 class SlowWikis:
@@ -20,16 +21,13 @@ class SlowWikis:
         self.in_flight = 0
         self.most_in_flight = 0
         self.requests = 0
-        self.servers = {}
-        for dbname, wiki in sandbox["wikis"].items():
-            server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler(wiki["server"]))
-            server.daemon_threads = True
-            self.servers[dbname] = server
+        self.servers = {
+            dbname: serve(self._handler(wiki["server"]))
+            for dbname, wiki in sandbox["wikis"].items()
+        }
         self.public = {
             wiki["server"]: self.url(dbname) for dbname, wiki in sandbox["wikis"].items()
         }
-        for server in self.servers.values():
-            threading.Thread(target=server.serve_forever, daemon=True).start()
 
     def url(self, dbname: str) -> str:
         return f"http://127.0.0.1:{self.servers[dbname].server_port}"

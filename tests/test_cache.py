@@ -13,7 +13,6 @@ import time
 import pytest
 import redis
 from cryptography.fernet import Fernet
-from redisdb import empty_redis
 
 from webtool.cache import MemoryCache, RedisCache
 from webtool.crypto import Sealer
@@ -33,9 +32,9 @@ def sealer() -> Sealer:
 
 
 @pytest.fixture
-def server():
-    with empty_redis(REDIS_URL) as server:
-        yield server
+def server(redis_server):
+    """Database 5 of the local Redis, empty at the start and the end of each test."""
+    return redis_server
 
 
 @pytest.fixture

@@ -7,17 +7,25 @@ from __future__ import annotations
 import re
 
 import pytest
+from helpers import (
+    ADMIN,
+    FORM,
+    REQUESTER,
+    REVIEWER,
+    STAFF,
+    audit_actions,
+    post,
+    send,
+    status_of,
+)
 from logins import log_in
 from smtp_sink import serving
 from sqlalchemy import select
-from test_staff import ADMIN, REVIEWER, STAFF, audit_actions, post, status_of
-from test_webtool_requests import FORM, send
 
 from webtool import db
 from webtool.models import CaseMessage, OutboxMail
 from webtool.notifications import send_waiting
 
-REQUESTER = {"name": "Veteran Editor", "id": 3}
 OTHER = {"name": "Grant Writer", "id": 5}
 QUESTION = "Which forum published the address of Veteran Editor?"
 ANSWER = "The forum at kiwi.example, posted by Blocked Harasser."

@@ -13,7 +13,7 @@ import threading
 import zipfile
 
 import pytest
-from browser import fill_request, log_in, shoot
+from browser import another_person, change_status, fill_request, log_in, shoot
 from playwright.sync_api import Page, expect
 from smtp_sink import serving
 from werkzeug.serving import make_server
@@ -53,7 +53,7 @@ def mail_tool(sandbox, database_url, tmp_path, monkeypatch):
 
 def staff_member(page: Page, tool: str, name: str, password: str) -> Page:
     """Someone of the legal team, in a browser context of their own, at the staff console."""
-    theirs = page.context.browser.new_context().new_page()
+    theirs = another_person(page)
     log_in(theirs, tool, name, password)
     theirs.goto(tool + "/staff/")
     return theirs
@@ -73,14 +73,6 @@ def send_request(page: Page, description: str, email: str = "") -> str:
     page.locator("#email").fill(email)
     page.get_by_role("button", name="Send my request").click()
     return page.locator(".reference").inner_text()
-
-
-def change_status(staff: Page, status: str, reason: str, assistance: str = "") -> None:
-    staff.locator("#status").select_option(status)
-    staff.locator("#reason").fill(reason)
-    if assistance:
-        staff.locator("#assistance").select_option(assistance)
-    staff.get_by_role("button", name="Change status").click()
 
 
 def link_in(mail) -> str:

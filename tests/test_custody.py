@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from helpers import ADMIN, FORM, post, send
 from logins import log_in
 from sqlalchemy import MetaData, create_engine, inspect, select, text, update
-from test_staff import STAFF, post
-from test_webtool_requests import FORM, send
 
 from webtool import db
 from webtool.app import create_app
@@ -41,12 +40,11 @@ from webtool.notifications import set_staff_notice
 ROOT = Path(__file__).resolve().parent.parent
 # An id no other value in the database can contain by chance.
 REQUESTER = {"name": "Veteran Editor", "id": 73317331}
-ADMIN = {"name": "Jane Doe", "id": 10}
 
 
-@pytest.fixture(autouse=True)
-def staff_list(monkeypatch):
-    monkeypatch.setenv("CHLDP_STAFF", STAFF)
+# The web tool of these tests asks no wiki (see conftest.py), but for the tests that ask for
+# `sandbox`: their pages show a requester's engagement, gathered from the farm.
+pytestmark = [pytest.mark.usefixtures("staff_list"), pytest.mark.no_farm]
 
 
 def a_submission(country: str = "Chile") -> Submission:
@@ -72,7 +70,7 @@ def database_dump(url: str) -> str:
 # What is personal stays sealed
 
 
-def test_nothing_personal_is_readable_in_a_database_dump(client, database_url, app):
+def test_nothing_personal_is_readable_in_a_database_dump(sandbox, client, database_url, app):
     log_in(client, REQUESTER)
     reference = send(client).headers["Location"].rsplit("/", 1)[1]
     log_in(client, ADMIN)

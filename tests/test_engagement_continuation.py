@@ -41,10 +41,9 @@ NO_EDITS = listing("usercontribs", [[]])
 
 
 @pytest.fixture
-def wiki():
-    server = FaultServer()
-    yield server
-    server.close()
+def wiki(fault):
+    """The one wiki of these reports: the fault server, answering by route."""
+    return fault
 
 
 def report(

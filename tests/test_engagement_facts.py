@@ -12,9 +12,9 @@ import sys
 from urllib.parse import quote
 
 import pytest
+from helpers import farm_api
 from logins import log_in
 from sqlalchemy import select
-from test_sandbox_wikis import api
 
 from program.engagement import load_rules
 from webtool import db
@@ -31,9 +31,9 @@ class OneCount(ApiClient):
 
 
 def log_entries(sandbox: dict, wiki: str, **params: str) -> list[dict]:
-    return api(sandbox, wiki, list="logevents", lelimit="max", ledir="newer", **params)["query"][
-        "logevents"
-    ]
+    return farm_api(sandbox, wiki, list="logevents", lelimit="max", ledir="newer", **params)[
+        "query"
+    ]["logevents"]
 
 
 def gather(sandbox: dict, name: str, former_role_wikis: int | None = None) -> dict:
@@ -74,12 +74,12 @@ def test_a_role_given_from_meta_is_dated_by_metas_log(sandbox):
 def test_a_temporary_role_shows_its_expiry_and_an_expired_one_is_former(sandbox):
     temporary = sandbox["accounts"]["Interim Admin"]["wikis"]["enwiki"]["temporary"]
     # CentralAuth REL1_39 gives a wiki's groups by name only; the wiki itself gives expiries.
-    info = api(
+    info = farm_api(
         sandbox, "metawiki", meta="globaluserinfo", guiuser="Interim Admin", guiprop="merged"
     )
     enwiki = next(a for a in info["query"]["globaluserinfo"]["merged"] if a["wiki"] == "enwiki")
     assert enwiki["groups"] == ["rollbacker"]
-    (user,) = api(
+    (user,) = farm_api(
         sandbox, "enwiki", list="users", ususers="Interim Admin", usprop="groupmemberships"
     )["query"]["users"]
     assert user["groupmemberships"] == [{"group": "rollbacker", "expiry": temporary["rollbacker"]}]
@@ -121,7 +121,9 @@ def test_blocks_say_whether_sitewide_or_partial_with_end_and_reason(sandbox):
     restrictions = {f["wiki"]: f for f in found(report, "restriction")}
     blocks = sandbox["accounts"]["Edit Warrior"]["blocks"]
     assert set(restrictions) == {b["wiki"] for b in blocks}
-    namespaces = api(sandbox, "dewiki", meta="siteinfo", siprop="namespaces")["query"]["namespaces"]
+    namespaces = farm_api(sandbox, "dewiki", meta="siteinfo", siprop="namespaces")["query"][
+        "namespaces"
+    ]
     for block in blocks:
         finding = restrictions[block["wiki"]]
         assert finding["end"] == block["expiry"]
@@ -185,7 +187,7 @@ def test_the_human_report_says_the_former_name(sandbox):
 
 def test_a_hidden_account_is_no_such_account_and_nothing_more_is_asked(sandbox):
     assert sandbox["accounts"]["Hidden Account"]["hidden"]
-    info = api(sandbox, "metawiki", meta="globaluserinfo", guiuser="Hidden Account")
+    info = farm_api(sandbox, "metawiki", meta="globaluserinfo", guiuser="Hidden Account")
     assert info["query"]["globaluserinfo"] == {"missing": True}
     client = OneCount()
     with pytest.raises(UserNotFound) as raised:
@@ -227,7 +229,7 @@ def test_a_hidden_account_leaks_nowhere_in_the_web_tool(sandbox, app, client, ca
 
 def test_the_farms_global_blocking_cannot_block_accounts_and_the_report_says_nothing(sandbox):
     # REL1_39 does not know `bgtargets`: it warns, and lists every global block instead.
-    answer = api(sandbox, "metawiki", list="globalblocks", bgtargets="Edit Warrior")
+    answer = farm_api(sandbox, "metawiki", list="globalblocks", bgtargets="Edit Warrior")
     assert "bgtargets" in str(answer["warnings"])
     listed = {b["address"] for b in answer["query"]["globalblocks"]}
     assert listed == {b["target"] for b in sandbox["global_blocks"]}

@@ -9,7 +9,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from faultserver import FaultServer, status
+from faultserver import status
+from helpers import send
 from logins import log_in
 from sqlalchemy import func, select, update
 from werkzeug.serving import make_server
@@ -25,13 +26,6 @@ STAFF = {"name": "Jane Doe", "id": 10}
 REAL_EDITS = "2,112"  # the farm's edits of Veteran Editor, on every wiki
 BUSY = "is busy or failing (HTTP 503)"
 STATUS = "/engagement/data"
-
-
-@pytest.fixture
-def fault():
-    server = FaultServer()
-    yield server
-    server.close()
 
 
 @pytest.fixture
@@ -229,7 +223,6 @@ def test_the_case_page_asks_for_the_report_now(queued_app, monkeypatch):
 
 
 def test_a_request_freezes_a_report_of_the_day_and_never_gathers(queued_app):
-    from test_webtool_requests import send
 
     client = queued_app.test_client()
     log_in(client, REQUESTER)

@@ -12,7 +12,7 @@ from importlib.metadata import version
 
 import pytest
 import requests
-from test_evidence_capture import farm_revision
+from helpers import farm_revision
 
 from sandbox.accounts import HOSTILE_SUMMARY
 from webtool.api import ApiClient

@@ -14,14 +14,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from faultserver import FaultServer, garbage, ok, status
+from faultserver import garbage, ok, status
+from helpers import farm_api, farm_revision, sent_by
 
 from sandbox.seed import operator_session
 from webtool.api import ApiClient, Limits
 from webtool.evidence.bundle import write_bundle
 from webtool.evidence.capture import (
     LOG_PROPS,
-    REVISION_PROPS,
     NotCaptured,
     capture,
     capture_links,
@@ -30,31 +30,6 @@ from webtool.evidence.links import Link, LinkReader
 from webtool.evidence.wikis import AllowList, Wiki
 
 FAST = Limits(timeout=0.5, retries=2, backoff=0.05, max_retry_after=1.0, parallel=1)
-
-
-def api(state: dict, wiki: str, **params) -> dict:
-    reply = requests.get(
-        state["wikis"][wiki]["api_url"],
-        params={"format": "json", "formatversion": 2, **params},
-        timeout=30,
-    )
-    reply.raise_for_status()
-    return reply.json()
-
-
-def farm_revision(state: dict, wiki: str, revid: int) -> tuple[dict, dict]:
-    """The page and the revision, as the farm's API gives them."""
-    query = api(
-        state,
-        wiki,
-        action="query",
-        prop="revisions",
-        revids=revid,
-        rvprop=REVISION_PROPS,
-        rvslots="main",
-    )["query"]
-    page = query["pages"][0]
-    return page, page["revisions"][0]
 
 
 def shown_by_the_wiki(link: str) -> list[int | None]:
@@ -67,7 +42,7 @@ def shown_by_the_wiki(link: str) -> list[int | None]:
 
 
 def farm_log_entry(state: dict, wiki: str, logid: int) -> dict:
-    events = api(state, wiki, action="query", list="logevents", leprop=LOG_PROPS, lelimit=500)
+    events = farm_api(state, wiki, action="query", list="logevents", leprop=LOG_PROPS, lelimit=500)
     return next(e for e in events["query"]["logevents"] if e["logid"] == logid)
 
 
@@ -77,7 +52,7 @@ def facts(sandbox, harassment) -> dict:
     latest, hidden, first = harassment
     german = next(
         r
-        for page in api(
+        for page in farm_api(
             sandbox, "dewiki", action="query", list="allrevisions", arvlimit=50, arvprop="ids"
         )["query"]["allrevisions"]
         for r in page["revisions"]
@@ -85,7 +60,7 @@ def facts(sandbox, harassment) -> dict:
     )
 
     def first_entry(wiki: str, kind: str) -> int:
-        events = api(sandbox, wiki, action="query", list="logevents", letype=kind, lelimit=1)
+        events = farm_api(sandbox, wiki, action="query", list="logevents", letype=kind, lelimit=1)
         return events["query"]["logevents"][0]["logid"]
 
     return {
@@ -161,7 +136,16 @@ def test_every_link_form_was_captured(bundle):
     assert [r["line"] for r in bundle["manifest"]["items"]] == list(range(1, len(FORMS) + 1))
 
 
-@pytest.mark.parametrize(("line", "form"), list(enumerate(FORMS, 1)), ids=[f[0] for f in FORMS])
+def forms(kind: str | None = None) -> list:
+    """The link forms of `kind` (all without), each with its line in the bundle."""
+    return [
+        pytest.param(line, form, id=form[0])
+        for line, form in enumerate(FORMS, 1)
+        if kind in (None, form[1])
+    ]
+
+
+@pytest.mark.parametrize(("line", "form"), forms())
 def test_each_form_holds_what_the_farms_api_gives(sandbox, facts, bundle, line, form):
     _, kind, names = form
     record, folder = record_of(bundle, line)
@@ -184,11 +168,7 @@ def test_each_form_holds_what_the_farms_api_gives(sandbox, facts, bundle, line, 
     assert all(url.startswith(sandbox["wikis"][wiki]["api_url"]) for url in record["requests"])
 
 
-@pytest.mark.parametrize(
-    ("line", "form"),
-    [(n, f) for n, f in enumerate(FORMS, 1) if f[1] == "diff"],
-    ids=[f[0] for f in FORMS if f[1] == "diff"],
-)
+@pytest.mark.parametrize(("line", "form"), forms("diff"))
 def test_each_diff_is_the_farms_own_or_says_why_not(sandbox, facts, bundle, line, form):
     record, _ = record_of(bundle, line)
     diff = record["diff"]
@@ -205,16 +185,12 @@ def test_each_diff_is_the_farms_own_or_says_why_not(sandbox, facts, bundle, line
             if len(sides) == 2
             else {"fromrev": sides[0], "torelative": "prev"}
         )
-        expected = api(sandbox, record["wiki"], action="compare", prop="diff", **asked)
+        expected = farm_api(sandbox, record["wiki"], action="compare", prop="diff", **asked)
         assert diff["body"] and diff["note"] is None
         assert diff["body"] == expected["compare"]["body"]
 
 
-@pytest.mark.parametrize(
-    ("line", "form"),
-    [(n, f) for n, f in enumerate(FORMS, 1) if f[1] == "log"],
-    ids=[f[0] for f in FORMS if f[1] == "log"],
-)
+@pytest.mark.parametrize(("line", "form"), forms("log"))
 def test_each_log_entry_is_the_farms_own(sandbox, facts, bundle, line, form):
     record, _ = record_of(bundle, line)
     logid = record["log"]["logid"]
@@ -282,7 +258,7 @@ def imported(sandbox, facts) -> dict[str, int]:
     find it."""
 
     def history() -> dict:
-        return api(
+        return farm_api(
             sandbox,
             "enwiki",
             action="query",
@@ -326,7 +302,7 @@ def test_a_diff_is_with_the_revision_next_to_it_in_the_history_not_its_parent(
 
 
 def test_log_entries_are_found_by_searching_the_log_a_few_entries_at_a_time(farm_wikis, sandbox):
-    events = api(sandbox, "metawiki", action="query", list="logevents", lelimit=500)
+    events = farm_api(sandbox, "metawiki", action="query", list="logevents", lelimit=500)
     ids = [event["logid"] for event in events["query"]["logevents"]]
     assert ids == sorted(ids, reverse=True), "the search assumes ids in time order"
     server = sandbox["wikis"]["metawiki"]["server"]
@@ -369,15 +345,6 @@ def test_a_link_with_nothing_behind_it_is_refused_with_a_sentence(
     assert result.items == []
     assert (refusal.key, refusal.params) == (key, tuple(p.format(**facts) for p in params))
     assert not refusal.temporary
-
-
-def sent_by(client: ApiClient) -> list[str]:
-    """The URL of every request `client` sends from now on."""
-    sent: list[str] = []
-    client.http.hooks["response"].append(
-        lambda response, *args, **kwargs: sent.append(response.url)
-    )
-    return sent
 
 
 def test_a_title_mediawiki_refuses_is_refused_alone_and_never_sent(farm_wikis, facts):
@@ -517,18 +484,11 @@ def test_links_to_anything_else_are_refused_and_never_connected_to(
 
 
 @pytest.fixture
-def fault():
-    server = FaultServer()
-    yield server
-    server.close()
-
-
-@pytest.fixture
 def fault_wiki(sandbox, facts, fault):
     """A wiki on the fault server that starts as enwiki's mirror: its siteinfo and revisions."""
     port = fault.http.server_port
     wiki = Wiki("faultwiki", f"http://127.0.0.1:{port}", fault.url)
-    siteinfo = api(
+    siteinfo = farm_api(
         sandbox,
         "enwiki",
         action="query",

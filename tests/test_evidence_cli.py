@@ -114,7 +114,8 @@ def test_links_are_read_from_a_file_beside_those_given(links, tmp_path):
     assert "2 items captured" in done.stdout
 
 
-def test_nothing_captured_exits_2_and_writes_no_bundle(tmp_path):
+def test_nothing_captured_exits_2_and_writes_no_bundle(sandbox, tmp_path):
+    # The command reads the list of wikis from the farm before it refuses the link.
     out = tmp_path / "evidence.zip"
 
     done = webtool("capture", "file:///etc/passwd", "--out", str(out))

@@ -9,8 +9,7 @@ import string
 import tracemalloc
 
 import pytest
-import requests
-from test_evidence_capture import sent_by
+from helpers import farm_api, sent_by
 
 from sandbox.seed import operator_session
 from webtool.api import ApiClient, Limits
@@ -41,17 +40,7 @@ def make_large_page(state: dict, title: str, seed: int) -> int:
     """The latest revision of `title` on enwiki, a page of LARGE_BYTES made as the farm's
     operator the first time (the seeded accounts keep their edit counts); later runs find it."""
     api_url = state["wikis"]["enwiki"]["api_url"]
-    page = requests.get(
-        api_url,
-        params={
-            "action": "query",
-            "titles": title,
-            "prop": "info",
-            "format": "json",
-            "formatversion": 2,
-        },
-        timeout=30,
-    ).json()["query"]["pages"][0]
+    page = farm_api(state, "enwiki", titles=title, prop="info")["query"]["pages"][0]
     if not page.get("missing"):
         return page["lastrevid"]
     operator = state["operator"]

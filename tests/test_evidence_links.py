@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import requests
+from helpers import farm_api
 
 from webtool.api import ApiClient
 from webtool.cache import MemoryCache
@@ -226,17 +227,7 @@ def test_german_special_page_names_come_from_the_wikis_own_siteinfo(farm_wikis, 
     ],
 )
 def test_a_mobile_link_is_read_with_the_wikis_siteinfo_without_fetching_it(sandbox, link, fields):
-    info = requests.get(
-        sandbox["wikis"]["dewiki"]["api_url"],
-        params={
-            "action": "query",
-            "meta": "siteinfo",
-            "siprop": SITEINFO,
-            "format": "json",
-            "formatversion": 2,
-        },
-        timeout=30,
-    ).json()["query"]
+    info = farm_api(sandbox, "dewiki", meta="siteinfo", siprop=SITEINFO)["query"]
     # Production wikis run MobileFrontend, whose Special:MobileDiff the farm lacks.
     info["specialpagealiases"].append({"realname": "MobileDiff", "aliases": ["MobileDiff"]})
     cache = MemoryCache()

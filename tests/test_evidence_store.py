@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import io
 
-from test_evidence_web import REQUESTER, captured
-from test_webtool_requests import log_in_as
+from helpers import REQUESTER, captured
+from logins import log_in
 
 from webtool.api import ApiClient
 from webtool.evidence import store
@@ -15,7 +15,7 @@ from webtool.evidence.capture import capture_links
 
 
 def test_a_title_mediawiki_refuses_fails_only_its_own_line(client, sandbox, harassment):
-    log_in_as(client, REQUESTER["name"], REQUESTER["id"])
+    log_in(client, REQUESTER)
     en = sandbox["wikis"]["enwiki"]["server"]
     text = "\n".join(
         [
@@ -41,7 +41,7 @@ def test_a_bundle_too_large_to_keep_stops_at_its_bound_and_keeps_the_first_links
         size = one.items[0].size
     bound = RESERVE + 2 * size + size // 2
     monkeypatch.setattr(store, "MAX_BUNDLE_BYTES", bound)
-    log_in_as(client, REQUESTER["name"], REQUESTER["id"])
+    log_in(client, REQUESTER)
 
     reference, page = captured(client, "\n".join([link] * 5))
 

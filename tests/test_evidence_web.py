@@ -6,14 +6,24 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import time
 from datetime import timedelta
 
 import pytest
+from helpers import (
+    ADMIN,
+    EVIDENCE_REFERENCE,
+    REQUESTER,
+    audit_actions,
+    captured,
+    finished,
+    form_fields,
+    post,
+    send,
+    start_capture,
+)
+from logins import log_in, log_in_as
 from sqlalchemy import create_engine, select, text, update
-from test_staff import as_user, audit_actions
-from test_webtool_requests import log_in_as, send
 
 from sandbox.accounts import HOSTILE_SUMMARY
 from webtool import db
@@ -21,41 +31,9 @@ from webtool.evidence.bundle import verify_bundle
 from webtool.evidence.store import now
 from webtool.models import EvidenceBundle
 
-REQUESTER = {"name": "Veteran Editor", "id": 3}
-REFERENCE = re.compile(r"EVID(?:-[0-9A-F]{4}){4}")
-
-
-def form_fields(client, url: str = "/evidence") -> dict:
-    page = client.get(url).get_data(as_text=True)
-    fields = dict(re.findall(r'name="(csrf_token|submission_key)" value="([^"]+)"', page))
-    assert set(fields) == {"csrf_token", "submission_key"}
-    return fields
-
-
-def start_capture(client, text_: str, fields: dict | None = None) -> object:
-    return client.post("/evidence", data={"links": text_, **(fields or form_fields(client))})
-
-
-def finished(client, reference: str) -> str:
-    """The bundle's page once its capture has ended (the capture runs in the background)."""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        page = client.get(f"/evidence/{reference}").get_data(as_text=True)
-        if 'http-equiv="refresh"' not in page:
-            return page
-        time.sleep(0.2)
-    raise AssertionError(f"the capture {reference} did not end")
-
-
-def captured(client, text_: str) -> tuple[str, str]:
-    reply = start_capture(client, text_)
-    assert reply.status_code == 302
-    reference = REFERENCE.search(reply.headers["Location"])[0]
-    return reference, finished(client, reference)
-
 
 def test_a_capture_is_kept_readable_downloadable_and_verifiable(app, client, evidence_links):
-    log_in_as(client, REQUESTER["name"], REQUESTER["id"])
+    log_in(client, REQUESTER)
     reference, page = captured(client, evidence_links["text"])
 
     assert "2 items captured" in page
@@ -75,7 +53,7 @@ def test_a_capture_is_kept_readable_downloadable_and_verifiable(app, client, evi
 
 
 def test_the_bundle_and_links_are_sealed_at_rest(app, client, evidence_links, database_url):
-    log_in_as(client, REQUESTER["name"], REQUESTER["id"])
+    log_in(client, REQUESTER)
     reference, _ = captured(client, evidence_links["text"])
     engine = create_engine(database_url)
     with engine.connect() as connection:
@@ -94,7 +72,7 @@ def test_the_bundle_and_links_are_sealed_at_rest(app, client, evidence_links, da
 
 
 def test_nobody_else_sees_or_downloads_a_bundle(client, evidence_links):
-    log_in_as(client, REQUESTER["name"], REQUESTER["id"])
+    log_in(client, REQUESTER)
     reference, _ = captured(client, evidence_links["text"])
     log_in_as(client, "Grant Writer", 5)
     assert client.get(f"/evidence/{reference}").status_code == 404
@@ -103,18 +81,18 @@ def test_nobody_else_sees_or_downloads_a_bundle(client, evidence_links):
 
 
 def test_the_same_form_posted_twice_starts_one_capture(app, client, evidence_links):
-    log_in_as(client, REQUESTER["name"], REQUESTER["id"])
-    fields = form_fields(client)
+    log_in(client, REQUESTER)
+    fields = form_fields(client, "/evidence")
     first = start_capture(client, evidence_links["text"], fields)
     second = start_capture(client, evidence_links["text"], fields)
     assert first.headers["Location"] == second.headers["Location"]
-    finished(client, REFERENCE.search(first.headers["Location"])[0])
+    finished(client, EVIDENCE_REFERENCE.search(first.headers["Location"])[0])
     with app.app_context():
         assert len(db.session().scalars(select(EvidenceBundle)).all()) == 1
 
 
 def test_too_many_links_come_back_with_a_sentence_and_the_links_kept(client, sandbox):
-    log_in_as(client, REQUESTER["name"], REQUESTER["id"])
+    log_in(client, REQUESTER)
     server = sandbox["wikis"]["enwiki"]["server"]
     pasted = "\n".join(f"{server}/w/index.php?oldid={n}" for n in range(1, 62))
     reply = start_capture(client, pasted)
@@ -128,7 +106,7 @@ def test_too_many_links_come_back_with_a_sentence_and_the_links_kept(client, san
 
 def test_captures_per_hour_are_bounded_and_the_links_kept(app, client, evidence_links):
     app.config["EVIDENCE_CAPTURES_PER_HOUR"] = 1
-    log_in_as(client, REQUESTER["name"], REQUESTER["id"])
+    log_in(client, REQUESTER)
     captured(client, evidence_links["text"])
     reply = start_capture(client, evidence_links["text"])
     page = reply.get_data(as_text=True)
@@ -138,7 +116,7 @@ def test_captures_per_hour_are_bounded_and_the_links_kept(app, client, evidence_
 
 
 def test_a_capture_stopped_by_a_restart_offers_its_links_again(app, client, evidence_links):
-    log_in_as(client, REQUESTER["name"], REQUESTER["id"])
+    log_in(client, REQUESTER)
     reference, _ = captured(client, evidence_links["text"])
     with app.app_context():
         session = db.session()
@@ -167,7 +145,7 @@ def test_a_capture_stopped_by_a_restart_offers_its_links_again(app, client, evid
     ],
 )
 def test_a_capture_under_way_says_why_it_waits(app, client, evidence_links, status, outcome, said):
-    log_in_as(client, REQUESTER["name"], REQUESTER["id"])
+    log_in(client, REQUESTER)
     reference, _ = captured(client, evidence_links["text"])
     with app.app_context():
         session = db.session()
@@ -182,8 +160,8 @@ def test_a_capture_under_way_says_why_it_waits(app, client, evidence_links, stat
 
 
 def test_a_database_failure_keeps_the_links(client, evidence_links, database_url):
-    log_in_as(client, REQUESTER["name"], REQUESTER["id"])
-    fields = form_fields(client)
+    log_in(client, REQUESTER)
+    fields = form_fields(client, "/evidence")
     engine = create_engine(database_url)
     with engine.begin() as connection:
         connection.execute(text("ALTER TABLE evidence_bundles RENAME TO evidence_away"))
@@ -202,17 +180,14 @@ def test_an_attached_bundle_reaches_the_legal_team_with_an_audit_entry(
     app, client, evidence_links, monkeypatch
 ):
     monkeypatch.setenv("CHLDP_STAFF", "Jane Doe:admin")
-    log_in_as(client, REQUESTER["name"], REQUESTER["id"])
+    log_in(client, REQUESTER)
     request_reference = send(client).headers["Location"].rsplit("/", 1)[1]
-    reference, page = captured(client, evidence_links["text"])
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
-    attached = client.post(
-        f"/evidence/{reference}/attach", data={"csrf_token": token, "request": request_reference}
-    )
+    reference, _ = captured(client, evidence_links["text"])
+    attached = post(client, f"/evidence/{reference}/attach", request=request_reference)
     assert attached.status_code == 302
     assert reference in client.get(f"/requests/{request_reference}").get_data(as_text=True)
 
-    as_user(client, {"name": "Jane Doe", "id": 10})
+    log_in(client, ADMIN)
     case = client.get(f"/staff/case/{request_reference}").get_data(as_text=True)
     assert f"{reference}.zip" in case
     download = client.get(f"/staff/evidence/{reference}.zip")
@@ -223,29 +198,26 @@ def test_an_attached_bundle_reaches_the_legal_team_with_an_audit_entry(
 def test_a_bundle_attaches_only_to_its_owners_own_request(client, evidence_links):
     log_in_as(client, "Grant Writer", 5)
     theirs = send(client).headers["Location"].rsplit("/", 1)[1]
-    log_in_as(client, REQUESTER["name"], REQUESTER["id"])
-    reference, page = captured(client, evidence_links["text"])
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
-    refused = client.post(
-        f"/evidence/{reference}/attach", data={"csrf_token": token, "request": theirs}
-    )
+    log_in(client, REQUESTER)
+    reference, _ = captured(client, evidence_links["text"])
+    refused = post(client, f"/evidence/{reference}/attach", request=theirs)
     assert refused.status_code == 404
     assert "Attach to my request" not in client.get(f"/evidence/{reference}").get_data(True)
 
 
 def test_a_bundle_not_attached_stays_private_from_staff(client, evidence_links, monkeypatch):
     monkeypatch.setenv("CHLDP_STAFF", "Jane Doe:admin")
-    log_in_as(client, REQUESTER["name"], REQUESTER["id"])
+    log_in(client, REQUESTER)
     reference, _ = captured(client, evidence_links["text"])
-    as_user(client, {"name": "Jane Doe", "id": 10})
+    log_in(client, ADMIN)
     assert client.get(f"/staff/evidence/{reference}.zip").status_code == 404
 
 
 def test_staff_capture_for_a_case(app, client, evidence_links, monkeypatch):
     monkeypatch.setenv("CHLDP_STAFF", "Jane Doe:admin")
-    log_in_as(client, REQUESTER["name"], REQUESTER["id"])
+    log_in(client, REQUESTER)
     request_reference = send(client).headers["Location"].rsplit("/", 1)[1]
-    as_user(client, {"name": "Jane Doe", "id": 10})
+    log_in(client, ADMIN)
     case_url = f"/staff/case/{request_reference}"
     fields = form_fields(client, case_url)
     reply = client.post(f"{case_url}/evidence", data={"links": evidence_links["text"], **fields})
@@ -254,14 +226,14 @@ def test_staff_capture_for_a_case(app, client, evidence_links, monkeypatch):
     while ".zip" not in (page := client.get(case_url).get_data(as_text=True)):
         assert time.monotonic() < deadline, "the staff capture did not end"
         time.sleep(0.2)
-    reference = REFERENCE.search(page)[0]
+    reference = EVIDENCE_REFERENCE.search(page)[0]
     assert "2 (1 links refused)" in page
     assert ("Jane Doe", "capture-evidence") in audit_actions(app)
     assert client.get(f"/staff/evidence/{reference}.zip").status_code == 200
 
 
 def test_retention_purges_loose_bundles_and_rotation_reseals_them(app, client, evidence_links):
-    log_in_as(client, REQUESTER["name"], REQUESTER["id"])
+    log_in(client, REQUESTER)
     reference, _ = captured(client, evidence_links["text"])
     runner = app.test_cli_runner()
 
@@ -285,9 +257,9 @@ def test_retention_purges_loose_bundles_and_rotation_reseals_them(app, client, e
 def test_a_staff_capture_keeps_its_limits_and_the_links(app, client, monkeypatch, sandbox):
     monkeypatch.setenv("CHLDP_STAFF", "Jane Doe:admin")
     app.config["EVIDENCE_CAPTURES_PER_HOUR"] = 0
-    log_in_as(client, REQUESTER["name"], REQUESTER["id"])
+    log_in(client, REQUESTER)
     request_reference = send(client).headers["Location"].rsplit("/", 1)[1]
-    as_user(client, {"name": "Jane Doe", "id": 10})
+    log_in(client, ADMIN)
     case_url = f"/staff/case/{request_reference}"
     server = sandbox["wikis"]["enwiki"]["server"]
     too_many = "\n".join(f"{server}/w/index.php?oldid={n}" for n in range(1, 62))

@@ -38,13 +38,21 @@ def test_translations_keep_the_parameters(code):
         assert set(re.findall(r"\$\d", text)) == set(re.findall(r"\$\d", ENGLISH[key])), key
 
 
-def test_every_key_the_templates_use_exists():
-    used, prefixes = set(), set()
-    for template in (WEBTOOL / "templates").glob("*.html"):
-        text = template.read_text(encoding="utf-8")
-        used |= set(re.findall(r"msg\('(chldp-[a-z0-9_-]+)'\)", text))
-        used |= set(re.findall(r"msg\('(chldp-[a-z0-9_-]+)',", text))
-        prefixes |= set(re.findall(r"msg\('(chldp-[a-z0-9_-]+-)' ~", text))
+TEMPLATES = sorted((WEBTOOL / "templates").rglob("*.html"))
+
+
+def test_every_template_folder_is_read():
+    folders = {template.parent.name for template in TEMPLATES}
+    assert {"templates", "staff"} <= folders
+
+
+@pytest.mark.parametrize(
+    "template", TEMPLATES, ids=[str(t.relative_to(WEBTOOL / "templates")) for t in TEMPLATES]
+)
+def test_every_key_the_templates_use_exists(template):
+    text = template.read_text(encoding="utf-8")
+    used = set(re.findall(r"msg\(\s*['\"](chldp-[a-z0-9_-]+)['\"]\s*[,)]", text))
+    prefixes = set(re.findall(r"msg\(\s*['\"](chldp-[a-z0-9_-]+-)['\"]\s*~", text))
     assert used - set(ENGLISH) == set()
     for prefix in prefixes:
         assert any(key.startswith(prefix) for key in ENGLISH), prefix

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 from faultserver import FaultServer, status
+from helpers import translation_units, wiki_text
 from markupsafe import escape
 from redisdb import empty_redis
 
 from program.content import load_content
-from sandbox.api import ApiSession, operator_session
 from sandbox.translation import mark_for_translation, run_jobs, translate_unit
 from webtool.config import ProgramWiki
 from webtool.program_text import plain_lines
@@ -44,15 +44,6 @@ REDIS_URL = "redis://127.0.0.1:6379/6"
 
 
 @pytest.fixture(scope="module")
-def admin(sandbox) -> ApiSession:
-    """The farm's operator, a sysop on metawiki and so a translation administrator."""
-    operator = sandbox["operator"]
-    return operator_session(
-        sandbox["wikis"]["metawiki"]["api_url"], operator["name"], operator["password"]
-    )
-
-
-@pytest.fixture(scope="module")
 def program_page(sandbox, admin) -> ProgramWiki:
     """A program page marked for translation, with some units translated."""
     base = f"Chldp start page {uuid.uuid4().hex[:8]}"
@@ -64,11 +55,18 @@ def program_page(sandbox, admin) -> ProgramWiki:
     )
     page = settings.program_page
     assert sync(settings) == Exit.OK
-    admin.post("edit", title=page, text="<languages/>\n" + text(admin, page), token=csrf(admin))
+    admin.post(
+        "edit",
+        title=page,
+        text="<languages/>\n" + wiki_text(admin, page),
+        token=admin.token("csrf"),
+    )
     assert sync(settings) == Exit.OK  # wraps each region for translation
     root = Path(sandbox["dir"])
     mark_for_translation(root, admin, page)
-    units = {u["definition"]: u["title"].rsplit("/", 1)[0] for u in messages(admin, page, "de")}
+    units = {
+        u["definition"]: u["title"].rsplit("/", 1)[0] for u in translation_units(admin, page, "de")
+    }
     conditions = "\n".join(f"# {condition}" for condition in CONDITIONS)
     for language, words in TRANSLATED.items():
         translate_unit(admin, units[FIRST], language, words)
@@ -81,26 +79,6 @@ def program_page(sandbox, admin) -> ProgramWiki:
 
 def sync(settings: Settings) -> int:
     return wikibot_main(["sync", "--always", "--page", "program"], settings=settings)
-
-
-def text(api: ApiSession, title: str) -> str:
-    page = api.get("query", prop="revisions", titles=title, rvprop="content", rvslots="main")
-    return page["query"]["pages"][0]["revisions"][0]["slots"]["main"]["content"]
-
-
-def csrf(api: ApiSession) -> str:
-    return api.token("csrf")
-
-
-def messages(api: ApiSession, title: str, language: str) -> list[dict]:
-    return api.get(
-        "query",
-        list="messagecollection",
-        mcgroup=f"page-{title}",
-        mclanguage=language,
-        mcprop="definition|translation|tags",
-        mclimit="max",
-    )["query"]["messagecollection"]
 
 
 def start_page(sandbox, tmp_path: Path, wiki: ProgramWiki, **settings: object):
@@ -200,7 +178,7 @@ def test_translations_are_read_again_only_when_a_revision_changes(
     other = CONTENT.other_processes.paragraphs[0]
     assert element_with(client.get("/?uselang=de").text, other) == '<p lang="en" dir="ltr">'
     newer = "Das Programm ergänzt die anderen Wege der Bewegung gegen Belästigung."
-    units = {u["definition"]: u["title"] for u in messages(admin, program_page.page, "de")}
+    units = {u["definition"]: u["title"] for u in translation_units(admin, program_page.page, "de")}
     translate_unit(admin, units[other].rsplit("/", 1)[0], "de", newer)
     run_jobs(Path(sandbox["dir"]))  # renders the German page: a new revision
 

@@ -10,7 +10,6 @@ import secrets
 
 import pytest
 from cryptography.fernet import InvalidToken
-from redisdb import empty_redis
 
 from webtool.app import create_app
 
@@ -18,9 +17,9 @@ REDIS_URL = os.environ.get("CHLDP_TEST_QUEUE_REDIS_URL", "redis://127.0.0.1:6379
 
 
 @pytest.fixture
-def server():
-    with empty_redis(REDIS_URL) as connection:
-        yield connection
+def server(redis_server):
+    """Database 6 of the local Redis, empty at the start and the end of each test."""
+    return redis_server
 
 
 @pytest.fixture

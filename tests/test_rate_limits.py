@@ -7,9 +7,9 @@ import os
 import secrets
 
 import pytest
+from helpers import send
+from logins import provider_answer
 from redisdb import empty_redis
-from test_webtool_login import provider_answer
-from test_webtool_requests import send
 
 from webtool import db, health
 from webtool.extensions import limiter

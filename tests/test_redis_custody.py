@@ -16,10 +16,8 @@ import time
 import pytest
 import redis
 from cryptography.fernet import Fernet, InvalidToken
-from redisdb import empty_redis
-from test_evidence_web import REFERENCE, finished, start_capture
-from test_webtool_login import provider_answer
-from test_webtool_requests import send
+from helpers import EVIDENCE_REFERENCE, finished, send, start_capture
+from logins import provider_answer
 
 from webtool import db
 from webtool.__main__ import main as command
@@ -32,10 +30,9 @@ FORGED_EDITS = 987654
 
 
 @pytest.fixture
-def server():
+def server(redis_server):
     """Database 5 of the local Redis, empty at the start and the end of each test."""
-    with empty_redis(REDIS_URL) as server:
-        yield server
+    return redis_server
 
 
 @pytest.fixture
@@ -114,7 +111,7 @@ def captured(client, link: str) -> str:
     """The page of a capture of `link`, run off the queue."""
     reply = start_capture(client, link)
     assert work_off(client.application) == 0
-    return finished(client, REFERENCE.search(reply.headers["Location"])[0])
+    return finished(client, EVIDENCE_REFERENCE.search(reply.headers["Location"])[0])
 
 
 def use_the_tool(sandbox, client, link: str) -> dict:

@@ -10,22 +10,20 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from helpers import ADMIN, REQUESTER, audit_actions, post, send, status_of
 from logins import log_in
 from sqlalchemy import func, select
-from test_staff import ADMIN, STAFF, audit_actions, post, status_of
-from test_webtool_requests import send
 
 from webtool import db
 from webtool.casework import add_ledger_entry, change_status
 from webtool.models import CaseMessage, EvidenceBundle, HelpRequest, LedgerEntry
 
-REQUESTER = {"name": "Veteran Editor", "id": 3}
 MARKUP = "<script>alert('x')</script> & <b>bold</b>"
 
 
-@pytest.fixture(autouse=True)
-def staff_list(monkeypatch):
-    monkeypatch.setenv("CHLDP_STAFF", STAFF)
+# The web tool of these tests asks no wiki (see conftest.py), but for the tests that ask for
+# `sandbox`: their pages show a requester's engagement, gathered from the farm.
+pytestmark = [pytest.mark.usefixtures("staff_list"), pytest.mark.no_farm]
 
 
 def sent_request(client, **changes) -> str:
@@ -47,7 +45,7 @@ def ledger(app) -> list[tuple]:
         return [(row.kind, row.amount_cents, row.request_id is None) for row in rows]
 
 
-def test_a_withdrawal_is_explained_confirmed_and_leaves_the_books(app, client):
+def test_a_withdrawal_is_explained_confirmed_and_leaves_the_books(sandbox, app, client):
     reference = sent_request(client)
     approved_with_money(app, reference)
     before = ledger(app)

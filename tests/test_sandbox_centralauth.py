@@ -7,6 +7,7 @@ local wikis' own API; the shapes are CentralAuth REL1_39's.
 from __future__ import annotations
 
 import requests
+from helpers import farm_api
 
 from sandbox.seed import operator_session
 
@@ -38,18 +39,8 @@ def info(state: dict, name: str, props: str = "groups|rights|merged|editcount") 
 
 
 def local_user(state: dict, wiki: str, name: str) -> dict:
-    return requests.get(
-        state["wikis"][wiki]["api_url"],
-        params={
-            "action": "query",
-            "list": "users",
-            "ususers": name,
-            "usprop": "registration",
-            "format": "json",
-            "formatversion": 2,
-        },
-        timeout=30,
-    ).json()["query"]["users"][0]
+    answer = farm_api(state, wiki, list="users", ususers=name, usprop="registration")
+    return answer["query"]["users"][0]
 
 
 def test_the_answer_has_the_documented_shape(sandbox):
@@ -158,18 +149,10 @@ def test_lookup_by_central_id(sandbox):
 
 def test_every_wiki_answers_for_the_same_global_account(sandbox):
     ids = {
-        wiki: requests.get(
-            site["api_url"],
-            params={
-                "action": "query",
-                "meta": "globaluserinfo",
-                "guiuser": "Grant Writer",
-                "format": "json",
-                "formatversion": 2,
-            },
-            timeout=30,
-        ).json()["query"]["globaluserinfo"]["id"]
-        for wiki, site in sandbox["wikis"].items()
+        wiki: farm_api(sandbox, wiki, meta="globaluserinfo", guiuser="Grant Writer")["query"][
+            "globaluserinfo"
+        ]["id"]
+        for wiki in sandbox["wikis"]
     }
     assert len(set(ids.values())) == 1
 

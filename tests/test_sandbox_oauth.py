@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from helpers import farm_api
 
 CALLBACK = "http://127.0.0.1:5000/oauth/callback"
 PROFILE_FIELDS = {
@@ -117,17 +118,9 @@ def test_the_whole_flow_ends_with_the_profile_of_the_account_that_logged_in(sand
     assert profile["username"] == "Grant Writer"
     assert profile["grants"] == ["mwoauth-authonly"]
     assert re.fullmatch(r"\d{14}", profile["registered"])
-    central = requests.get(
-        sandbox["centralauth_api_url"],
-        params={
-            "action": "query",
-            "meta": "globaluserinfo",
-            "guiuser": "Grant Writer",
-            "format": "json",
-            "formatversion": 2,
-        },
-        timeout=30,
-    ).json()["query"]["globaluserinfo"]
+    central = farm_api(sandbox, "metawiki", meta="globaluserinfo", guiuser="Grant Writer")["query"][
+        "globaluserinfo"
+    ]
     assert profile["sub"] == central["id"]
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from test_sandbox_wikis import api
+from helpers import farm_api
 
 
 def log(state: dict, wiki: str, kind: str, **params) -> list[dict]:
-    return api(state, wiki, list="logevents", letype=kind, lelimit="max", **params)["query"][
+    return farm_api(state, wiki, list="logevents", letype=kind, lelimit="max", **params)["query"][
         "logevents"
     ]
 
@@ -28,7 +28,7 @@ def test_a_stewards_grant_from_meta_is_in_metas_rights_log_only(sandbox):
                 assert entry["user"] == sandbox["steward"]
                 assert group in entry["params"]["newgroups"]
                 assert log(sandbox, wiki, "rights", letitle=f"User:{name}") == []
-                groups = api(sandbox, wiki, list="users", ususers=name, usprop="groups")
+                groups = farm_api(sandbox, wiki, list="users", ususers=name, usprop="groups")
                 assert group in groups["query"]["users"][0]["groups"]
 
 
@@ -40,7 +40,7 @@ def test_temporary_roles_have_their_expiry_and_an_ended_one_is_gone(sandbox):
             temporary = facts.get("temporary", {})
             if not temporary:
                 continue
-            user = api(sandbox, wiki, list="users", ususers=name, usprop="groupmemberships")
+            user = farm_api(sandbox, wiki, list="users", ususers=name, usprop="groupmemberships")
             shown = {m["group"]: m["expiry"] for m in user["query"]["users"][0]["groupmemberships"]}
             for group, expiry in temporary.items():
                 found += 1
@@ -59,7 +59,7 @@ def test_temporary_roles_have_their_expiry_and_an_ended_one_is_gone(sandbox):
 def test_blocks_have_their_scope_expiry_and_reason(sandbox):
     for name, account in accounts_with(sandbox, "blocks").items():
         for block in account["blocks"]:
-            (shown,) = api(
+            (shown,) = farm_api(
                 sandbox,
                 block["wiki"],
                 list="blocks",
@@ -104,7 +104,7 @@ def test_a_global_rename_moved_edits_and_roles_to_the_new_name(sandbox):
         (entry,) = log(sandbox, "metawiki", "gblrename")
         assert (entry["params"]["olduser"], entry["params"]["newuser"]) == (former, name)
         for wiki, facts in account["wikis"].items():
-            users = api(
+            users = farm_api(
                 sandbox, wiki, list="users", ususers=f"{name}|{former}", usprop="editcount|groups"
             )["query"]["users"]
             by_name = {u["name"]: u for u in users}
@@ -121,16 +121,16 @@ def test_a_global_rename_moved_edits_and_roles_to_the_new_name(sandbox):
 
 def test_a_hidden_account_is_hidden_in_the_global_lists(sandbox):
     for name in accounts_with(sandbox, "hidden"):
-        users = api(sandbox, "metawiki", list="globalallusers", agufrom=name, agulimit=1)
+        users = farm_api(sandbox, "metawiki", list="globalallusers", agufrom=name, agulimit=1)
         assert [u["name"] for u in users["query"]["globalallusers"]] != [name]
 
 
 def test_global_blocks_answer_on_every_wiki(sandbox):
     assert sandbox["global_blocks"]
     for wiki in sandbox["wikis"]:
-        shown = api(sandbox, wiki, list="globalblocks", bgprop="address|expiry|reason|by")["query"][
-            "globalblocks"
-        ]
+        shown = farm_api(sandbox, wiki, list="globalblocks", bgprop="address|expiry|reason|by")[
+            "query"
+        ]["globalblocks"]
         by_target = {b["address"]: b for b in shown}
         for block in sandbox["global_blocks"]:
             assert by_target[block["target"]]["expiry"] == block["expiry"]

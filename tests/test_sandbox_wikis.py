@@ -6,40 +6,31 @@ from datetime import UTC, datetime
 
 import pytest
 import requests
+from helpers import farm_api
 
 from sandbox.seed import operator_session
 
 
-def api(state: dict, wiki: str, **params) -> dict:
-    reply = requests.get(
-        state["wikis"][wiki]["api_url"],
-        params={"action": "query", "format": "json", "formatversion": 2, **params},
-        timeout=30,
-    )
-    reply.raise_for_status()
-    return reply.json()
-
-
 def user(state: dict, wiki: str, name: str) -> dict:
     props = "editcount|groups|registration|blockinfo"
-    return api(state, wiki, list="users", ususers=name, usprop=props)["query"]["users"][0]
+    return farm_api(state, wiki, list="users", ususers=name, usprop=props)["query"]["users"][0]
 
 
 @pytest.mark.parametrize("wiki", ["metawiki", "enwiki", "dewiki"])
 def test_each_wiki_is_mediawiki_1_39(sandbox, wiki):
-    general = api(sandbox, wiki, meta="siteinfo")["query"]["general"]
+    general = farm_api(sandbox, wiki, meta="siteinfo")["query"]["general"]
     assert general["generator"].startswith("MediaWiki 1.39")
     assert general["server"] == sandbox["wikis"][wiki]["server"]
 
 
 def test_dewiki_speaks_german_so_special_pages_have_german_names(sandbox):
-    info = api(sandbox, "dewiki", meta="siteinfo", siprop="general|namespaces")["query"]
+    info = farm_api(sandbox, "dewiki", meta="siteinfo", siprop="general|namespaces")["query"]
     assert info["general"]["lang"] == "de"
     assert info["namespaces"]["-1"]["name"] == "Spezial"
 
 
 def test_metawiki_has_the_grants_namespaces(sandbox):
-    namespaces = api(sandbox, "metawiki", meta="siteinfo", siprop="namespaces")["query"]
+    namespaces = farm_api(sandbox, "metawiki", meta="siteinfo", siprop="namespaces")["query"]
     assert namespaces["namespaces"]["200"]["name"] == "Grants"
     assert namespaces["namespaces"]["201"]["name"] == "Grants talk"
 
@@ -78,9 +69,9 @@ def test_the_administrator_is_sysop_and_bureaucrat_on_enwiki(sandbox):
 
 def test_the_former_administrator_has_a_grant_and_a_removal_in_the_rights_log(sandbox):
     assert "sysop" not in user(sandbox, "dewiki", "Karl Früher")["groups"]
-    entries = api(sandbox, "dewiki", list="logevents", letype="rights", letitle="User:Karl Früher")[
-        "query"
-    ]["logevents"]
+    entries = farm_api(
+        sandbox, "dewiki", list="logevents", letype="rights", letitle="User:Karl Früher"
+    )["query"]["logevents"]
     removal, grant = entries  # newest first
     assert grant["params"]["newgroups"] == ["sysop"]
     assert removal["params"]["oldgroups"] == ["sysop"] and removal["params"]["newgroups"] == []
@@ -88,7 +79,7 @@ def test_the_former_administrator_has_a_grant_and_a_removal_in_the_rights_log(sa
 
 
 def test_the_grant_participant_created_pages_in_the_grants_namespace(sandbox):
-    contributions = api(
+    contributions = farm_api(
         sandbox,
         "metawiki",
         list="usercontribs",
@@ -106,13 +97,13 @@ def test_the_grant_participant_created_pages_in_the_grants_namespace(sandbox):
 def test_the_blocked_account_is_blocked_on_enwiki_only(sandbox):
     assert "blockid" in user(sandbox, "enwiki", "Blocked Harasser")
     assert "blockid" not in user(sandbox, "metawiki", "Blocked Harasser")
-    blocks = api(sandbox, "enwiki", list="logevents", letype="block")["query"]["logevents"]
+    blocks = farm_api(sandbox, "enwiki", list="logevents", letype="block")["query"]["logevents"]
     assert [b["title"] for b in blocks] == ["User:Blocked Harasser"]
 
 
 def test_one_harassing_revision_has_its_content_hidden(sandbox):
     hidden = sandbox["hidden_revision"]
-    revision = api(
+    revision = farm_api(
         sandbox,
         hidden["wiki"],
         prop="revisions",

@@ -3,21 +3,8 @@ funding and records a payment; the fund and the audit log show both."""
 
 from __future__ import annotations
 
-from browser import fill_request, log_in, shoot
+from browser import another_person, change_status, fill_request, log_in, shoot
 from playwright.sync_api import Page, expect
-
-
-def new_page(page: Page) -> Page:
-    """A fresh browser context: another person, with cookies of their own."""
-    return page.context.browser.new_context().new_page()
-
-
-def change_status(page: Page, status: str, reason: str, assistance: str = "") -> None:
-    page.locator("#status").select_option(status)
-    page.locator("#reason").fill(reason)
-    if assistance:
-        page.locator("#assistance").select_option(assistance)
-    page.get_by_role("button", name="Change status").click()
 
 
 def record_money(page: Page, kind: str, category: str, amount: str) -> None:
@@ -36,7 +23,7 @@ def test_a_case_from_review_to_payment(sandbox, live_tool, page, monkeypatch):
     page.get_by_role("button", name="Send my request").click()
     reference = page.locator(".reference").inner_text()
 
-    reviewer = new_page(page)
+    reviewer = another_person(page)
     log_in(reviewer, live_tool, "Émile", accounts["Émile"]["password"])
     reviewer.goto(live_tool + "/staff/")
     reviewer.get_by_role("link", name=reference).click()
@@ -47,7 +34,7 @@ def test_a_case_from_review_to_payment(sandbox, live_tool, page, monkeypatch):
     expect(reviewer.locator(".case-status")).to_have_text("information requested")
     shoot(reviewer, "10-staff-case-reviewer")
 
-    admin = new_page(page)
+    admin = another_person(page)
     log_in(admin, live_tool, "Jane Doe", accounts["Jane Doe"]["password"])
     admin.goto(f"{live_tool}/staff/case/{reference}")
     change_status(admin, "in_review", "")

@@ -7,32 +7,38 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import time
 from decimal import Decimal
 
 import pytest
-from test_evidence_web import captured, form_fields
-from test_staff import ADMIN, REVIEWER, STAFF, approved, as_user, audit_actions, post
-from test_webtool_requests import log_in_as, send
+from helpers import (
+    ADMIN,
+    EVIDENCE_REFERENCE,
+    REQUESTER,
+    REVIEWER,
+    approved,
+    audit_actions,
+    captured,
+    change_status,
+    form_fields,
+    post,
+    send,
+)
+from logins import log_in
 
 from program.assistance import parse_amount
 from program.refusal import Refused
 from webtool import casework
 from webtool.csv_export import cell
 
-REQUESTER = {"name": "Veteran Editor", "id": 3}
+pytestmark = pytest.mark.usefixtures("staff_list")
+
 # A cell that starts with any of OWASP's characters is run by a spreadsheet as a formula.
 FORMULAS = ['=HYPERLINK("https://evil.example","x")', "+1+1", "-1+1", "@SUM(A1)", "\tx", "\rx"]
 
 
-@pytest.fixture(autouse=True)
-def staff_list(monkeypatch):
-    monkeypatch.setenv("CHLDP_STAFF", STAFF)
-
-
 def sent_case(client, **changes) -> str:
-    log_in_as(client, REQUESTER["name"], REQUESTER["id"])
+    log_in(client, REQUESTER)
     return send(client, **changes).headers["Location"].rsplit("/", 1)[1]
 
 
@@ -48,6 +54,7 @@ def test_text_that_a_spreadsheet_would_run_is_written_as_text():
     assert cell(Decimal("-0.01")) == Decimal("-0.01") and cell(3) == 3
 
 
+@pytest.mark.no_farm
 def test_the_case_export_neutralises_formulas(app, client):
     # The form sends only codes from its lists; a request sent before it did keeps what was
     # typed, and anyone could type a formula.
@@ -58,18 +65,19 @@ def test_the_case_export_neutralises_formulas(app, client):
     submission.country = FORMULAS[0]
     with app.app_context():
         reference = store(submission, {"name": "Veteran Editor", "id": 3}, {}).reference
-    as_user(client, ADMIN)
+    log_in(client, ADMIN)
     rows = rows_of(client.get("/staff/export.csv"))
     row = next(row for row in rows if row[0] == reference)
     assert "'" + FORMULAS[0] in row and "'@SUM(A1)" in row
     assert FORMULAS[0] not in row
 
 
+@pytest.mark.no_farm
 def test_the_audit_export_neutralises_formulas(app, client):
     with app.app_context():
         for formula in FORMULAS:
             casework.record(ADMIN["name"], "lookup", formula)
-    as_user(client, ADMIN)
+    log_in(client, ADMIN)
     rows = rows_of(client.get("/staff/audit?format=csv"))
     targets = [row[3] for row in rows[1:]]
     for formula in FORMULAS:
@@ -78,15 +86,15 @@ def test_the_audit_export_neutralises_formulas(app, client):
 
 def test_the_case_page_shows_no_text_from_its_address(client):
     reference = sent_case(client)
-    as_user(client, REVIEWER)
+    log_in(client, REVIEWER)
     page = client.get(f"/staff/case/{reference}?error=Send+your+password+to+evil.example")
     assert "evil.example" not in page.get_data(as_text=True)
 
 
 def test_a_refusal_comes_back_once_as_the_tools_own_sentence(client):
     reference = sent_case(client)
-    as_user(client, ADMIN)
-    refused = post(client, f"/staff/case/{reference}/status", status="approved", reason="Fine.")
+    log_in(client, ADMIN)
+    refused = change_status(client, reference, "approved", "Fine.")
     assert "error" not in refused.headers["Location"]
     sentence = "A case that is new cannot become approved"
     assert sentence in client.get(refused.headers["Location"]).get_data(as_text=True)
@@ -98,7 +106,7 @@ def test_pages_for_a_logged_in_person_and_downloads_are_not_stored(client, evide
     bundle, _ = captured(client, evidence_links["text"])
     for url in ("/", "/requests", f"/requests/{reference}", f"/evidence/{bundle}/bundle.zip"):
         assert client.get(url).headers["Cache-Control"] == "no-store", url
-    as_user(client, ADMIN)
+    log_in(client, ADMIN)
     for url in (
         "/staff/",
         f"/staff/case/{reference}",
@@ -109,6 +117,7 @@ def test_pages_for_a_logged_in_person_and_downloads_are_not_stored(client, evide
         assert client.get(url).headers["Cache-Control"] == "no-store", url
 
 
+@pytest.mark.no_farm
 def test_public_pages_stay_cacheable_for_visitors(client):
     for url in ("/", "/api/v1/program-status"):
         assert "no-store" not in client.get(url).headers.get("Cache-Control", ""), url
@@ -116,12 +125,11 @@ def test_public_pages_stay_cacheable_for_visitors(client):
 
 def test_a_requester_sees_only_the_evidence_they_may_open(client, evidence_links):
     reference = sent_case(client)
-    own, page = captured(client, evidence_links["text"])
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
-    client.post(f"/evidence/{own}/attach", data={"csrf_token": token, "request": reference})
+    own, _ = captured(client, evidence_links["text"])
+    post(client, f"/evidence/{own}/attach", request=reference)
     staff_bundle = staff_capture(client, reference, evidence_links["text"])
 
-    log_in_as(client, REQUESTER["name"], REQUESTER["id"])
+    log_in(client, REQUESTER)
     page = client.get(f"/requests/{reference}").get_data(as_text=True)
     assert own in page
     assert staff_bundle not in page
@@ -129,14 +137,14 @@ def test_a_requester_sees_only_the_evidence_they_may_open(client, evidence_links
 
 def staff_capture(client, reference: str, links: str) -> str:
     """The reference of a bundle an admin captured for the case."""
-    as_user(client, ADMIN)
+    log_in(client, ADMIN)
     case_url = f"/staff/case/{reference}"
-    before = set(re.findall(r"EVID(?:-[0-9A-F]{4}){4}", client.get(case_url).get_data(True)))
+    before = set(EVIDENCE_REFERENCE.findall(client.get(case_url).get_data(True)))
     client.post(f"{case_url}/evidence", data={"links": links, **form_fields(client, case_url)})
     deadline = time.monotonic() + 120
     while True:
         page = client.get(case_url).get_data(as_text=True)
-        new = set(re.findall(r"EVID(?:-[0-9A-F]{4}){4}", page)) - before
+        new = set(EVIDENCE_REFERENCE.findall(page)) - before
         if new:
             return new.pop()
         assert time.monotonic() < deadline, "the staff capture did not start"
@@ -171,6 +179,6 @@ def test_the_largest_amount_is_taken_exactly():
 
 
 def test_a_lookup_of_a_name_without_a_global_account_says_so(client):
-    as_user(client, REVIEWER)
+    log_in(client, REVIEWER)
     page = client.get("/staff/lookup?user=Nobody by this name").get_data(as_text=True)
     assert "There is no global account named Nobody by this name." in page

@@ -11,17 +11,17 @@ import re
 from pathlib import Path
 
 import pytest
-from logins import log_in
 
 # tests/helpers.py, where these are moving, is not in the repository yet; test_staff.py has
 # them in both layouts.
-from test_staff import ADMIN, REQUESTER, REVIEWER, approved, post
+from helpers import ADMIN, REVIEWER, approved, post
+from logins import log_in
 
 from program.assistance import load_categories
 from program.case_flow import ASSISTANCE, STATUSES
 from program.content import PROGRAM_STATUSES
 from webtool import casework, staff
-from webtool.help_requests import KINDS, Submission, store
+from webtool.help_requests import KINDS
 from webtool.staff_access import ROLES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,19 +30,7 @@ ENGLISH = json.loads((ROOT / "webtool" / "messages" / "en.json").read_text(encod
 RAISED = re.compile(r"\b(?:Refused|BadName|BadLink|MessageRefused)\(\s*\"(chldp-[a-z0-9-]+)\"")
 
 
-@pytest.fixture(autouse=True)
-def staff_list(monkeypatch):
-    monkeypatch.setenv("CHLDP_STAFF", f"{ADMIN['name']}:admin,{REVIEWER['name']}:reviewer")
-
-
-@pytest.fixture
-def case(app) -> str:
-    submission = Submission.blank("en")
-    submission.kinds = ["doxxing"]
-    submission.description = "My address was published."
-    submission.country = "Brazil"
-    with app.app_context():
-        return store(submission, REQUESTER, {"unavailable": True}).reference
+pytestmark = pytest.mark.usefixtures("staff_list")
 
 
 def page(client, url: str) -> str:

@@ -3,27 +3,9 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
-import requests
-
-
-def provider_answer(sandbox: dict, authorize_url: str, name: str, action: str = "allow") -> str:
-    """Log in at the provider as `name`, consent (or not); the callback path and query."""
-    http = requests.Session()
-    page = http.get(authorize_url, timeout=30)
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text)[1]
-    password = sandbox["accounts"][name]["password"]
-    page = http.post(
-        page.url,
-        data={"csrf": token, "action": "login", "username": name, "password": password},
-        timeout=30,
-    )
-    reply = http.post(
-        page.url, data={"csrf": token, "action": action}, allow_redirects=False, timeout=30
-    )
-    callback = urlsplit(reply.headers["Location"])
-    return f"{callback.path}?{callback.query}"
+from helpers import post
+from logins import provider_answer
 
 
 def test_login_lands_on_the_page_asked_for(sandbox, client):
@@ -63,7 +45,5 @@ def test_declining_at_the_provider_says_so_and_offers_to_try_again(sandbox, clie
 def test_logout_ends_the_session(sandbox, client):
     start = client.get("/login")
     client.get(provider_answer(sandbox, start.headers["Location"], "Jane Doe"))
-    page = client.get("/").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
-    client.post("/logout", data={"csrf_token": token})
+    post(client, "/logout")
     assert client.get("/requests").status_code == 302

@@ -5,41 +5,19 @@ from __future__ import annotations
 
 import re
 
-from logins import log_in
+import pytest
+from helpers import FORM, form_fields, hidden_fields, send
+from logins import log_in_as
 from sqlalchemy import create_engine, text
 
 from webtool.auth import safe_next
 
-FORM = {
-    "kinds": ["harassment", "doxxing"],
-    "description": "Someone posted my home address on a forum after I reverted their edits.",
-    "country": "DE",  # the form sends codes: ISO 3166-1 for the country, BCP 47 for the language
-    "language": "de",
-    "email": "me@example.org",
-    "other_contact": "",
-    "acknowledged": ["discretion", "limited_funds", "not_our_lawyer", "no_fines"],
-}
+pytestmark = pytest.mark.no_farm
 
 
 def references_listed(client) -> set[str]:
     page = client.get("/requests").get_data(as_text=True)
     return set(re.findall(r"CHLDP(?:-[0-9A-F]{4}){4}", page))
-
-
-def log_in_as(client, name: str, central_id: int) -> None:
-    log_in(client, {"name": name, "id": central_id})
-
-
-def ask_form(client) -> dict:
-    """The hidden fields of a fresh "Ask for help" form."""
-    page = client.get("/ask").get_data(as_text=True)
-    fields = dict(re.findall(r'name="(csrf_token|submission_key)" value="([^"]+)"', page))
-    assert set(fields) == {"csrf_token", "submission_key"}
-    return fields
-
-
-def send(client, **changes) -> object:
-    return client.post("/ask", data={**FORM, **ask_form(client), **changes})
 
 
 def test_a_request_gets_a_reference_and_next_steps(client):
@@ -69,7 +47,7 @@ def test_another_users_request_is_not_found(client):
 
 def test_the_form_needs_its_csrf_token(client):
     log_in_as(client, "Veteran Editor", 3)
-    fields = ask_form(client)
+    fields = form_fields(client, "/ask")
     reply = client.post("/ask", data={**FORM, "submission_key": fields["submission_key"]})
     assert reply.status_code == 400
     assert references_listed(client) == set()
@@ -77,7 +55,7 @@ def test_the_form_needs_its_csrf_token(client):
 
 def test_posting_the_same_form_twice_makes_one_request(client):
     log_in_as(client, "Veteran Editor", 3)
-    fields = ask_form(client)
+    fields = form_fields(client, "/ask")
     first = client.post("/ask", data={**FORM, **fields})
     second = client.post("/ask", data={**FORM, **fields})
     assert first.headers["Location"] == second.headers["Location"]
@@ -123,8 +101,7 @@ def test_a_database_failure_keeps_what_was_typed(client, database_url):
     assert FORM["description"] in page
     assert "could not be saved just now" in page
     # The same form, sent again once the database is back, goes through.
-    fields = dict(re.findall(r'name="(csrf_token|submission_key)" value="([^"]+)"', page))
-    assert client.post("/ask", data={**FORM, **fields}).status_code == 302
+    assert client.post("/ask", data={**FORM, **hidden_fields(page)}).status_code == 302
 
 
 def test_pages_carry_the_security_headers(client):

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from helpers import translation_units, wiki_text
 from statusserver import serve_status
 
 from program.content import dump_content, load_content
-from sandbox.api import ApiSession, operator_session
+from sandbox.api import ApiSession
 from sandbox.translation import mark_for_translation, run_jobs, translate_unit
 from wikibot.__main__ import main as wikibot_main
 from wikibot.exits import Exit
@@ -107,15 +108,6 @@ def status_url():
 
 
 @pytest.fixture(scope="module")
-def admin(sandbox) -> ApiSession:
-    """The farm's operator, a sysop on metawiki and so a translation administrator."""
-    operator = sandbox["operator"]
-    return operator_session(
-        sandbox["wikis"]["metawiki"]["api_url"], operator["name"], operator["password"]
-    )
-
-
-@pytest.fixture(scope="module")
 def translated(sandbox, admin, status_url, tmp_path_factory) -> Settings:
     """Settings of a FAQ marked for translation, every unit translated into de and ar."""
     base = f"Chldp translated {uuid.uuid4().hex[:8]}"
@@ -128,12 +120,14 @@ def translated(sandbox, admin, status_url, tmp_path_factory) -> Settings:
     )
     assert sync(settings) == Exit.OK
     faq = settings.faq_page
-    admin.post("edit", title=faq, text="<languages/>\n" + text(admin, faq), token=csrf(admin))
+    admin.post(
+        "edit", title=faq, text="<languages/>\n" + wiki_text(admin, faq), token=admin.token("csrf")
+    )
     assert sync(settings) == Exit.OK  # wraps each region for translation
     root = Path(sandbox["dir"])
     mark_for_translation(root, admin, faq)
     for language, words in TRANSLATIONS.items():
-        for n, unit in enumerate(units(admin, faq, language)):
+        for n, unit in enumerate(translation_units(admin, faq, language)):
             translate_unit(admin, unit["title"].rsplit("/", 1)[0], language, words.format(n=n))
     run_jobs(root)
     return settings
@@ -143,31 +137,12 @@ def sync(settings: Settings, *argv: str) -> int:
     return wikibot_main(["sync", "--always", "--page", "faq", *argv], settings=settings)
 
 
-def text(api: ApiSession, title: str) -> str:
-    page = api.get("query", prop="revisions", titles=title, rvprop="content", rvslots="main")
-    return page["query"]["pages"][0]["revisions"][0]["slots"]["main"]["content"]
-
-
-def csrf(api: ApiSession) -> str:
-    return api.token("csrf")
-
-
-def units(api: ApiSession, title: str, language: str) -> list[dict]:
-    """The page's translation units in `language`, as Translate lists them."""
-    return api.get(
-        "query",
-        list="messagecollection",
-        mcgroup=f"page-{title}",
-        mclanguage=language,
-        mcprop="definition|translation|tags",
-        mclimit="max",
-    )["query"]["messagecollection"]
-
-
 def outdated(api: ApiSession, title: str) -> dict[str, set[str]]:
     """The keys of the units whose translation is outdated (fuzzy), by language."""
     return {
-        language: {u["key"] for u in units(api, title, language) if "fuzzy" in u["tags"]}
+        language: {
+            u["key"] for u in translation_units(api, title, language) if "fuzzy" in u["tags"]
+        }
         for language in TRANSLATIONS
     }
 
@@ -185,17 +160,17 @@ def with_answer(settings: Settings, directory: Path, entry_id: str, answer: str)
 
 def test_every_unit_of_the_marked_page_is_translated_and_none_outdated(translated, admin):
     for language in TRANSLATIONS:
-        found = units(admin, translated.faq_page, language)
+        found = translation_units(admin, translated.faq_page, language)
         assert found and all(u["translation"] for u in found)
     assert outdated(admin, translated.faq_page) == {"de": set(), "ar": set()}
 
 
 def test_a_sync_that_changes_nothing_outdates_nothing(translated, admin, sandbox):
-    before = text(admin, translated.faq_page)
+    before = wiki_text(admin, translated.faq_page)
 
     assert sync(translated) == Exit.OK
 
-    assert text(admin, translated.faq_page) == before
+    assert wiki_text(admin, translated.faq_page) == before
     mark_for_translation(Path(sandbox["dir"]), admin, translated.faq_page)
     assert outdated(admin, translated.faq_page) == {"de": set(), "ar": set()}
     assert wikibot_main(["check", "--page", "faq"], settings=translated) == Exit.OK
@@ -222,10 +197,12 @@ def test_a_changed_paragraph_outdates_only_its_own_translations(
 
     (key,) = [
         u["key"]
-        for u in units(admin, translated.faq_page, "de")
+        for u in translation_units(admin, translated.faq_page, "de")
         if "Others may help." in u["definition"]
     ]
     assert outdated(admin, translated.faq_page) == {"de": {key}, "ar": {key}}
     for language in TRANSLATIONS:
-        assert all(u["translation"] for u in units(admin, translated.faq_page, language))
+        assert all(
+            u["translation"] for u in translation_units(admin, translated.faq_page, language)
+        )
     assert wikibot_main(["check", "--page", "faq"], settings=changed) == Exit.OK

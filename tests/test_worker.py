@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from helpers import form_fields
 from logins import log_in
 from slowwiki import SlowWikis
 from sqlalchemy import func, select
-from test_evidence_web import form_fields
 from werkzeug.serving import make_server
 
 from webtool import db
@@ -125,7 +125,7 @@ def revision_links(sandbox, slow_wikis, count: int) -> str:
 def start_capture(app, user: dict, links: str) -> str:
     client = app.test_client()
     log_in(client, user)
-    reply = client.post("/evidence", data={"links": links, **form_fields(client)})
+    reply = client.post("/evidence", data={"links": links, **form_fields(client, "/evidence")})
     assert reply.status_code == 302, reply.get_data(as_text=True)
     return reply.headers["Location"].rsplit("/", 1)[1]
 
