@@ -166,9 +166,7 @@ def pages(
 
     visits = {
         "start": Visit("visitor", "/"),
-        "start-logged-in": Visit("requester", "/"),
         "login-denied": Visit("visitor", "/oauth/callback?error=access_denied", 403, fresh=True),
-        "login-refused": Visit("visitor", "/oauth/callback?error=server_error", 403, fresh=True),
         "login-invalid": Visit("visitor", "/oauth/callback?code=x&state=forged", 400, fresh=True),
         "engagement-progress": Visit("waiting", "/engagement"),
         "engagement-done": Visit("requester", "/engagement"),
@@ -205,9 +203,7 @@ def pages(
 
 PAGES = [
     "start",
-    "start-logged-in",
     "login-denied",
-    "login-refused",
     "login-invalid",
     "engagement-progress",
     "engagement-done",
