@@ -213,6 +213,7 @@ class Collector:
         return renames, query.get("globalblocks", [])
 
     def _activity(self, api: ApiClient, wiki: WikiEdits, name: str, since: datetime) -> dict:
+        """The first and latest edit on `wiki`, and the edits since `since`."""
         url = f"{wiki.url}/w/api.php"
         first = api.query(
             url,
@@ -233,9 +234,21 @@ class Collector:
             ucprop="ids|timestamp",
             ucend=since.strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
+        last = recent.items[0]["timestamp"] if recent.items else None
+        if first and last is None:
+            # No edit in the window: the latest is older, and one request more dates it.
+            latest = api.query(
+                url,
+                action="query",
+                list="usercontribs",
+                ucuser=name,
+                uclimit=1,
+                ucprop="timestamp",
+            )["query"]["usercontribs"]
+            last = latest[0]["timestamp"] if latest else None
         return {
             "first": first[0]["timestamp"] if first else None,
-            "last": recent.items[0]["timestamp"] if recent.items else None,
+            "last": last,
             "recent": len(recent.items),
             "complete": recent.complete,
         }
