@@ -26,7 +26,7 @@ from webtool import (
 from webtool.config import flask_settings
 from webtool.crypto import Sealer
 from webtool.evidence import pages as evidence_pages
-from webtool.extensions import csrf, limiter
+from webtool.extensions import csrf, init_limits
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -57,7 +57,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     db.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limits(app)
     auth.init_app(app)
     engagement_view.init_app(app)
     tasks.init_app(app)

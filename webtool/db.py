@@ -40,6 +40,11 @@ def engine() -> Engine:
     return current_app.extensions["chldp.engine"]
 
 
+def driver_error() -> type[Exception]:
+    """The error class of the database's own driver, for code that talks to it directly."""
+    return engine().dialect.loaded_dbapi.Error
+
+
 def reachable() -> bool:
     try:
         with engine().connect() as connection:

@@ -63,17 +63,13 @@ def wanted(name: str, again: bool = False) -> EngagementReport:
     """The row that answers for `name`: its newest report gathered within CHLDP_CACHE_TTL,
     else the one under way, else one that failed within that time (shown, not asked again at
     every visit), else a new one, queued. `again` passes over what is finished."""
-    return (None if again else _fresh_done(name)) or standing(name, again) or _ask(name)
+    return current(name, again) or ask(name)
 
 
-def needs_asking(name: str, again: bool = False) -> bool:
-    """Whether `wanted` would queue a new gathering: what the rate limit counts."""
-    return (again or _fresh_done(name) is None) and standing(name, again) is None
-
-
-def current(name: str) -> EngagementReport | None:
-    """What `wanted` would answer without asking for anything: the progress pages poll it."""
-    return _fresh_done(name) or standing(name)
+def current(name: str, again: bool = False) -> EngagementReport | None:
+    """What `wanted` would answer without asking for anything (the progress pages poll it);
+    None when it would queue a new gathering, which is what the rate limit counts."""
+    return (None if again else _fresh_done(name)) or standing(name, again)
 
 
 def standing(name: str, again: bool = False) -> EngagementReport | None:
@@ -188,7 +184,7 @@ def register_tasks(app: Flask, queue: Huey) -> None:
     )(tasks.run_in(app, gather))
 
 
-def _ask(name: str) -> EngagementReport:
+def ask(name: str) -> EngagementReport:
     """A new row for `name`, queued. Two pages asking at the same moment may each make one;
     both are gathered, and the newest is shown."""
     sealer = current_app.extensions["chldp.sealer"]

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import secrets
 
-from flask import session
+from flask import Flask, abort, session
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
+from limits import parse
 
 from webtool.keyed import blind_index
 
@@ -24,11 +25,29 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=lambda: blind_index("rate-limit", "everyone"), default_limits=[])
 
 
+def init_limits(app: Flask) -> None:
+    """Flask-Limiter, counting the limits of the routes that have one. Before every request it
+    also looks for limits that apply to every route; the tool has none (each limit is on its
+    route's decorator, which checks it, or spent in code), and finding none cost a page served
+    from memory a tenth of its time, so that look is taken out."""
+    limiter.init_app(app)
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
+
+
 def account() -> str:
     """Rate-limit key: the logged-in account. Visitors who are not logged in share one key;
     the routes limited by account do no work for them (they are sent to log in)."""
     user = session.get("user")
     return blind_index("rate-limit", f"account:{user['id']}" if user else "anonymous")
+
+
+def spend(rate: str, scope: str, key: str) -> None:
+    """Count one use of `scope` by `key` against `rate` (e.g. "6 per minute"), where the
+    limiter counts its own; past the limit the visitor gets the "too many" page (429). For a
+    limit that only some visits to a page use up: counted where the work is decided, rather
+    than by a decorator that would look at every visit."""
+    if not limiter.limiter.hit(parse(rate), key, scope):
+        abort(429)
 
 
 def browser() -> str:

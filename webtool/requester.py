@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from webtool import db, engagement_view, notifications, places, program_text, requester_case
 from webtool.auth import current_user, login_required, signed_in_user
 from webtool.evidence.store import own_bundles
-from webtool.extensions import account, limiter
+from webtool.extensions import account, limiter, spend
 from webtool.help_requests import (
     ACKNOWLEDGEMENTS,
     KINDS,
@@ -52,13 +52,6 @@ PROGRESS_MESSAGES = {
 }
 
 
-def _asks_nothing() -> bool:
-    """Only a visit that queues a new gathering counts against the limit: showing a report,
-    or one under way, is free."""
-    user = current_user()
-    return user is None or not engagement_view.needs_asking(user["name"], _again())
-
-
 def _again() -> bool:
     return bool(request.args.get("again"))
 
@@ -81,15 +74,16 @@ def _start_page_for_visitors(program: program_text.ProgramText) -> str:
 
 @blueprint.route("/engagement")
 @login_required
-@limiter.shared_limit(
-    GATHERS_PER_ACCOUNT, scope="gather", key_func=account, exempt_when=_asks_nothing
-)
-def engagement():
-    name = current_user()["name"]
-    if _again():  # "try again" after a failure: ask, then show it at the page's own address
-        engagement_view.wanted(name, again=True)
+def engagement() -> ResponseReturnValue:
+    name, again = signed_in_user()["name"], _again()
+    row = engagement_view.current(name, again)
+    if row is None:
+        # Only a visit that queues a new gathering counts against the limit: showing a
+        # report, or one under way, is free and does not ask the limit's storage.
+        spend(GATHERS_PER_ACCOUNT, "gather", account())
+        row = engagement_view.ask(name)
+    if again:  # "try again" after a failure: asked, now shown at the page's own address
         return redirect(url_for("requester.engagement"))
-    row = engagement_view.wanted(name)
     if row.status != "done":
         # Gathering takes seconds, or minutes while a wiki is down: say how far it is.
         return render_template(

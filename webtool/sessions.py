@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import cache
+from typing import NamedTuple
 
 from flask import current_app, render_template, request, session
+from flask.typing import ResponseReturnValue
 from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql import Executable
 
 from webtool import db
 from webtool.casework import now
@@ -55,15 +60,14 @@ def end() -> None:
     _forget()
 
 
-def check():
+def check() -> ResponseReturnValue | None:
     """Before each request: a session that has ended is forgotten, so the visitor is logged
     out; a page that cannot check answers 503 rather than trust the cookie alone."""
     if request.endpoint == "static" or "user" not in session:
         return None
     try:
         alive = _alive(session["user"], session.get("sid"))
-    except SQLAlchemyError:
-        db.session().rollback()
+    except (SQLAlchemyError, db.driver_error()):
         current_app.logger.exception("a session could not be checked")
         return render_template("error.html", message_key="chldp-error-database"), 503
     if not alive:
@@ -71,36 +75,69 @@ def check():
     return None
 
 
+class Seen(NamedTuple):
+    """A session's row, as the check reads it."""
+
+    id: int
+    user_key: str
+    staff: bool
+    created_at: datetime
+    seen_at: datetime
+
+
 def _alive(user: dict, token: object) -> bool:
     if not isinstance(token, str):
         return False
-    # On the session's connection, past the ORM: the answer is columns, not objects.
-    found = (
-        db.session().connection().execute(SESSION_OF_TOKEN, {"token_hash": _hash(token)}).first()
-    )
+    found = _seen(_hash(token))
     if found is None or found.user_key != account_key(user):
         return False
     staff = role_of(user["name"]) is not None
     if found.staff and not staff:
         # Taken off the staff list: every session of the account ends, copies included.
-        db.session().execute(delete(UserSession).where(UserSession.user_key == found.user_key))
-        db.session().commit()
+        _write(delete(UserSession).where(UserSession.user_key == found.user_key))
         return False
     config = current_app.config
     idle = config["STAFF_SESSION_IDLE"] if staff else config["SESSION_IDLE"]
     moment = now()
     if moment - found.seen_at > idle or moment - found.created_at > config["SESSION_LIFETIME"]:
-        db.session().execute(delete(UserSession).where(UserSession.id == found.id))
-        db.session().commit()
+        _write(delete(UserSession).where(UserSession.id == found.id))
         return False
     if staff and not found.staff or moment - found.seen_at > TOUCH_EVERY:
-        db.session().execute(
+        _write(
             update(UserSession)
             .where(UserSession.id == found.id)
             .values(staff=found.staff or staff, seen_at=moment)
         )
-        db.session().commit()
     return True
+
+
+def _seen(token_hash: str) -> Seen | None:
+    """The row of the session with this token hash, read afresh on every request (a session
+    ended elsewhere ends here at once). On the pool's own driver connection, with the query
+    compiled once for the database: SQLAlchemy's Connection and result around so small a
+    query cost a page served from memory several times the query itself."""
+    engine = db.engine()
+    query, positional = _compiled(engine.dialect)
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(query, (token_hash,) if positional else {"token_hash": token_hash})
+        found = cursor.fetchone()
+        cursor.close()
+    finally:
+        connection.close()  # back to the pool, rolled back
+    if found is None:
+        return None
+    key, user_key, staff, created_at, seen_at = found
+    return Seen(key, user_key, bool(staff), _time(created_at), _time(seen_at))
+
+
+@cache
+def _compiled(dialect: Dialect) -> tuple[str, bool]:
+    """SESSION_OF_TOKEN as the database's driver takes it, and whether its parameters are
+    positional (SQLite's "?") rather than named (MySQL's "%(token_hash)s")."""
+    compiled = SESSION_OF_TOKEN.compile(dialect=dialect)
+    return compiled.string, compiled.positional
 
 
 # Built once, the columns alone rather than an ORM object: every request asks it.
@@ -111,6 +148,18 @@ SESSION_OF_TOKEN = select(
     UserSession.created_at,
     UserSession.seen_at,
 ).where(UserSession.token_hash == bindparam("token_hash"))
+
+
+def _time(value: datetime | str) -> datetime:
+    """A time as the driver gives it: MySQL's driver a datetime, SQLite's the text that
+    SQLAlchemy wrote."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def _write(statement: Executable) -> None:
+    """End or touch a session, at once, on a connection of its own."""
+    with db.engine().begin() as connection:
+        connection.execute(statement)
 
 
 def _forget() -> None:
