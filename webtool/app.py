@@ -20,6 +20,7 @@ from webtool import (
     public_api,
     requester,
     requester_case,
+    sessions,
     staff,
     tasks,
 )
@@ -48,6 +49,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     app.config.update(flask_settings(Path(app.instance_path)))
     app.config.update(overrides or {})
     app.extensions["chldp.sealer"] = Sealer(app.config["ENCRYPTION_KEYS"])
+    app.session_interface = sessions.SignedCookies()
     app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
     if app.config["REDIS_URL"]:
         # The counters' keys start with the secret prefix, like the cache's (see cache.py).

@@ -13,6 +13,7 @@ is a keyed hash, so the counters in Redis do not tell who used the tool.
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from flask import Flask, abort, session
 from flask_limiter import Limiter
@@ -26,12 +27,20 @@ limiter = Limiter(key_func=lambda: blind_index("rate-limit", "everyone"), defaul
 
 
 def init_limits(app: Flask) -> None:
-    """Flask-Limiter, counting the limits of the routes that have one. Before every request it
-    also looks for limits that apply to every route; the tool has none (each limit is on its
-    route's decorator, which checks it, or spent in code), and finding none cost a page served
-    from memory a tenth of its time, so that look is taken out."""
+    """Flask-Limiter, counting the limits of the routes that have one, each checked by its
+    route's decorator (or spent in code). Flask-Limiter also hooks into every request, to
+    look for limits that apply to every route, add headers and deduct after the response;
+    the tool uses none of these, and the hooks cost a page served from memory a sixth of
+    its time, so they are not kept."""
+    hooks: list[dict[Any, list[Any]]] = [
+        app.before_request_funcs,
+        app.after_request_funcs,
+        app.teardown_request_funcs,
+    ]
+    kept = [list(hook[None]) for hook in hooks]
     limiter.init_app(app)
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    for hook, functions in zip(hooks, kept, strict=True):
+        hook[None] = functions
 
 
 def account() -> str:

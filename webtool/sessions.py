@@ -11,8 +11,10 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import NamedTuple
 
-from flask import current_app, render_template, request, session
+from flask import Flask, current_app, render_template, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,6 +28,20 @@ from webtool.staff_access import role_of
 
 # Writing the last use on every request would make each page a database write.
 TOUCH_EVERY = timedelta(minutes=1)
+
+
+class SignedCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, its serializer made once for the app's keys rather
+    than again at every request."""
+
+    def __init__(self) -> None:
+        self.serializers: dict[tuple, URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if keys not in self.serializers:
+            self.serializers[keys] = super().get_signing_serializer(app)
+        return self.serializers[keys]
 
 
 def start(user: dict) -> None:
