@@ -138,17 +138,21 @@ def main() -> None:
         hello_server, hello_url = serve("webtool_load:hello_app", env, HERE)
         try:
             cookie = gathered(tool_url, cookie)
+            load_before = os.getloadavg()[0]
             results = {
                 "hello world (ceiling)": wrk(hello_url + "/", args.seconds),
                 "start page": wrk(tool_url + "/", args.seconds),
                 "my engagement (gathered)": wrk(tool_url + "/engagement", args.seconds, cookie),
             }
+            load_after = os.getloadavg()[0]
         finally:
             tool.terminate()
             hello_server.terminate()
             worker.terminate()
     ceiling = float(results["hello world (ceiling)"]["requests/s"])
     print(f"gunicorn {' '.join(GUNICORN)}; wrk -t2 -c16 -d{args.seconds}s on loopback")
+    # The figures are this machine's share of its CPUs: on a shared machine, say how shared.
+    print(f"load average {load_before:.2f} before, {load_after:.2f} after; {os.cpu_count()} CPUs")
     for name, figures in results.items():
         ratio = float(figures["requests/s"]) / ceiling
         print(
