@@ -117,13 +117,15 @@ def test_a_request_stores_codes_that_staff_read_in_their_language(sandbox, clien
     german = client.get(f"/staff/case/{reference}?uselang=de").get_data(as_text=True)
     english = client.get(f"/staff/case/{reference}?uselang=en").get_data(as_text=True)
     unsaid = client.get(f"/staff/case/{hidden}?uselang=en").get_data(as_text=True)
-    queue = client.get("/staff/?uselang=en&country=de").get_data(as_text=True)
+    queue = client.get("/staff/?uselang=en&country=DE").get_data(as_text=True)
 
     assert "<dd>Deutschland</dd>" in german and "<dd>Deutsch</dd>" in german
     assert "<dd>Germany</dd>" in english and "<dd>German</dd>" in english
     assert "<dd>Prefer not to say</dd>" in unsaid
     assert "<dd>Another language (say which in your description)</dd>" in unsaid
     assert reference in queue and hidden not in queue and "<td>Germany</td>" in queue
+    # The queue's filter offers the form's own list, the chosen country kept selected.
+    assert '<option value="DE" selected>Germany</option>' in queue
 
 
 def test_a_request_sent_before_the_lists_shows_what_was_typed(sandbox, app, client, monkeypatch):

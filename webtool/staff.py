@@ -32,7 +32,15 @@ from program.assistance import load_categories, parse_amount
 from program.case_flow import ASSISTANCE, STATUSES, steps_for
 from program.content import PROGRAM_STATUSES
 from program.refusal import Refused
-from webtool import casework, contribution_pages, conversation, db, engagement_view, notifications
+from webtool import (
+    casework,
+    contribution_pages,
+    conversation,
+    db,
+    engagement_view,
+    notifications,
+    places,
+)
 from webtool.auth import current_user, signed_in_user
 from webtool.csv_export import csv_download
 from webtool.evidence import store as evidence
@@ -128,6 +136,11 @@ def queue() -> ResponseReturnValue:
         filters=filters,
         statuses=STATUSES,
         kinds=KINDS,
+        # The same lists the requester chose from, so a filter names what was stored.
+        countries=places.countries(g.lang),
+        prefer_not_to_say=places.PREFER_NOT_TO_SAY,
+        contact_languages=places.contact_languages(),
+        other_language=places.OTHER_LANGUAGE,
         older_than_days=older,
         fund=casework.fund(),
         waiting=waiting,
