@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 import requests
+from babel.dates import format_date
 from logins import log_in
 
 from program.engagement import load_rules
@@ -112,7 +113,9 @@ def test_the_page_dates_the_latest_edit_and_its_chart_is_a_table(
 
     page = client.get(f"/engagement?uselang={lang}").get_data(as_text=True)
 
-    assert f", {latest_word} {latest[:10]}" in page
+    # The day is written the reader's way: "May 25, 2025", "25.05.2025".
+    day = format_date(datetime.fromisoformat(latest), format="medium", locale=lang)
+    assert f", {latest_word} {day}" in page
     chart = chart_of(page)
     assert chart.caption == caption
     edits = sandbox["accounts"][OLD_HAND]["wikis"]["dewiki"]["edits"]

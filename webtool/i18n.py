@@ -21,6 +21,7 @@ from flask import Flask, g, request, session
 MESSAGES = Path(__file__).with_name("messages")
 RTL = {"ar", "he", "fa", "ur"}
 PLURAL = re.compile(r"\{\{PLURAL:\$(\d+)\|([^}]*)\}\}")
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 PLURAL_ORDER = ("zero", "one", "two", "few", "many", "other")  # MediaWiki's order of forms
 
 
@@ -93,6 +94,18 @@ def date(value: datetime | str | None) -> str:
     return format_date(value, format="long", locale=g.lang)
 
 
+def said(finding: dict, lang: str) -> str:
+    """A finding as a sentence in `lang`. Its days are ISO dates (as in its English summary,
+    which records stay in); a reader reads them the language's way."""
+    params = [
+        format_date(datetime.fromisoformat(p), format="medium", locale=lang)
+        if isinstance(p, str) and ISO_DAY.fullmatch(p)
+        else p
+        for p in finding["params"]
+    ]
+    return sentence(render(lang, finding["message"], *params))
+
+
 def sentence(text: str) -> str:
     """`text` with a capital first letter, as a sentence starts."""
     return text[:1].upper() + text[1:]
@@ -108,8 +121,9 @@ def init_app(app: Flask) -> None:
         lang = g.get("lang", "en")
         return {
             "msg": msg,
-            "say": lambda f: sentence(render(lang, f["message"], *f["params"])),
+            "say": lambda finding: said(finding, lang),
             "date": date,
+            "number": lambda n: format_decimal(n, locale=lang),
             "lang": lang,
             "dir": "rtl" if lang in RTL else "ltr",
             "languages": languages(),
