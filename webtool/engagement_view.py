@@ -207,7 +207,7 @@ def ask(name: str) -> EngagementReport:
     return row
 
 
-def _set(row: EngagementReport, status: str, detail: str = "", report: dict | None = None):
+def _set(row: EngagementReport, status: str, detail: str = "", report: dict | None = None) -> None:
     sealer = current_app.extensions["chldp.sealer"]
     row.status = status
     row.updated_at = _now()

@@ -13,7 +13,8 @@ is a keyed hash, so the counters in Redis do not tell who used the tool.
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask, abort, session
 from flask_limiter import Limiter
@@ -23,6 +24,8 @@ from limits import parse
 from webtool.keyed import blind_index
 
 csrf = CSRFProtect()
+P = ParamSpec("P")
+R = TypeVar("R")
 limiter = Limiter(key_func=lambda: blind_index("rate-limit", "everyone"), default_limits=[])
 
 
@@ -76,6 +79,6 @@ def browser() -> str:
 LOGINS_PER_BROWSER = "10 per minute"
 
 
-def login_limits(view):
+def login_limits(view: Callable[P, R]) -> Callable[P, R]:
     """The limit of /login and /oauth/callback: the browser's own bucket."""
     return limiter.limit(LOGINS_PER_BROWSER, key_func=browser)(view)

@@ -32,6 +32,7 @@ from webtool.help_requests import (
     store,
 )
 from webtool.i18n import msg
+from webtool.models import EngagementReport
 
 blueprint = Blueprint("requester", __name__)
 # A request's country and language are codes; every page names them in the reader's language.
@@ -102,15 +103,15 @@ def engagement() -> ResponseReturnValue:
 @blueprint.route("/engagement/data")
 @login_required
 @limiter.limit(POLLS_PER_ACCOUNT, key_func=account)
-def progress():
+def progress() -> ResponseReturnValue:
     """How far the requester's report is, for engagement.js: "none" when nothing is asked."""
-    row = engagement_view.current(current_user()["name"])
+    row = engagement_view.current(signed_in_user()["name"])
     if row is None:
         return jsonify({"status": "none"})
     return jsonify({**engagement_view.progress_of(row), "message": _progress_message(row)})
 
 
-def _progress_message(row) -> str:
+def _progress_message(row: EngagementReport) -> str:
     """Where the report is, in the requester's language; "" once done."""
     key = PROGRESS_MESSAGES.get(row.status)
     return msg(key, engagement_view.detail_of(row)) if key else ""
