@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 # rendered the translated page shows only after this).
 REVISIONS_TTL = 60
 UNITS_TTL = 3600
+KEPT_IN_PROCESS = 5  # seconds a built text is reused by this process
 # The start page waits this long for the wiki at most, and does not try again: it is English
 # until the wiki is asked again a minute later.
 LIMITS = Limits(timeout=5.0, retries=0, parallel=2, pages=1)
@@ -96,12 +98,26 @@ class ProgramText:
 
 
 def for_reader(lang: str) -> ProgramText:
-    """content.yaml's text in `lang` where the wiki has an up-to-date translation."""
+    """content.yaml's text in `lang` where the wiki has an up-to-date translation.
+
+    The text built is kept in this process for a few seconds (never longer than the revision
+    ids are trusted): it is the same for every reader of a language, and building it, and
+    opening the sealed cache, was a third of every start page's work."""
+    kept: dict[str, tuple[float, ProgramText]] = current_app.extensions.setdefault(
+        "chldp.program_text", {}
+    )
+    now = time.monotonic()
+    found = kept.get(lang)
+    if found and now - found[0] < min(KEPT_IN_PROCESS, _revisions_ttl()):
+        return found[1]
     content = load_content()
     if lang == "en":
-        return program_text(content, lang, {}, "")
-    wiki: ProgramWiki = current_app.config["PROGRAM_WIKI"]
-    return program_text(content, lang, translations(wiki, lang), translate_url(wiki, lang))
+        text = program_text(content, lang, {}, "")
+    else:
+        wiki: ProgramWiki = current_app.config["PROGRAM_WIKI"]
+        text = program_text(content, lang, translations(wiki, lang), translate_url(wiki, lang))
+    kept[lang] = (now, text)
+    return text
 
 
 def program_text(content: Content, lang: str, found: dict[str, list[str]], url: str) -> ProgramText:
