@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
+from werkzeug.exceptions import HTTPException
 
 from webtool import (
     auth,
@@ -75,7 +76,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     app.add_template_filter(emails_linked)
 
     @app.after_request
-    def security_headers(response):
+    def security_headers(response: Response) -> Response:
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
@@ -85,7 +86,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
         return response
 
     @app.after_request
-    def not_stored_when_personal(response):
+    def not_stored_when_personal(response: Response) -> Response:
         # What a logged-in person sees, and every file downloaded (evidence, CSVs), is theirs
         # alone: no browser or proxy keeps a copy. What visitors get (the start page, the
         # public status) and static files are the same for everyone, so they stay cacheable.
@@ -95,15 +96,15 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
         return response
 
     @app.errorhandler(CSRFError)
-    def csrf_failed(error):
+    def csrf_failed(error: CSRFError) -> tuple[str, int]:
         return render_template("error.html", message_key="chldp-error-csrf"), 400
 
     @app.errorhandler(404)
-    def not_found(error):
+    def not_found(error: HTTPException) -> tuple[str, int]:
         return render_template("error.html", message_key="chldp-error-notfound"), 404
 
     @app.errorhandler(429)
-    def too_many(error):
+    def too_many(error: HTTPException) -> tuple[str, int]:
         return render_template("error.html", message_key="chldp-error-ratelimit"), 429
 
     return app

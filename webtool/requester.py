@@ -142,14 +142,15 @@ def ask() -> ResponseReturnValue:
 
 @blueprint.route("/requests")
 @login_required
-def my_requests():
-    return render_template("my_requests.html", requests=own_requests(current_user()))
+def my_requests() -> str:
+    return render_template("my_requests.html", requests=own_requests(signed_in_user()))
 
 
 @blueprint.route("/requests/<reference>")
 @login_required
-def sent(reference: str):
-    help_request = own_request(reference, current_user())
+def sent(reference: str) -> str:
+    requester = signed_in_user()
+    help_request = own_request(reference, requester)
     if help_request is None:
         abort(404)
     return render_template(
@@ -159,7 +160,7 @@ def sent(reference: str):
         legal_email=current_app.config["LEGAL_EMAIL"],
         # Only the requester's own bundles: those staff captured for the case are the staff's,
         # and the requester's download would refuse them.
-        bundles=[b for b in own_bundles(current_user()) if b.request_id == help_request.id],
+        bundles=[b for b in own_bundles(requester) if b.request_id == help_request.id],
         **requester_case.page_context(help_request),
     )
 
