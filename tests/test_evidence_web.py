@@ -227,7 +227,7 @@ def test_staff_capture_for_a_case(app, client, evidence_links, monkeypatch):
         assert time.monotonic() < deadline, "the staff capture did not end"
         time.sleep(0.2)
     reference = EVIDENCE_REFERENCE.search(page)[0]
-    assert "2 (1 links refused)" in page
+    assert "2 (1 link refused)" in page
     assert ("Jane Doe", "capture-evidence") in audit_actions(app)
     assert client.get(f"/staff/evidence/{reference}.zip").status_code == 200
 
