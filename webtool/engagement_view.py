@@ -30,6 +30,7 @@ from webtool.keyed import blind_index
 from webtool.models import EngagementReport
 
 UNDER_WAY = ("waiting", "gathering", "retrying")
+NO_ACCOUNT = "chldp-engagement-no-account"
 # A row under way that nothing has touched for this long lost its worker (killed, redeployed),
 # so it no longer holds back a new one. Well past the waits between retries (20, 40, 80 s).
 STALE_AFTER = timedelta(minutes=10)
@@ -84,9 +85,14 @@ def report_of(row: EngagementReport) -> dict:
     return json.loads(current_app.extensions["chldp.sealer"].open(row.report_sealed))
 
 
-def detail_of(row: EngagementReport) -> str:
-    """Why the row is retrying or failed, a sentence; empty otherwise."""
-    return current_app.extensions["chldp.sealer"].open(row.detail_sealed)
+def reason_of(row: EngagementReport) -> dict:
+    """Why the row is retrying or failed, as a message parameter (webtool/i18n.py): a message
+    key with its parameters where the tool has its own words for it, and in every case the
+    English sentence, which is all a wiki's own error has. Empty when nothing went wrong."""
+    stored = current_app.extensions["chldp.sealer"].open(row.detail_sealed)
+    if stored.startswith("{"):
+        return dict(json.loads(stored))
+    return {"message": "", "params": [], "default": stored}  # the wiki's own words
 
 
 class PageCache:
@@ -124,8 +130,10 @@ def page(row: EngagementReport, lang: str, render: Callable[[dict], str]) -> str
 
 
 def progress_of(row: EngagementReport) -> dict:
-    """{"status", "detail"}: how far the row is, and why it is retrying or failed."""
-    return {"status": row.status, "detail": detail_of(row)}
+    """{"status", "detail", "reason"}: how far the row is, and why it is retrying or failed
+    (in English, and as a message parameter for the page's language)."""
+    reason = reason_of(row)
+    return {"status": row.status, "detail": reason["default"], "reason": reason}
 
 
 def snapshot(name: str) -> dict:
@@ -156,7 +164,7 @@ def gather(report_id: int, *, task: Task) -> None:
     try:
         report = current_app.extensions["chldp.collector"].report(name).to_dict()
     except UserNotFound:
-        _set(row, "failed", f"There is no global account named {name}.")
+        _set(row, "failed", _said(NO_ACCOUNT, name, f"There is no global account named {name}."))
     except ApiError as error:
         # The wiki refused the question itself: asking again would get the same answer.
         _set(row, "failed", f"The wikis could not be asked: {error}")
@@ -205,6 +213,11 @@ def ask(name: str) -> EngagementReport:
     # A worker, or TASKS_IMMEDIATE in tests, may have gathered it already.
     session.refresh(row)
     return row
+
+
+def _said(key: str, param: str, english: str) -> str:
+    """A reason in the tool's own words, stored so that each reader gets their language."""
+    return json.dumps({"message": key, "params": [param], "default": english}, ensure_ascii=False)
 
 
 def _set(row: EngagementReport, status: str, detail: str = "", report: dict | None = None) -> None:

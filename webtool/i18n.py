@@ -54,7 +54,8 @@ def choose_language() -> str:
 def render(lang: str, key: str, *params: object) -> str:
     """The message `key` in `lang` (else English), with $1, $2… replaced by `params`:
     numbers written the language's way, {{PLURAL:$n|…}} chosen by its plural rules, and a
-    param {"message": key, "default": text} itself translated when the key exists."""
+    param {"message": key, "params": [...], "default": text} itself translated when the key
+    exists."""
     text = catalogue().get(lang, {}).get(key) or catalogue()["en"][key]
 
     def plural(match: re.Match) -> str:
@@ -81,7 +82,8 @@ def _written(lang: str, value: object) -> str:
         return format_decimal(value, locale=lang)
     if isinstance(value, dict):
         known = value["message"] in catalogue()["en"]
-        return render(lang, value["message"]) if known else str(value["default"])
+        params = value.get("params", ())
+        return render(lang, value["message"], *params) if known else str(value["default"])
     return str(value)
 
 

@@ -114,7 +114,7 @@ def progress() -> ResponseReturnValue:
 def _progress_message(row: EngagementReport) -> str:
     """Where the report is, in the requester's language; "" once done."""
     key = PROGRESS_MESSAGES.get(row.status)
-    return msg(key, engagement_view.detail_of(row)) if key else ""
+    return msg(key, engagement_view.reason_of(row)) if key else ""
 
 
 @blueprint.route("/ask", methods=["GET", "POST"])
