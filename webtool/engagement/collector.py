@@ -215,15 +215,7 @@ class Collector:
     def _activity(self, api: ApiClient, wiki: WikiEdits, name: str, since: datetime) -> dict:
         """The first and latest edit on `wiki`, and the edits since `since`."""
         url = f"{wiki.url}/w/api.php"
-        first = api.query(
-            url,
-            action="query",
-            list="usercontribs",
-            ucuser=name,
-            uclimit=1,
-            ucdir="newer",
-            ucprop="timestamp",
-        )["query"]["usercontribs"]
+        first = _one_edit(api, url, name, ucdir="newer")
         recent = api.query_list(
             url,
             "usercontribs",
@@ -237,17 +229,9 @@ class Collector:
         last = recent.items[0]["timestamp"] if recent.items else None
         if first and last is None:
             # No edit in the window: the latest is older, and one request more dates it.
-            latest = api.query(
-                url,
-                action="query",
-                list="usercontribs",
-                ucuser=name,
-                uclimit=1,
-                ucprop="timestamp",
-            )["query"]["usercontribs"]
-            last = latest[0]["timestamp"] if latest else None
+            last = _one_edit(api, url, name)
         return {
-            "first": first[0]["timestamp"] if first else None,
+            "first": first,
             "last": last,
             "recent": len(recent.items),
             "complete": recent.complete,
@@ -295,3 +279,18 @@ def _ignored(answer: dict, parameter: str) -> bool:
         warning.get("code") == "unrecognizedparams" and parameter in warning.get("text", "")
         for warning in answer.get("warnings", [])
     )
+
+
+def _one_edit(api: ApiClient, url: str, name: str, **order: str) -> str | None:
+    """The timestamp of the account's latest edit on the wiki at `url` (its first with
+    ucdir=newer), or None when it has none."""
+    found = api.query(
+        url,
+        action="query",
+        list="usercontribs",
+        ucuser=name,
+        uclimit=1,
+        ucprop="timestamp",
+        **order,
+    )["query"]["usercontribs"]
+    return found[0]["timestamp"] if found else None
