@@ -131,11 +131,13 @@ def test_sums_are_exact_decimals(app, client, case):
         )
     post(client, f"/staff/case/{case}/money", kind="payment", category="court_costs", amount="0.30")
     page = client.get("/staff/").get_data(as_text=True)
-    assert "98999.35 USD left of 100000.00 (1000.65 committed, 0.30 paid)" in page
+    assert "98,999.35 USD left of 100,000.00 (1,000.65 committed, 0.30 paid)" in page
     bad = post(
         client, f"/staff/case/{case}/money", kind="payment", category="court_costs", amount="0.001"
     )
     assert "at most two decimals" in client.get(bad.headers["Location"]).get_data(as_text=True)
+    # Amounts are written the staff member's way: German groups with dots, a comma for cents.
+    assert "98.999,35" in client.get("/staff/?uselang=de").get_data(as_text=True)
 
 
 @pytest.mark.no_farm

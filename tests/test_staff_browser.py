@@ -41,11 +41,11 @@ def test_a_case_from_review_to_payment(sandbox, live_tool, page, monkeypatch):
     change_status(admin, "approved", "Severe and persistent; funding for local counsel.", "both")
     record_money(admin, "commitment", "legal_fees", "5000")
     record_money(admin, "payment", "legal_fees", "1200.50")
-    expect(admin.locator("main")).to_contain_text("Committed 5000.00, paid 1200.50.")
+    expect(admin.locator("main")).to_contain_text("Committed 5,000.00, paid 1,200.50.")
     shoot(admin, "11-staff-case-admin")
 
     admin.goto(live_tool + "/staff/")
-    expect(admin.locator(".fund")).to_contain_text("95000.00 USD left of 100000.00")
+    expect(admin.locator(".fund")).to_contain_text("95,000.00 USD left of 100,000.00")
     admin.goto(live_tool + "/staff/audit")
     audit = admin.locator("tbody")
     expect(audit).to_contain_text("commitment")

@@ -67,7 +67,7 @@ def test_a_staff_page_speaks_the_staff_members_language(client, case):
     log_in(client, REVIEWER)
     german = page(client, "/staff/?uselang=de")
     assert "Anfragen, die am längsten wartenden zuerst" in german
-    assert "Fonds: 100000.00 USD von 100000.00 übrig" in german
+    assert "Fonds: 100.000,00 USD von 100.000,00 übrig" in german
     assert "Doxxing</td>" in german and ">neu</td>" in german
     # The language stays for the next page, as the session remembers it.
     german_case = page(client, f"/staff/case/{case}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
@@ -80,6 +81,9 @@ def msg(key: str, *params: object) -> str:
 def _written(lang: str, value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return format_decimal(value, locale=lang)
+    if isinstance(value, Decimal):
+        # Amounts of money: cents always shown, grouped and marked the language's way.
+        return format_decimal(value, format="#,##0.00", locale=lang)
     if isinstance(value, dict):
         known = value["message"] in catalogue()["en"]
         params = value.get("params", ())
