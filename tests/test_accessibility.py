@@ -18,7 +18,15 @@ import requests
 from browser import CHROMIUM, CHROMIUM_ARGS, fill_request, log_in, shoot
 from faultserver import Answer, FaultServer, ok
 from huey import Huey
-from playwright.sync_api import Browser, Error, Page, Response, ViewportSize, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    Error,
+    Page,
+    Response,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
 from werkzeug.serving import make_server
 
 from webtool.config import api_settings
@@ -321,3 +329,25 @@ def test_no_serious_accessibility_violation(
             if found:
                 problems.append(f"{name} in {lang} at {width} width:\n{described(found)}")
     assert not problems, "axe-core found:\n" + "\n".join(problems)
+
+
+def test_a_capture_under_way_is_followed_in_place_then_shown_done(
+    pages: tuple[dict[str, Page], dict[str, Visit]], tool: Tool
+) -> None:
+    """The running capture's live region keeps its node while follow.js puts fresh words in it
+    (a screen reader announces a change in a region it knows, not a region put in anew); once
+    the capture is done, the page shows the outcome by itself. Runs last: it ends the capture
+    the other tests found waiting."""
+    people, visits = pages
+    page = people["requester"]
+    page.set_viewport_size(WIDTHS["desktop"])
+    page.goto(in_language(tool.url + visits["evidence-running"].path, "en"))
+    expect(page.locator("#capturing")).to_have_attribute("aria-live", "polite")
+    page.evaluate(
+        """() => { window.followed = document.getElementById('capturing');
+                   window.followed.firstElementChild.dataset.old = 'yes'; }"""
+    )
+    page.wait_for_function("() => !document.querySelector('#capturing [data-old]')", timeout=10_000)
+    assert page.evaluate("() => document.getElementById('capturing') === window.followed")
+    tool.run_queued()
+    expect(page.locator(".cdx-message--success")).to_be_visible(timeout=15_000)
