@@ -12,6 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import requests
 from sqlalchemy import select
 
+# Translate's units and a page's wikitext, as the farm's program page is translated with them.
+from sandbox.program_page import translation_units as translation_units
+from sandbox.program_page import wiki_text as wiki_text
+
 REQUESTER = {"name": "Veteran Editor", "id": 3}
 ADMIN = {"name": "Jane Doe", "id": 10}
 REVIEWER = {"name": "Émile", "id": 11}
@@ -139,24 +143,6 @@ def serve(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
 
 
 # The farm, asked directly
-
-
-def translation_units(api, title: str, language: str) -> list[dict]:
-    """The translation units of the page `title` in `language`, as Translate lists them."""
-    return api.get(
-        "query",
-        list="messagecollection",
-        mcgroup=f"page-{title}",
-        mclanguage=language,
-        mcprop="definition|translation|tags",
-        mclimit="max",
-    )["query"]["messagecollection"]
-
-
-def wiki_text(api, title: str) -> str:
-    """The wikitext of `title`, read through the bot's API session `api`."""
-    page = api.get("query", prop="revisions", titles=title, rvprop="content", rvslots="main")
-    return page["query"]["pages"][0]["revisions"][0]["slots"]["main"]["content"]
 
 
 def farm_api(state: dict, wiki: str, **params) -> dict:

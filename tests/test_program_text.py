@@ -16,16 +16,15 @@ from pathlib import Path
 
 import pytest
 from faultserver import FaultServer, status
-from helpers import translation_units, wiki_text
+from helpers import translation_units
 from markupsafe import escape
 from redisdb import empty_redis
 
 from program.content import load_content
-from sandbox.translation import mark_for_translation, run_jobs, translate_unit
+from sandbox.program_page import list_of, translate_program_page
+from sandbox.translation import run_jobs, translate_unit
 from webtool.config import ProgramWiki
 from webtool.program_text import plain_lines
-from wikibot.__main__ import main as wikibot_main
-from wikibot.exits import Exit
 from wikibot.settings import Settings
 
 CONTENT = load_content()
@@ -44,8 +43,9 @@ REDIS_URL = "redis://127.0.0.1:6379/6"
 
 
 @pytest.fixture(scope="module")
-def program_page(sandbox, admin) -> ProgramWiki:
-    """A program page marked for translation, with some units translated."""
+def program_page(sandbox) -> ProgramWiki:
+    """A program page marked for translation, with some units translated, by the code that
+    translates the demo's (sandbox/program_page.py) with the tests' own translations."""
     base = f"Chldp start page {uuid.uuid4().hex[:8]}"
     settings = Settings(
         program_page=f"{base}/Program",
@@ -53,32 +53,15 @@ def program_page(sandbox, admin) -> ProgramWiki:
         shutoff_page=f"{base}/Shutoff",
         pywikibot_dir=sandbox["pywikibot_dir"],
     )
-    page = settings.program_page
-    assert sync(settings) == Exit.OK
-    admin.post(
-        "edit",
-        title=page,
-        text="<languages/>\n" + wiki_text(admin, page),
-        token=admin.token("csrf"),
-    )
-    assert sync(settings) == Exit.OK  # wraps each region for translation
-    root = Path(sandbox["dir"])
-    mark_for_translation(root, admin, page)
-    units = {
-        u["definition"]: u["title"].rsplit("/", 1)[0] for u in translation_units(admin, page, "de")
+    conditions = list_of(CONDITIONS)
+    translations = {
+        language: {FIRST: words, conditions: list_of(CONDITIONS_TRANSLATED[language])}
+        for language, words in TRANSLATED.items()
     }
-    conditions = "\n".join(f"# {condition}" for condition in CONDITIONS)
-    for language, words in TRANSLATED.items():
-        translate_unit(admin, units[FIRST], language, words)
-        listed = "\n".join(f"# {line}" for line in CONDITIONS_TRANSLATED[language])
-        translate_unit(admin, units[conditions], language, listed)
-    translate_unit(admin, units[SECOND], "de", "!!FUZZY!!" + OUTDATED)
-    run_jobs(root)
-    return ProgramWiki(sandbox["wikis"]["metawiki"]["api_url"], page)
-
-
-def sync(settings: Settings) -> int:
-    return wikibot_main(["sync", "--always", "--page", "program"], settings=settings)
+    translations["de"][SECOND] = "!!FUZZY!!" + OUTDATED
+    done = translate_program_page(sandbox, settings, translations)
+    assert done == ["prepared for translation", "marked for translation", "5 translations saved"]
+    return ProgramWiki(sandbox["wikis"]["metawiki"]["api_url"], settings.program_page)
 
 
 def start_page(sandbox, tmp_path: Path, wiki: ProgramWiki, **settings: object):
