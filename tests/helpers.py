@@ -13,8 +13,6 @@ import requests
 from sqlalchemy import select
 
 # Translate's units and a page's wikitext, as the farm's program page is translated with them.
-from sandbox.program_page import translation_units as translation_units
-from sandbox.program_page import wiki_text as wiki_text
 
 REQUESTER = {"name": "Veteran Editor", "id": 3}
 ADMIN = {"name": "Jane Doe", "id": 10}

@@ -16,12 +16,11 @@ from pathlib import Path
 
 import pytest
 from faultserver import FaultServer, status
-from helpers import translation_units
 from markupsafe import escape
 from redisdb import empty_redis
 
 from program.content import load_content
-from sandbox.program_page import list_of, translate_program_page
+from sandbox.program_page import list_of, translate_program_page, translation_units
 from sandbox.translation import run_jobs, translate_unit
 from webtool.config import ProgramWiki
 from webtool.program_text import plain_lines

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 import requests
-from helpers import translation_units, wiki_text
 from statusserver import serve_status
 
 from program.content import dump_content, load_content
 from sandbox.api import ApiSession
+from sandbox.program_page import translation_units, wiki_text
 from sandbox.translation import mark_for_translation, run_jobs, translate_unit
 from wikibot.__main__ import main as wikibot_main
 from wikibot.exits import Exit
