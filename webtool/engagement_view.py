@@ -183,13 +183,9 @@ def gather(report_id: int, *, task: Task) -> None:
 def register_tasks(app: Flask, queue: Huey) -> None:
     """Gathering, on the queue, tried again with longer and longer waits while a wiki is down,
     answers 5xx or lags; `wanted` queues it by the row's id."""
-    app.extensions["chldp.gather"] = queue.task(
-        retries=tasks.RETRIES,
-        retry_delay=tasks.RETRY_DELAY,
-        retry_backoff=tasks.RETRY_BACKOFF,
-        context=True,
-        name="gather_engagement",
-    )(tasks.run_in(app, gather))
+    app.extensions["chldp.gather"] = tasks.retried_task(
+        app, queue, "gather_engagement", gather, context=True
+    )
 
 
 def ask(name: str) -> EngagementReport:

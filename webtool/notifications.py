@@ -219,12 +219,7 @@ def _message(mail: dict, sender: str) -> EmailMessage:
 def register_tasks(app: Flask, queue: Huey) -> None:
     """Sending on the queue, asked for by each page that stores an e-mail, and every minute
     for what a server away left behind."""
-    send = queue.task(
-        retries=tasks.RETRIES,
-        retry_delay=tasks.RETRY_DELAY,
-        retry_backoff=tasks.RETRY_BACKOFF,
-        name="send-mail",
-    )(tasks.run_in(app, send_waiting))
+    send = tasks.retried_task(app, queue, "send-mail", send_waiting)
     app.extensions["chldp.send_mail"] = send
 
     def every_minute() -> None:

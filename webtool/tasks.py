@@ -24,6 +24,7 @@ from typing import ParamSpec, TypeVar
 from cryptography.fernet import InvalidToken
 from flask import Flask
 from huey import Huey, SqliteHuey
+from huey.api import TaskWrapper
 from huey.serializer import Serializer
 from huey.storage import RedisStorage
 
@@ -119,6 +120,21 @@ def run_in(app: Flask, function: Callable[P, R]) -> Callable[P, R]:
     in_app.__qualname__ = function.__qualname__
     in_app.__module__ = function.__module__
     return in_app
+
+
+def retried_task(
+    app: Flask, queue: Huey, name: str, function: Callable[..., object], context: bool = False
+) -> TaskWrapper:
+    """`function` as a task of `queue` run in `app`, tried RETRIES times more, with longer and
+    longer waits, while what it needs (a wiki, the mail relay) does not answer; `context`
+    hands it the task, to see how many tries are left."""
+    return queue.task(
+        retries=RETRIES,
+        retry_delay=RETRY_DELAY,
+        retry_backoff=RETRY_BACKOFF,
+        context=context,
+        name=name,
+    )(run_in(app, function))
 
 
 def run_worker(app: Flask, workers: int) -> None:

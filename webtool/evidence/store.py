@@ -235,13 +235,7 @@ def register_tasks(app: Flask, queue: Huey) -> None:
         app.config["MAX_CAPTURES"],
         lease=app.config["CAPTURE_TAKEN_UP_AFTER"],
     )
-    capture_task = queue.task(
-        retries=tasks.RETRIES,
-        retry_delay=tasks.RETRY_DELAY,
-        retry_backoff=tasks.RETRY_BACKOFF,
-        context=True,
-        name="capture",
-    )(tasks.run_in(app, _run))
+    capture_task = tasks.retried_task(app, queue, "capture", _run, context=True)
     app.extensions["chldp.evidence_capture"] = capture_task
 
     def take_up_stopped() -> None:
