@@ -174,6 +174,7 @@ def pages(
 
     visits = {
         "start": Visit("visitor", "/"),
+        "privacy": Visit("visitor", "/privacy"),
         "login-denied": Visit("visitor", "/oauth/callback?error=access_denied", 403, fresh=True),
         "login-invalid": Visit("visitor", "/oauth/callback?code=x&state=forged", 400, fresh=True),
         "engagement-progress": Visit("waiting", "/engagement"),
@@ -211,6 +212,7 @@ def pages(
 
 PAGES = [
     "start",
+    "privacy",
     "login-denied",
     "login-invalid",
     "engagement-progress",

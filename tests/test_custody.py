@@ -403,6 +403,7 @@ def production(monkeypatch) -> dict[str, str]:
         "CHLDP_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "CHLDP_OAUTH_CLIENT_ID": "chldp-consumer",
         "CHLDP_OAUTH_CLIENT_SECRET": secrets.token_hex(20),
+        "CHLDP_PUBLIC_URL": "https://chldp.toolforge.org",
         "REDIS_URL": "redis://127.0.0.1:6379/9",
     }
     for name, value in env.items():
@@ -440,6 +441,22 @@ def test_production_refuses_missing_weak_or_example_secrets(
     with pytest.raises(ConfigError, match=name) as refused:
         create_app(instance_path=str(tmp_path))
     assert "python -c" in str(refused.value)  # and how to make a good one
+
+
+@pytest.mark.parametrize(
+    "value, said",
+    [
+        ("", "CHLDP_PUBLIC_URL is not set"),
+        ("http://chldp.toolforge.org", "must start with https://"),
+        ("chldp.toolforge.org", "is not a web address"),
+    ],
+)
+def test_production_refuses_to_start_without_its_https_address(
+    production, monkeypatch, tmp_path, value, said
+):
+    monkeypatch.setenv("CHLDP_PUBLIC_URL", value)
+    with pytest.raises(ConfigError, match=said):
+        create_app(instance_path=str(tmp_path))
 
 
 def test_a_zero_fernet_key_is_refused_in_production(production, monkeypatch, tmp_path):

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import signal
-import subprocess
-import sys
 import threading
 import time
 import zipfile
@@ -23,13 +20,13 @@ from logins import log_in
 from slowwiki import SlowWikis
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
+from workers import Workers, wait_for
 
 from webtool import db
 from webtool.app import create_app
 from webtool.config import api_settings
 from webtool.models import EvidenceBundle
 
-WORKER = Path(__file__).with_name("worker_process.py")
 USERS = [{"name": "Veteran Editor", "id": 3}, {"name": "Grant Writer", "id": 5}]
 
 
@@ -65,35 +62,6 @@ def web_app(settings: dict, instance: Path):
     for name in ("CAPTURE_HEARTBEAT", "CAPTURE_TAKEN_UP_AFTER", "API_SLOT_LEASE"):
         overrides[name] = timedelta(seconds=settings[name])
     return create_app(overrides, instance_path=str(instance))
-
-
-class Workers:
-    """Worker processes of the tool, stopped at the end of the test."""
-
-    def __init__(self, settings: dict, instance: Path) -> None:
-        self.settings, self.instance, self.running = settings, instance, []
-
-    def start(self, threads: int = 2) -> subprocess.Popen:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                str(WORKER),
-                json.dumps(self.settings),
-                str(self.instance),
-                str(threads),
-            ],
-            cwd=WORKER.parent,
-            stdout=subprocess.DEVNULL,
-            stderr=(self.instance.parent / f"worker-{len(self.running)}.log").open("w"),
-            env=dict(os.environ, PYTHONPATH=str(WORKER.parent.parent)),
-        )
-        self.running.append(process)
-        return process
-
-    def stop(self) -> None:
-        for process in self.running:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture
@@ -135,16 +103,6 @@ def bundle_row(app, reference: str) -> EvidenceBundle:
         return db.session().scalar(
             select(EvidenceBundle).where(EvidenceBundle.reference == reference)
         )
-
-
-def wait_for(condition, timeout: float = 90, every: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(every)
-    raise AssertionError("waited in vain")
 
 
 def bundled_lines(app, reference: str) -> list[int]:

@@ -9,10 +9,16 @@ import sys
 from datetime import timedelta
 
 from webtool.app import create_app
-from webtool.config import api_settings
+from webtool.config import api_settings, smtp_settings
 from webtool.tasks import run_worker
 
-SPANS = ("CAPTURE_HEARTBEAT", "CAPTURE_TAKEN_UP_AFTER", "API_SLOT_LEASE")
+SPANS = (
+    "CAPTURE_HEARTBEAT",
+    "CAPTURE_TAKEN_UP_AFTER",
+    "API_SLOT_LEASE",
+    "SWEEP_EVERY",
+    "TASKS_TAKEN_UP_AFTER",
+)
 
 
 def main(settings_json: str, instance: str, threads: str) -> None:
@@ -22,6 +28,8 @@ def main(settings_json: str, instance: str, threads: str) -> None:
             settings[name] = timedelta(seconds=settings[name])
     if "API" in settings:
         settings["API"] = api_settings(settings["API"])
+    if "SMTP" in settings:
+        settings["SMTP"] = smtp_settings(settings["SMTP"])
     run_worker(create_app(settings, instance_path=instance), int(threads))
 
 

@@ -18,6 +18,7 @@ from webtool import (
     engagement_view,
     health,
     i18n,
+    privacy,
     public_api,
     requester,
     requester_case,
@@ -52,6 +53,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     app.extensions["chldp.sealer"] = Sealer(app.config["ENCRYPTION_KEYS"])
     app.session_interface = sessions.SignedCookies()
     app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
+    app.config["RATELIMIT_SWALLOW_ERRORS"] = True  # Redis away: pages go on, unlimited
     if app.config["REDIS_URL"]:
         # The counters' keys start with the secret prefix, like the cache's (see cache.py).
         app.config["RATELIMIT_STORAGE_OPTIONS"] = {
@@ -72,6 +74,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     app.register_blueprint(health.blueprint)
     app.register_blueprint(staff.blueprint)
     app.register_blueprint(public_api.blueprint)
+    app.register_blueprint(privacy.blueprint)
 
     app.add_template_filter(emails_linked)
 

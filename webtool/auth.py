@@ -31,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from webtool import db, sessions
 from webtool.accounts import User
+from webtool.addresses import external_url
 from webtool.extensions import login_limits
 
 blueprint = Blueprint("auth", __name__)
@@ -96,7 +97,7 @@ def _client() -> FlaskOAuth2App:
 @login_limits
 def login() -> ResponseReturnValue:
     session["next"] = safe_next(request.args.get("next"))
-    return _client().authorize_redirect(url_for("auth.callback", _external=True))
+    return _client().authorize_redirect(external_url("auth.callback"))
 
 
 @blueprint.route("/oauth/callback")

@@ -121,6 +121,10 @@ def unpin_staff(name: str) -> None:
 def worker(threads: int) -> None:
     """Run background work (evidence captures, engagement reports, the nightly purge) until
     stopped. Run as many as you like: the limits of CHLDP_MAX_CAPTURES and
-    CHLDP_MAX_PARALLEL hold across all of them."""
+    CHLDP_MAX_PARALLEL hold across all of them. Refuses to start on a database that is not
+    migrated, with the command that migrates it."""
+    problem = db.not_ready()
+    if problem:
+        raise click.ClickException(problem)
     # The app itself, not the proxy of this context: the worker's threads use it.
     run_worker(cast("LocalProxy[Flask]", current_app)._get_current_object(), threads)

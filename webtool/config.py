@@ -21,6 +21,7 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sandbox import load_state
 from webtool.api import DEFAULT_USER_AGENT
@@ -117,6 +118,7 @@ def flask_settings(instance: Path, environ: Mapping[str, str] | None = None) -> 
         # else knows (Toolforge's Redis refuses KEYS and SCAN, so it cannot be listed).
         "REDIS_PREFIX": _redis_prefix(env, instance, production),
         "CHLDP_PRODUCTION": production,
+        "PUBLIC_URL": public_url(env, production),
         "SQLALCHEMY_URL": env.get("DATABASE_URL") or f"sqlite:///{instance / 'chldp.sqlite'}",
         "ENCRYPTION_KEYS": _encryption_keys(env, instance, production),
         "OAUTH": _oauth(env, production),
@@ -136,6 +138,11 @@ def flask_settings(instance: Path, environ: Mapping[str, str] | None = None) -> 
         # time span lost its worker, and another worker takes it up from where it stopped.
         "CAPTURE_HEARTBEAT": timedelta(seconds=15),
         "CAPTURE_TAKEN_UP_AFTER": timedelta(seconds=60),
+        # The worker's sweep (sweep.py) looks this often for work whose queue message Redis
+        # lost; a report waiting this long untouched is queued again (the longest wait between
+        # tries is 80 s).
+        "SWEEP_EVERY": timedelta(seconds=15),
+        "TASKS_TAKEN_UP_AFTER": timedelta(minutes=2),
         # A request to a wiki holds its slot for at most the API client's timeout (10 s); a
         # process killed meanwhile frees it when the lease ends.
         "API_SLOT_LEASE": timedelta(seconds=30),
@@ -150,6 +157,30 @@ def flask_settings(instance: Path, environ: Mapping[str, str] | None = None) -> 
         "SESSION_COOKIE_NAME": "chldp_session",
         "MAX_CONTENT_LENGTH": 256 * 1024,
     }
+
+
+def public_url(env: Mapping[str, str], production: bool) -> str | None:
+    """The tool's address as people reach it (CHLDP_PUBLIC_URL), without a trailing slash:
+    the OAuth callback and every link in an e-mail start with it. Required in production,
+    with https://; None on a laptop, where links take the address the page was asked at."""
+    value = env.get("CHLDP_PUBLIC_URL", "").strip().rstrip("/")
+    example = "such as https://chldp.toolforge.org"
+    if not value:
+        if production:
+            raise ConfigError(
+                f"CHLDP_PUBLIC_URL is not set: set it to the tool's address, {example}. The "
+                "OAuth callback and the links in e-mails are built from it."
+            )
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"CHLDP_PUBLIC_URL is not a web address: give one {example}.")
+    if production and parts.scheme != "https":
+        raise ConfigError(
+            "CHLDP_PUBLIC_URL must start with https:// in production: people reach the tool "
+            "over HTTPS, and Meta-Wiki sends logins back only to the registered https:// callback."
+        )
+    return value
 
 
 def _production(env: Mapping[str, str]) -> bool:

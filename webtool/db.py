@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
@@ -54,12 +56,36 @@ def reachable() -> bool:
         return False
 
 
+UPGRADE_COMMAND = "flask --app webtool db upgrade"
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at `url` to `revision` with Alembic."""
+    command.upgrade(_alembic(url), revision)
+
+
+def not_ready() -> str | None:
+    """Why the app's database cannot serve the tool yet, as a sentence; None when it can (it
+    answers, and its schema is the newest the tool knows)."""
+    newest = set(ScriptDirectory(str(MIGRATIONS)).get_heads())
+    try:
+        with engine().connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except Exception as error:  # any driver error means the same thing here: not reachable
+        return f"The database does not answer ({type(error).__name__}); check DATABASE_URL."
+    if current != newest:
+        return (
+            "The database is not up to date with this version of the tool: run "
+            f"`{UPGRADE_COMMAND}`, then start again."
+        )
+    return None
+
+
+def _alembic(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(config, revision)
+    return config
 
 
 def _close_session(_error: BaseException | None) -> None:

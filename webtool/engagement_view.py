@@ -15,11 +15,12 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from flask import Flask, current_app, g, session
 from huey import Huey
 from huey.api import Task
-from sqlalchemy import bindparam, select
+from sqlalchemy import CursorResult, bindparam, select, update
 from sqlalchemy.orm import defer
 
 from webtool import db, tasks
@@ -30,7 +31,10 @@ from webtool.keyed import blind_index
 from webtool.models import EngagementReport
 
 UNDER_WAY = ("waiting", "gathering", "retrying")
+WAITING = ("waiting", "retrying")  # for a worker to take it up
 NO_ACCOUNT = "chldp-engagement-no-account"
+QUEUED_LATER = "chldp-engagement-queued-later"
+QUEUED_LATER_ENGLISH = "The task queue did not answer; the report will be gathered shortly."
 # A row under way that nothing has touched for this long lost its worker (killed, redeployed),
 # so it no longer holds back a new one. Well past the waits between retries (20, 40, 80 s).
 STALE_AFTER = timedelta(minutes=10)
@@ -156,10 +160,11 @@ def chart(report: dict) -> list[dict]:
 def gather(report_id: int, *, task: Task) -> None:
     """The queue's task: gather the report of the row `report_id` and keep it, sealed. A wiki
     that fails in a way that may pass is tried again later, while `task` has retries left."""
+    if not _claimed(report_id):
+        return  # purged, finished, or gathered by another copy of this message (the sweep's)
     row = db.session().get(EngagementReport, report_id)
-    if row is None or row.status not in UNDER_WAY:
-        return  # purged, or finished by an earlier copy of this message
-    _set(row, "gathering")
+    if row is None:
+        return
     name = current_app.extensions["chldp.sealer"].open(row.subject_sealed)
     try:
         report = current_app.extensions["chldp.collector"].report(name).to_dict()
@@ -205,10 +210,48 @@ def ask(name: str) -> EngagementReport:
     session.add(row)
     session.commit()
     _forget_asked(row.subject_key)
-    current_app.extensions["chldp.gather"](row.id)
+    if not tasks.enqueued(current_app.extensions["chldp.gather"], row.id):
+        # The row is kept: the sweep queues it, and the page says so meanwhile.
+        row.detail_sealed = sealer.seal(_said(QUEUED_LATER, "", QUEUED_LATER_ENGLISH))
+        session.commit()
     # A worker, or TASKS_IMMEDIATE in tests, may have gathered it already.
     session.refresh(row)
     return row
+
+
+def _claimed(report_id: int) -> bool:
+    """Mark the row as being gathered, in one UPDATE, when it waits for it: a message queued
+    twice (by a page and by the sweep) gathers once."""
+    session = db.session()
+    claim = (
+        update(EngagementReport)
+        .where(EngagementReport.id == report_id, EngagementReport.status.in_(WAITING))
+        .values(status="gathering", updated_at=_now())
+    )
+    claimed = cast("CursorResult[Any]", session.execute(claim)).rowcount == 1
+    session.commit()
+    return claimed
+
+
+def stalled_reports() -> list[int]:
+    """Reports waiting or retrying that nothing has touched for TASKS_TAKEN_UP_AFTER, longer
+    than the longest wait between tries: their message was lost with Redis. Each is marked
+    touched now, so a sweep soon after does not queue it twice."""
+    session = db.session()
+    since = _now() - current_app.config["TASKS_TAKEN_UP_AFTER"]
+    found = list(
+        session.scalars(
+            select(EngagementReport.id).where(
+                EngagementReport.status.in_(WAITING), EngagementReport.updated_at < since
+            )
+        )
+    )
+    if found:
+        session.execute(
+            update(EngagementReport).where(EngagementReport.id.in_(found)).values(updated_at=_now())
+        )
+        session.commit()
+    return found
 
 
 def _said(key: str, param: str, english: str) -> str:

@@ -16,10 +16,11 @@ import secrets
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from flask import Flask, abort, session
+from flask import Flask, abort, current_app, session
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
 from limits import parse
+from redis import RedisError
 
 from webtool.keyed import blind_index
 
@@ -58,7 +59,14 @@ def spend(rate: str, scope: str, key: str) -> None:
     limiter counts its own; past the limit the visitor gets the "too many" page (429). For a
     limit that only some visits to a page use up: counted where the work is decided, rather
     than by a decorator that would look at every visit."""
-    if not limiter.limiter.hit(parse(rate), key, scope):
+    try:
+        allowed = limiter.limiter.hit(parse(rate), key, scope)
+    except RedisError as error:
+        # Redis away: the page goes on unlimited rather than fail, as the decorators do
+        # (RATELIMIT_SWALLOW_ERRORS); what costs the wikis most has limits in the database too.
+        current_app.logger.warning("a rate limit could not be counted: %s", type(error).__name__)
+        return
+    if not allowed:
         abort(429)
 
 

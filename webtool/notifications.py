@@ -5,8 +5,8 @@ text, since e-mail is exactly the channel a doxxer may watch.
 
 Sending never blocks or fails a page. The page stores what it was asked to (a request, a
 message) first; the e-mail is then a row of the outbox, sealed, and a task on the queue sends
-it. A server that is away is tried again by the task, and every minute by the worker; a row
-is claimed before it is sent and deleted once the server took it, so it goes out once.
+it. A server that is away is tried again by the task, and by the worker's sweep (sweep.py);
+a row is claimed before it is sent and deleted once the server took it, so it goes out once.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any, cast
 
-from flask import Flask, current_app, url_for
-from huey import Huey, crontab
+from flask import Flask, current_app
+from huey import Huey
 from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from program.refusal import Refused
 from webtool import db, tasks
+from webtool.addresses import external_url
 from webtool.casework import audit, now
 from webtool.config import SmtpSettings
 from webtool.help_requests import EMAIL, opened
@@ -52,12 +53,12 @@ def news(case: HelpRequest) -> None:
     if not contact.get("email") or not contact.get("emails", True):
         return
     lang = sealed.language.casefold() if sealed.language.casefold() in catalogue() else "en"
-    link = url_for("requester.sent", reference=case.reference, _external=True)
+    link = external_url("requester.sent", reference=case.reference)
     _deliver(lambda: _queue(contact["email"], lang, "news", case.reference, link))
 
 
 def _to_staff(case: HelpRequest, kind: str) -> None:
-    link = url_for("staff.case", reference=case.reference, _external=True)
+    link = external_url("staff.case", reference=case.reference)
 
     def queue_each() -> None:
         for address in staff_addresses():
@@ -133,10 +134,7 @@ def _deliver(queue_mails: Callable[[], None]) -> None:
         db.session().rollback()
         current_app.logger.exception("could not store a notification")
         return
-    try:
-        current_app.extensions["chldp.send_mail"]()
-    except Exception:  # the queue away: the worker's minute sends it
-        current_app.logger.exception("could not ask the queue to send a notification")
+    tasks.enqueued(current_app.extensions["chldp.send_mail"])  # else the sweep sends it
 
 
 def send_waiting() -> int:
@@ -217,17 +215,6 @@ def _message(mail: dict, sender: str) -> EmailMessage:
 
 
 def register_tasks(app: Flask, queue: Huey) -> None:
-    """Sending on the queue, asked for by each page that stores an e-mail, and every minute
-    for what a server away left behind."""
-    send = tasks.retried_task(app, queue, "send-mail", send_waiting)
-    app.extensions["chldp.send_mail"] = send
-
-    def every_minute() -> None:
-        try:
-            send_waiting()
-        except (OSError, smtplib.SMTPException) as failed:
-            app.logger.warning("mail: the SMTP server did not take the outbox: %s", failed)
-
-    queue.periodic_task(crontab(minute="*"), name="send-waiting-mail")(
-        tasks.run_in(app, every_minute)
-    )
+    """Sending on the queue, asked for by each page that stores an e-mail; the sweep
+    (sweep.py) sends what a server away, or a lost message, left behind."""
+    app.extensions["chldp.send_mail"] = tasks.retried_task(app, queue, "send-mail", send_waiting)

@@ -114,7 +114,10 @@ def progress() -> ResponseReturnValue:
 def _progress_message(row: EngagementReport) -> str:
     """Where the report is, in the requester's language; "" once done."""
     key = PROGRESS_MESSAGES.get(row.status)
-    return msg(key, engagement_view.reason_of(row)) if key else ""
+    reason = engagement_view.reason_of(row)
+    if row.status == "waiting" and reason["message"]:
+        return msg(reason["message"])  # why it waits: the queue did not take it yet
+    return msg(key, reason) if key else ""
 
 
 @blueprint.route("/ask", methods=["GET", "POST"])

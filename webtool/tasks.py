@@ -11,12 +11,18 @@ a task makes (a bundle, a report) goes to the database, sealed.
 
 A task that fails in a way that may pass (a wiki busy, a database away) is tried again later;
 one that keeps failing ends with a sentence for the person who asked.
+
+Redis may lose a message (Toolforge's is shared, and evicts keys when it is full): the
+database says what should be running, and the worker's sweep (sweep.py) queues again what
+waits with nobody working on it. A page whose task cannot be queued says the work will start
+by itself, and the sweep queues it.
 """
 
 from __future__ import annotations
 
 import logging
 import pickle
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -27,6 +33,7 @@ from huey import Huey, SqliteHuey
 from huey.api import TaskWrapper
 from huey.serializer import Serializer
 from huey.storage import RedisStorage
+from redis import RedisError
 
 from webtool.crypto import Sealer
 from webtool.slots import Gate
@@ -92,7 +99,7 @@ def make_queue(app: Flask) -> Huey:
 
 def init_app(app: Flask) -> None:
     """The app's queue, with every task of the tool registered on it."""
-    from webtool import engagement_view, notifications, retention
+    from webtool import engagement_view, notifications, sweep
     from webtool.evidence import store
 
     # The API client's bound on requests in flight holds across the whole deployment, so
@@ -105,8 +112,9 @@ def init_app(app: Flask) -> None:
     )
     queue = make_queue(app)
     app.extensions["chldp.queue"] = queue
-    for module in (store, engagement_view, retention, notifications):
+    for module in (store, engagement_view, notifications):
         module.register_tasks(app, queue)
+    sweep.register(app, queue)
 
 
 def run_in(app: Flask, function: Callable[P, R]) -> Callable[P, R]:
@@ -137,6 +145,20 @@ def retried_task(
     )(run_in(app, function))
 
 
+def enqueued(task: TaskWrapper, *args: object) -> bool:
+    """Put `task(*args)` on the queue; False when the queue does not take it (Redis away,
+    full or refusing), logged without the arguments. What the task would work on is already
+    in the database, so the sweep queues it later."""
+    try:
+        task(*args)
+    except (RedisError, sqlite3.Error, OSError) as error:
+        logging.getLogger(__name__).warning(
+            "the queue did not take a %s task: %s", task.name, type(error).__name__
+        )
+        return False
+    return True
+
+
 def run_worker(app: Flask, workers: int) -> None:
     """Run the queue's tasks until stopped (SIGINT finishes what is running, SIGTERM stops at
     once; a capture cut off either way is taken up again, see evidence.store)."""
@@ -146,7 +168,7 @@ def run_worker(app: Flask, workers: int) -> None:
     queue.create_consumer(
         workers=workers,
         worker_type="thread",
-        periodic=True,
+        periodic=False,  # what recurs is the sweep's, which needs nothing from Redis
         initial_delay=0.1,
         max_delay=1.0,
         check_worker_health=True,

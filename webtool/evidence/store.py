@@ -157,7 +157,10 @@ def start(form: LinksForm, owner: User, request_id: int | None = None) -> Eviden
         if existing is None:
             raise
         return existing
-    current_app.extensions["chldp.evidence_capture"](bundle.id)
+    if not tasks.enqueued(current_app.extensions["chldp.evidence_capture"], bundle.id):
+        # The links are kept: the sweep queues the capture, and its page says so meanwhile.
+        bundle.outcome_sealed = sealer.seal(json.dumps({"queued_later": True}))
+        session.commit()
     return bundle
 
 
@@ -227,7 +230,8 @@ def manifest_of(bundle: EvidenceBundle) -> dict[str, Any]:
 
 
 def register_tasks(app: Flask, queue: Huey) -> None:
-    """The capture task, and the watch that takes up captures whose worker died."""
+    """The capture task; the sweep (sweep.py) takes up captures whose worker died or whose
+    message was lost."""
     # Captures running at once in the whole deployment, in every worker.
     app.extensions["chldp.capture_slots"] = Gate(
         app.extensions["chldp.engine"],
@@ -235,28 +239,14 @@ def register_tasks(app: Flask, queue: Huey) -> None:
         app.config["MAX_CAPTURES"],
         lease=app.config["CAPTURE_TAKEN_UP_AFTER"],
     )
-    capture_task = tasks.retried_task(app, queue, "capture", _run, context=True)
-    app.extensions["chldp.evidence_capture"] = capture_task
-
-    def take_up_stopped() -> None:
-        for bundle_id in stopped_captures():
-            capture_task(bundle_id)
-
-    def watch() -> None:
-        every = app.config["CAPTURE_HEARTBEAT"].total_seconds()
-        while not threading.Event().wait(every):
-            try:
-                take_up_stopped()
-            except SQLAlchemyError:
-                app.logger.warning("stopped captures could not be looked for", exc_info=True)
-
-    @queue.on_startup("take-up-captures")
-    def start_watching() -> None:
-        threading.Thread(target=tasks.run_in(app, watch), daemon=True).start()
+    app.extensions["chldp.evidence_capture"] = tasks.retried_task(
+        app, queue, "capture", _run, context=True
+    )
 
 
 def stopped_captures() -> list[int]:
-    """Captures under way that nobody has marked alive for a while: their worker died. Each is
+    """Captures under way that nobody has marked alive for a while: their worker died, or
+    their message was lost with Redis before a worker took it. Each is
     marked as waiting again, from now, so the next worker may claim it and a watch that runs
     again soon does not send it twice."""
     session = db.session()

@@ -1,0 +1,111 @@
+"""The worker's sweep: nothing is lost when Redis forgets.
+
+Toolforge's Redis is shared by every tool and evicts keys when it is full; a flush or an
+eviction can take a queued message with it. The database says what should be running, so
+every SWEEP_EVERY one thread of each worker looks there and puts back what waits with nobody
+working on it: losing Redis delays work, and loses none.
+
+- A capture under way that nobody has marked alive (its worker died, or its message is gone)
+  is queued again (evidence/store.py).
+- An engagement report waiting or retrying that nothing touched for TASKS_TAKEN_UP_AFTER,
+  longer than the longest wait between tries, is queued again (engagement_view.py).
+- The outbox is sent from the sweep itself, every TASKS_TAKEN_UP_AFTER while e-mails wait
+  (notifications.py).
+- The nightly purge is run from the sweep itself, once a day after 03:17 UTC, unless the
+  audit log says it ran (retention.py); one worker at a time.
+
+What the sweep runs itself never touches Redis. What it queues is claimed by a single UPDATE
+when it runs, so a message that was not lost after all does the work once.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import threading
+import time
+from datetime import timedelta
+
+from flask import Flask, current_app
+from huey import Huey
+
+from webtool import db, engagement_view, notifications, retention, tasks
+from webtool.casework import now
+from webtool.evidence import store
+from webtool.slots import Gate
+
+PURGE_LEASE = timedelta(hours=1)  # a worker killed mid-purge frees it after this
+
+
+def register(app: Flask, queue: Huey) -> None:
+    """The sweep, started once in each worker process when its consumer starts."""
+    started = threading.Event()
+    purges = Gate(app.extensions["chldp.engine"], "purge", 1, lease=PURGE_LEASE)
+
+    @queue.on_startup("sweep")
+    def start_sweeping() -> None:
+        # Huey calls startup hooks in each of the worker's threads: one sweep is enough.
+        if started.is_set():
+            return
+        started.set()
+        threading.Thread(target=_sweep_forever, args=(app, purges), daemon=True).start()
+
+
+def _sweep_forever(app: Flask, purges: Gate) -> None:
+    every = app.config["SWEEP_EVERY"].total_seconds()
+    # A relay that is away is not asked at every round: the send-mail task tries it too.
+    mail_every = app.config["TASKS_TAKEN_UP_AFTER"].total_seconds()
+    mailed_at = float("-inf")
+    while True:
+        mail = time.monotonic() - mailed_at >= mail_every
+        if mail:
+            mailed_at = time.monotonic()
+        sweep(app, purges, mail)
+        threading.Event().wait(every)
+
+
+def sweep(app: Flask, purges: Gate, mail: bool = True) -> None:
+    """One round; each step on its own, so a database or a server away stops only its own."""
+    steps = [("captures", _captures), ("reports", _reports), ("purge", lambda: _purge(purges))]
+    if mail:
+        steps.append(("mail", _mail))
+    for name, step in steps:
+        with app.app_context():
+            try:
+                step()
+            except Exception as error:  # the next round tries again; the worker goes on
+                db.session().rollback()
+                app.logger.warning("sweep: %s could not be looked after: %r", name, error)
+
+
+def _captures() -> None:
+    capture = current_app.extensions["chldp.evidence_capture"]
+    for bundle_id in store.stopped_captures():
+        tasks.enqueued(capture, bundle_id)
+
+
+def _reports() -> None:
+    gather = current_app.extensions["chldp.gather"]
+    for report_id in engagement_view.stalled_reports():
+        tasks.enqueued(gather, report_id)
+
+
+def _mail() -> None:
+    try:
+        notifications.send_waiting()
+    except (OSError, smtplib.SMTPException) as failed:
+        # The rows stay in the outbox; the next minute tries again.
+        raise RuntimeError(f"the SMTP server did not take the outbox: {failed}") from None
+
+
+def _purge(purges: Gate) -> None:
+    if not retention.purge_due(now()):
+        return
+    slot = purges.take(wait=False)
+    if slot is None:
+        return  # another worker is purging
+    try:
+        if retention.purge_due(now()):  # another worker may have finished it meanwhile
+            for sentence in retention.purge().sentences():
+                current_app.logger.info("purge: %s", sentence)
+    finally:
+        purges.give_back(slot)
