@@ -3,6 +3,7 @@ that keep a requester's session safe."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -47,7 +48,9 @@ def emails_linked(text: str) -> Markup:
 
 def create_app(overrides: dict | None = None, instance_path: str | None = None) -> Flask:
     """The web tool; `overrides` replace settings from the environment (tests, scripts)."""
-    app = Flask(__name__, instance_path=instance_path or str(Path.cwd() / "instance"))
+    # The instance folder keeps a laptop's database, queue and made-up secrets.
+    instance = instance_path or os.environ.get("CHLDP_INSTANCE_PATH") or Path.cwd() / "instance"
+    app = Flask(__name__, instance_path=str(instance))
     app.config.update(flask_settings(Path(app.instance_path)))
     app.config.update(overrides or {})
     app.extensions["chldp.sealer"] = Sealer(app.config["ENCRYPTION_KEYS"])
