@@ -5,6 +5,7 @@ end, and the farm's own API asked without the tool's client. Logging in is in lo
 from __future__ import annotations
 
 import re
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -129,6 +130,14 @@ def captured(client, links: str) -> tuple[str, str]:
 
 
 # Local servers that stand in for wikis
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (for now): a server to start there later, or a
+    service that refuses every connection."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def serve(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:

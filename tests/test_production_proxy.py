@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from cryptography.fernet import Fernet
-from helpers import ADMIN, FORM, REQUESTER, STAFF, hidden_fields
+from helpers import ADMIN, FORM, REQUESTER, STAFF, free_port, hidden_fields
 from logins import log_in
 
 from webtool import db, notifications
@@ -34,16 +34,10 @@ PUBLIC_URL = "https://chldp.toolforge.org"
 PROXY_HEADERS = {"Host": "chldp.toolforge.org", "X-Forwarded-Proto": "https"}
 
 
-def refused_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def production(monkeypatch, tmp_path) -> dict[str, str]:
     """Production's settings, every outside service a loopback port that refuses."""
-    nowhere = f"http://127.0.0.1:{refused_port()}"
+    nowhere = f"http://127.0.0.1:{free_port()}"
     env = {
         "CHLDP_ENV": "production",
         "CHLDP_PUBLIC_URL": PUBLIC_URL,
@@ -56,7 +50,7 @@ def production(monkeypatch, tmp_path) -> dict[str, str]:
         "CHLDP_CENTRAL_API": f"{nowhere}/w/api.php",
         "CHLDP_PROGRAM_API": f"{nowhere}/w/api.php",
         "CHLDP_SMTP_HOST": "127.0.0.1",
-        "CHLDP_SMTP_PORT": str(refused_port()),
+        "CHLDP_SMTP_PORT": str(free_port()),
         "CHLDP_STAFF": STAFF,
         "CHLDP_INSTANCE_PATH": str(tmp_path / "instance"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'chldp.sqlite'}",
@@ -72,7 +66,7 @@ def production(monkeypatch, tmp_path) -> dict[str, str]:
 def procfile_web(production, tmp_path):
     """The Procfile's `web` line, run as written but on 127.0.0.2 instead of every address."""
     (line,) = [x for x in (ROOT / "Procfile").read_text().splitlines() if x.startswith("web:")]
-    port = refused_port()
+    port = free_port()
     # Run by a shell, as the Build Service's launcher runs a Procfile's line, with $PORT set.
     command = "exec " + line.removeprefix("web:").strip().replace("0.0.0.0", "127.0.0.2")
     venv = str(Path(sys.executable).parent)

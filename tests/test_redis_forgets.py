@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
 from datetime import timedelta
@@ -16,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from door import Door
-from helpers import ADMIN, REQUESTER, farm_api, start_capture
+from helpers import ADMIN, REQUESTER, farm_api, free_port, start_capture
 from logins import log_in
 from smtp_sink import SmtpSink
 from sqlalchemy import create_engine, func, select, text
@@ -173,25 +172,25 @@ def test_work_queued_before_a_flush_is_done_by_the_next_worker(
         assert store.links_of(store.own_bundle(reference, REQUESTER)).startswith("http")
 
 
-def refused_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.mark.no_farm
-def test_links_sent_while_redis_refuses_are_kept_and_the_page_says_the_capture_will_start(
-    sqlite_url, tmp_path
-):
-    app = create_app(
+@pytest.fixture
+def redis_away(sqlite_url, tmp_path):
+    """The web tool with its queue, cache and limits in a Redis that refuses connections."""
+    return create_app(
         {
             "SQLALCHEMY_URL": sqlite_url,
             "TESTING": True,
-            "REDIS_URL": f"redis://127.0.0.1:{refused_port()}/0",
+            "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
             "REDIS_PREFIX": "chldp-test:",
         },
         instance_path=str(tmp_path / "instance"),
     )
+
+
+@pytest.mark.no_farm
+def test_links_sent_while_redis_refuses_are_kept_and_the_page_says_the_capture_will_start(
+    redis_away,
+):
+    app = redis_away
     links = "https://en.wikipedia.org/w/index.php?oldid=1234"
     browser = app.test_client()
     log_in(browser, REQUESTER)
@@ -205,17 +204,8 @@ def test_links_sent_while_redis_refuses_are_kept_and_the_page_says_the_capture_w
 
 
 @pytest.mark.no_farm
-def test_an_engagement_report_asked_while_redis_refuses_waits_with_a_sentence(sqlite_url, tmp_path):
-    app = create_app(
-        {
-            "SQLALCHEMY_URL": sqlite_url,
-            "TESTING": True,
-            "REDIS_URL": f"redis://127.0.0.1:{refused_port()}/0",
-            "REDIS_PREFIX": "chldp-test:",
-        },
-        instance_path=str(tmp_path / "instance"),
-    )
-    browser = app.test_client()
+def test_an_engagement_report_asked_while_redis_refuses_waits_with_a_sentence(redis_away):
+    browser = redis_away.test_client()
     log_in(browser, REQUESTER)
     page = browser.get("/engagement")
     assert page.status_code == 200
