@@ -38,15 +38,14 @@ PURGE_LEASE = timedelta(hours=1)  # a worker killed mid-purge frees it after thi
 
 def register(app: Flask, queue: Huey) -> None:
     """The sweep, started once in each worker process when its consumer starts."""
-    started = threading.Event()
+    started = threading.Lock()  # held for good by the first thread that starts the sweep
     purges = Gate(app.extensions["chldp.engine"], "purge", 1, lease=PURGE_LEASE)
 
     @queue.on_startup("sweep")
     def start_sweeping() -> None:
         # Huey calls startup hooks in each of the worker's threads: one sweep is enough.
-        if started.is_set():
+        if not started.acquire(blocking=False):
             return
-        started.set()
         threading.Thread(target=_sweep_forever, args=(app, purges), daemon=True).start()
 
 
