@@ -25,6 +25,7 @@ from webtool import (
     requester_case,
     sessions,
     staff,
+    sweep,
     tasks,
 )
 from webtool.config import flask_settings
@@ -69,6 +70,8 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     auth.init_app(app)
     engagement_view.init_app(app)
     tasks.init_app(app)
+    # The worker's sweep sits above the tasks it looks after, so the factory starts it.
+    sweep.register(app, app.extensions["chldp.queue"])
     cli.init_app(app)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(requester.blueprint)

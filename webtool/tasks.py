@@ -99,7 +99,7 @@ def make_queue(app: Flask) -> Huey:
 
 def init_app(app: Flask) -> None:
     """The app's queue, with every task of the tool registered on it."""
-    from webtool import engagement_view, notifications, sweep
+    from webtool import engagement_view, notifications
     from webtool.evidence import store
 
     # The API client's bound on requests in flight holds across the whole deployment, so
@@ -114,7 +114,6 @@ def init_app(app: Flask) -> None:
     app.extensions["chldp.queue"] = queue
     for module in (store, engagement_view, notifications):
         module.register_tasks(app, queue)
-    sweep.register(app, queue)
 
 
 def run_in(app: Flask, function: Callable[P, R]) -> Callable[P, R]:
