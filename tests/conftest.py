@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 from faultserver import FaultServer
 from helpers import REQUESTER, STAFF, farm_api
 from redisdb import empty_redis
-from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy import URL, MetaData, create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.serving import make_server
 
@@ -47,23 +47,40 @@ def pytest_collection_modifyitems(items) -> None:
         item.add_marker(pytest.mark.slow if slow else pytest.mark.fast)
 
 
+# Whether the farm answered before the run began: the controller (the only process without
+# xdist) stops a farm the run brought up, once every worker is done with it.
+FARM_WAS_UP = pytest.StashKey[bool]()
+
+
+def pytest_sessionstart(session) -> None:
+    if not hasattr(session.config, "workerinput"):
+        before = load_state()
+        session.config.stash[FARM_WAS_UP] = before is not None and not farm.problems(before)
+
+
+def pytest_sessionfinish(session) -> None:
+    if not session.config.stash.get(FARM_WAS_UP, True) and load_state() is not None:
+        farm.down()
+
+
 @pytest.fixture(scope="session")
 def sandbox() -> dict:
     """The running sandbox's state (sandbox.json as a dict); brings the farm up if needed.
 
-    A farm this session started is stopped at its end; one that was already up stays up.
+    Workers that ask at once wait for the first: `farm.up` holds a lock while it starts the
+    farm, and the others reuse it.
     """
-    before = load_state()
-    was_up = before is not None and not farm.problems(before)
-    state = farm.up()
-    yield state
-    if not was_up:
-        farm.down()
+    return farm.up()
 
 
-MARIADB_URL = os.environ.get(
-    "CHLDP_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test?charset=utf8mb4"
+# The database CI offers. Under pytest-xdist each worker has its own beside it (`test_gw0`,
+# `test_gw1`…, made when first needed), so workers never empty each other's tables.
+MARIADB_URL = make_url(
+    os.environ.get(
+        "CHLDP_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test?charset=utf8mb4"
+    )
 )
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 
 
 class Databases:
@@ -72,7 +89,12 @@ class Databases:
     renamed and not renamed back) leaves it to be built again from nothing."""
 
     def __init__(self, folder) -> None:
-        self.urls = {"sqlite": f"sqlite:///{folder / 'chldp.sqlite'}", "mariadb": MARIADB_URL}
+        self.urls = {
+            "sqlite": f"sqlite:///{folder / 'chldp.sqlite'}",
+            "mariadb": MARIADB_URL.set(
+                database=f"{MARIADB_URL.database}_{WORKER}" if WORKER else MARIADB_URL.database
+            ).render_as_string(hide_password=False),
+        }
         self.engines: dict = {}
         self.tables: dict[str, list[str]] = {}  # children before parents, to delete in order
         self.unreachable: set[str] = set()
@@ -90,6 +112,8 @@ class Databases:
         if backend not in self.engines:
             engine = create_engine(self.urls[backend])
             try:
+                if backend == "mariadb" and WORKER:
+                    self._create(engine.url)
                 engine.connect().close()
             except OperationalError:
                 engine.dispose()
@@ -101,6 +125,16 @@ class Databases:
                 pytest.fail(f"CI needs MariaDB at {self.urls[backend]}")
             pytest.skip(f"no MariaDB answers at {self.urls[backend]}")
         return self.engines[backend]
+
+    @staticmethod
+    def _create(url: URL) -> None:
+        """This worker's MariaDB database, made beside the one CI offers."""
+        server = create_engine(MARIADB_URL)
+        try:
+            with server.connect() as connection:
+                connection.execute(text(f"CREATE DATABASE IF NOT EXISTS `{url.database}`"))
+        finally:
+            server.dispose()
 
     @staticmethod
     def _empty(engine, tables: list[str]) -> bool:
@@ -266,9 +300,9 @@ def fault():
 
 
 @pytest.fixture
-def redis_server(request):
-    """The local Redis database of the test module's REDIS_URL, emptied before and after."""
-    with empty_redis(request.module.REDIS_URL) as server:
+def redis_server():
+    """This test process's Redis database (tests/redisdb.py), emptied before and after."""
+    with empty_redis() as server:
         yield server
 
 

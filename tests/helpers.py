@@ -10,6 +10,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
 import requests
 from sqlalchemy import select
 
@@ -181,3 +182,8 @@ def sent_by(client) -> list[str]:
         lambda response, *args, **kwargs: sent.append(response.url)
     )
     return sent
+
+
+# A browser test checks what people see and click, which does not depend on the database: it
+# runs on SQLite, and the tests that post the same forms store them on both databases.
+ON_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import secrets
 import time
 
 import pytest
 import redis
 from cryptography.fernet import Fernet
+from redisdb import REDIS_URL
 
 from webtool.cache import MemoryCache, RedisCache
 from webtool.crypto import Sealer
 
-REDIS_URL = os.environ.get("CHLDP_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 HASH_KEY = secrets.token_bytes(32)
 
 

@@ -14,6 +14,7 @@ import zipfile
 
 import pytest
 from browser import another_person, change_status, fill_request, log_in, shoot
+from helpers import ON_SQLITE
 from playwright.sync_api import Page, expect
 from smtp_sink import serving
 from werkzeug.serving import make_server
@@ -79,6 +80,7 @@ def link_in(mail) -> str:
     return re.search(r"http://\S+", mail.get_content())[0]
 
 
+@ON_SQLITE
 def test_a_full_exchange_between_a_requester_and_the_legal_team(
     sandbox, mail_tool, page, evidence_links, tmp_path
 ):

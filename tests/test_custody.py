@@ -431,6 +431,8 @@ SECRETS = ["CHLDP_SECRET_KEY", "CHLDP_HASH_KEY", "CHLDP_REDIS_PREFIX"]
 @pytest.mark.parametrize(
     "value",
     ["", "change-me", "x" * 64, "0123456789abcdef" * 4, secrets.token_hex(8), "from example.env"],
+    # Named, not shown: every test process must collect the same ids, and one value is random.
+    ids=["empty", "change-me", "one-letter", "a-pattern", "too-short", "from-example-env"],
 )
 def test_production_refuses_missing_weak_or_example_secrets(
     production, monkeypatch, tmp_path, name, value

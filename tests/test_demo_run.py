@@ -42,9 +42,9 @@ def demo(sandbox, tmp_path):
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            requests.get(f"{address}/healthz", timeout=2)
+            requests.get(f"{address}/healthz", timeout=10)
             break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             assert process.poll() is None, (tmp_path / "run.log").read_text()
             time.sleep(0.3)
     yield address, tmp_path / "run.log"

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from faultserver import status
-from helpers import send
+from helpers import ON_SQLITE, send
 from logins import log_in
 from sqlalchemy import func, select, update
 from werkzeug.serving import make_server
@@ -173,6 +173,7 @@ def served(queued_app):
     server.shutdown()
 
 
+@ON_SQLITE
 @pytest.mark.parametrize("script", [True, False], ids=["javascript", "no-javascript"])
 def test_the_page_follows_its_report_in_a_browser(sandbox, queued_app, served, page, script):
     from browser import log_in as log_in_browser

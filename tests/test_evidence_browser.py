@@ -7,6 +7,7 @@ from __future__ import annotations
 import zipfile
 
 from browser import log_in, shoot
+from helpers import ON_SQLITE
 from playwright.sync_api import Page, expect
 
 from sandbox.accounts import HOSTILE_SUMMARY
@@ -20,6 +21,7 @@ def watch_for_scripts(page: Page) -> list[str]:
     return seen
 
 
+@ON_SQLITE
 def test_a_hostile_summary_stays_text_on_the_page_and_in_the_bundle(
     sandbox, live_tool, page, evidence_links, tmp_path
 ):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from browser import log_in
+from helpers import ON_SQLITE
 from playwright.sync_api import Locator, Page, expect
 
 from webtool.i18n import render
@@ -66,7 +67,7 @@ class Keyboard:
         assert select.input_value() == value
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@ON_SQLITE
 def test_ask_for_help_and_decide_on_it_with_the_keyboard_alone(
     sandbox: dict, live_tool: str, page: Page, monkeypatch: pytest.MonkeyPatch
 ) -> None:

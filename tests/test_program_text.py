@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from faultserver import FaultServer, status
 from markupsafe import escape
-from redisdb import empty_redis
+from redisdb import REDIS_URL, empty_redis
 
 from program.content import load_content
 from sandbox.program_page import list_of, translate_program_page, translation_units
@@ -38,7 +38,6 @@ CONDITIONS_TRANSLATED = {
     "ar": ["أنت تدعم المشاريع.", "أنت تتعرض للمضايقة.", "أنت تلتزم بالقواعد."],
 }
 OUTDATED = "Eine veraltete Übersetzung des zweiten Absatzes."
-REDIS_URL = "redis://127.0.0.1:6379/6"
 
 
 @pytest.fixture(scope="module")

@@ -4,16 +4,14 @@ refused before anything in it runs."""
 
 from __future__ import annotations
 
-import os
 import pickle
 import secrets
 
 import pytest
 from cryptography.fernet import InvalidToken
+from redisdb import REDIS_URL
 
 from webtool.app import create_app
-
-REDIS_URL = os.environ.get("CHLDP_TEST_QUEUE_REDIS_URL", "redis://127.0.0.1:6379/6")
 
 
 @pytest.fixture

@@ -3,18 +3,16 @@ visitor can use up a limit for another. Counted in process memory and in Redis a
 
 from __future__ import annotations
 
-import os
 import secrets
 
 import pytest
 from helpers import send
 from logins import provider_answer
-from redisdb import empty_redis
+from redisdb import REDIS_URL, empty_redis
 
 from webtool import db, health
 from webtool.extensions import limiter
 
-REDIS_URL = os.environ.get("CHLDP_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 TOO_MANY = "Too many attempts in a short time"
 
 

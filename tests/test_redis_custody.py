@@ -6,7 +6,6 @@ secret prefix, and is never served when someone else wrote it. Runs against a re
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 import socket
@@ -18,13 +17,13 @@ import redis
 from cryptography.fernet import Fernet, InvalidToken
 from helpers import EVIDENCE_REFERENCE, finished, send, start_capture
 from logins import provider_answer
+from redisdb import REDIS_URL
 
 from webtool import db
 from webtool.__main__ import main as command
 from webtool.api import ApiClient
 from webtool.engagement import Collector
 
-REDIS_URL = os.environ.get("CHLDP_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 NAME = "Veteran Editor"
 FORGED_EDITS = 987654
 

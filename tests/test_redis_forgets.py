@@ -17,6 +17,7 @@ import pytest
 from door import Door
 from helpers import ADMIN, REQUESTER, farm_api, free_port, start_capture
 from logins import log_in
+from redisdb import REDIS_URL
 from smtp_sink import SmtpSink
 from sqlalchemy import create_engine, func, select, text
 from workers import Workers, wait_for
@@ -29,7 +30,6 @@ from webtool.help_requests import Submission
 from webtool.help_requests import store as store_request
 from webtool.models import EngagementReport, EvidenceBundle, OutboxMail
 
-REDIS_URL = os.environ.get("CHLDP_TEST_FORGET_REDIS_URL", "redis://127.0.0.1:6379/7")
 SPANS = ("SWEEP_EVERY", "TASKS_TAKEN_UP_AFTER", "CAPTURE_HEARTBEAT", "CAPTURE_TAKEN_UP_AFTER")
 STAFF_ADDRESS = "jane@legal.example"
 

@@ -4,6 +4,7 @@ funding and records a payment; the fund and the audit log show both."""
 from __future__ import annotations
 
 from browser import another_person, change_status, fill_request, log_in, shoot
+from helpers import ON_SQLITE
 from playwright.sync_api import Page, expect
 
 
@@ -14,6 +15,7 @@ def record_money(page: Page, kind: str, category: str, amount: str) -> None:
     page.get_by_role("button", name="Record").click()
 
 
+@ON_SQLITE
 def test_a_case_from_review_to_payment(sandbox, live_tool, page, monkeypatch):
     monkeypatch.setenv("CHLDP_STAFF", "Jane Doe:admin,Émile:reviewer")
     accounts = sandbox["accounts"]

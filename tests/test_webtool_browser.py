@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 
 from browser import fill_request, log_in, shoot
+from helpers import ON_SQLITE
 from playwright.sync_api import expect
 
 
+@ON_SQLITE
 def test_a_requester_logs_in_sees_engagement_and_asks_for_help(sandbox, live_tool, page):
     account = sandbox["accounts"]["Veteran Editor"]
     page.goto(live_tool + "/")
@@ -37,6 +39,7 @@ def test_a_requester_logs_in_sees_engagement_and_asks_for_help(sandbox, live_too
     shoot(page, "05-my-requests")
 
 
+@ON_SQLITE
 def test_a_request_in_arabic_is_right_to_left(sandbox, live_tool, page):
     account = sandbox["accounts"]["Мария Иванова"]
     log_in(page, live_tool, "Мария Иванова", account["password"])
