@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from manywikis import ManyWikis, edit  # noqa: E402 (from the tests folder, just added)
 
-from webtool.api import ApiClient  # noqa: E402
-from webtool.contributions import Contribution, Filters, next_page, places_for  # noqa: E402
+from webtool.wikis.api import ApiClient  # noqa: E402
+from webtool.wikis.contributions import Contribution, Filters, next_page, places_for  # noqa: E402
 
 WIKIS = 800
 EDITS = 40  # per wiki

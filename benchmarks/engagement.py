@@ -22,9 +22,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from sandbox import farm
-from webtool.api import ApiClient
-from webtool.cache import MemoryCache
-from webtool.engagement import Collector, UserNotFound
+from webtool.infra.cache import MemoryCache
+from webtool.wikis.api import ApiClient
+from webtool.wikis.engagement import Collector, UserNotFound
 
 WIKIS = 800
 ELEVATED = {"wiki0": ["sysop"], "wiki1": ["sysop", "bureaucrat"], "wiki2": ["rollbacker"]}

@@ -94,8 +94,8 @@ def rounds(targets: dict[str, tuple[str, str | None]], seconds: int) -> dict[str
 def session_cookie(name: str, central_id: int) -> str:
     """A logged-in session cookie for `name`: a session made on the server, signed with the
     tool's own key, as a login makes it."""
-    from webtool import sessions
     from webtool.app import create_app
+    from webtool.services import sessions
 
     app = create_app()
     with app.app_context():

@@ -30,7 +30,7 @@ SLOW_FIXTURES = {"sandbox", "farm_dir", "page", "redis_server"}
 SLOW_PARAMETERS = {"mariadb", "redis"}
 FARM_TOOLS = {"app", "queued_app"}
 # The newest revision of the migrations: a database at another one must be built again.
-MIGRATIONS = Path(__file__).resolve().parent.parent / "webtool" / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent.parent / "webtool" / "infra" / "migrations"
 HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
@@ -156,7 +156,7 @@ class Databases:
     @staticmethod
     def _migrate(engine, url: str) -> list[str]:
         """Every table dropped and the migrations run; the tables, children first."""
-        from webtool import db  # here, so the sandbox and bot tests need nothing of the tool
+        from webtool.infra import db  # here, so the sandbox and bot tests need nothing of the tool
 
         with engine.begin() as connection:
             tables = MetaData()
@@ -281,7 +281,7 @@ def client(app):
 @pytest.fixture
 def case(app) -> str:
     """The reference of a new request for help from helpers.REQUESTER (doxxing, in Brazil)."""
-    from webtool.help_requests import Submission, store
+    from webtool.services.help_requests import Submission, store
 
     submission = Submission.blank("en")
     submission.kinds = ["doxxing"]
@@ -380,7 +380,7 @@ def admin(sandbox):
 @pytest.fixture(scope="session")
 def farm_wikis(sandbox):
     """The wikis evidence may come from, as the web tool finds them: the farm's site matrix."""
-    from webtool.api import ApiClient
-    from webtool.evidence.wikis import site_matrix
+    from webtool.wikis.api import ApiClient
+    from webtool.wikis.evidence.wikis import site_matrix
 
     return site_matrix(ApiClient(), sandbox["centralauth_api_url"])

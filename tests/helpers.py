@@ -69,8 +69,8 @@ def send(client, **changes) -> object:
 
 def audit_actions(app) -> list[tuple[str, str]]:
     """What staff did, in order; the pinning of their names (test_custody.py) left out."""
-    from webtool import db
-    from webtool.models import AuditEntry
+    from webtool.infra import db
+    from webtool.infra.models import AuditEntry
 
     with app.app_context():
         entries = db.session().scalars(select(AuditEntry).order_by(AuditEntry.id))
@@ -78,8 +78,8 @@ def audit_actions(app) -> list[tuple[str, str]]:
 
 
 def status_of(app, reference: str) -> str:
-    from webtool import db
-    from webtool.models import HelpRequest
+    from webtool.infra import db
+    from webtool.infra.models import HelpRequest
 
     with app.app_context():
         return db.session().scalar(
@@ -166,7 +166,7 @@ def farm_api(state: dict, wiki: str, **params) -> dict:
 
 def farm_revision(state: dict, wiki: str, revid: int) -> tuple[dict, dict]:
     """The page and the revision, as the farm's API gives them."""
-    from webtool.evidence.capture import REVISION_PROPS
+    from webtool.wikis.evidence.capture import REVISION_PROPS
 
     query = farm_api(
         state, wiki, prop="revisions", revids=revid, rvprop=REVISION_PROPS, rvslots="main"

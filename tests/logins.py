@@ -11,7 +11,7 @@ import requests
 
 def log_in(client, user: dict | None) -> None:
     """`user` ({"name", "id"}) logged in on `client`; None logs out."""
-    from webtool import sessions
+    from webtool.services import sessions
 
     token = None
     if user:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from webtool import db
+from webtool.infra import db
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "SECRET-do-not-log"

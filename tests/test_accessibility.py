@@ -29,7 +29,7 @@ from playwright.sync_api import (
 )
 from werkzeug.serving import make_server
 
-from webtool.config import api_settings
+from webtool.infra.config import api_settings
 
 AXE = Path(__file__).resolve().parent.parent / "webtool/assets/node_modules/axe-core/axe.min.js"
 LANGUAGES = ("en", "ar")
@@ -71,8 +71,8 @@ class Tool:
 def tool(sandbox: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tool]:
     """The web tool on SQLite, its tasks waiting on the queue, its central wiki behind a relay;
     Jane Doe is its admin."""
-    from webtool import db
     from webtool.app import create_app
+    from webtool.infra import db
 
     folder = tmp_path_factory.mktemp("a11y")
     database = f"sqlite:///{folder / 'chldp.sqlite'}"

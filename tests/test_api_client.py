@@ -9,8 +9,8 @@ import time
 import pytest
 from faultserver import FaultServer, garbage, listing, maxlag, ok, redirect, status, stuck
 
-from webtool.api import ApiClient, ApiError, Limits, Unavailable
 from webtool.app import create_app
+from webtool.wikis.api import ApiClient, ApiError, Limits, Unavailable
 
 ANSWER = {"batchcomplete": True, "query": {"general": {"sitename": "Test"}}}
 FAST = Limits(timeout=0.5, retries=2, backoff=0.05, max_retry_after=1.0, pages=3)

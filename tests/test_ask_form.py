@@ -12,8 +12,8 @@ import pytest
 from logins import log_in
 from sqlalchemy import select
 
-from webtool import db
-from webtool.models import HelpRequest
+from webtool.infra import db
+from webtool.infra.models import HelpRequest
 
 pytestmark = pytest.mark.no_farm
 

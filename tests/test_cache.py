@@ -14,8 +14,8 @@ import redis
 from cryptography.fernet import Fernet
 from redisdb import REDIS_URL
 
-from webtool.cache import MemoryCache, RedisCache
-from webtool.crypto import Sealer
+from webtool.infra.cache import MemoryCache, RedisCache
+from webtool.infra.crypto import Sealer
 
 HASH_KEY = secrets.token_bytes(32)
 

@@ -12,8 +12,8 @@ import requests
 from logins import log_in
 from manywikis import ManyWikis, edit
 
-from webtool import contribution_pages
-from webtool.contributions import Filters
+from webtool.services import contribution_pages
+from webtool.wikis.contributions import Filters
 
 REVIEWER = {"name": "Émile", "id": 11}
 

@@ -22,9 +22,9 @@ from logins import log_in
 from smtp_sink import serving
 from sqlalchemy import select
 
-from webtool import db
-from webtool.models import CaseMessage, OutboxMail
-from webtool.notifications import send_waiting
+from webtool.infra import db
+from webtool.infra.models import CaseMessage, OutboxMail
+from webtool.services.notifications import send_waiting
 
 OTHER = {"name": "Grant Writer", "id": 5}
 QUESTION = "Which forum published the address of Veteran Editor?"

@@ -18,14 +18,11 @@ from helpers import ADMIN, FORM, post, send
 from logins import log_in
 from sqlalchemy import MetaData, create_engine, inspect, select, text, update
 
-from webtool import db
 from webtool.app import create_app
-from webtool.casework import add_ledger_entry, add_note, change_status, fund, now
 from webtool.cli import sealed_columns
-from webtool.config import WIKIMEDIA_CENTRAL_API, ConfigError, api_settings
-from webtool.conversation import write_as_requester
-from webtool.help_requests import Submission, own_requests, store
-from webtool.models import (
+from webtool.infra import db
+from webtool.infra.config import WIKIMEDIA_CENTRAL_API, ConfigError, api_settings
+from webtool.infra.models import (
     AuditEntry,
     EngagementReport,
     EvidenceBundle,
@@ -35,7 +32,10 @@ from webtool.models import (
     OutboxMail,
     UserSession,
 )
-from webtool.notifications import set_staff_notice
+from webtool.services.casework import add_ledger_entry, add_note, change_status, fund, now
+from webtool.services.conversation import write_as_requester
+from webtool.services.help_requests import Submission, own_requests, store
+from webtool.services.notifications import set_staff_notice
 
 ROOT = Path(__file__).resolve().parent.parent
 # An id no other value in the database can contain by chance.
@@ -302,7 +302,7 @@ def test_a_staff_name_is_pinned_to_its_first_account(app, client):
     log_in(usurper, {"name": "Jane Doe", "id": 999})
     assert usurper.get("/staff/").status_code == 403
     with app.app_context():
-        from webtool.casework import audit_entries
+        from webtool.services.casework import audit_entries
 
         refused = [e for e in audit_entries() if e["action"] == "refused"]
     assert "pinned to central id 10, not 999" in refused[0]["detail"]
@@ -315,7 +315,7 @@ def test_every_refused_attempt_at_the_console_is_audited(app, client):
     log_in(client, REQUESTER)
     client.get("/staff/nothing-here")
     with app.app_context():
-        from webtool.casework import audit_entries
+        from webtool.services.casework import audit_entries
 
         refused = [e for e in audit_entries() if e["action"] == "refused"]
     assert [e["target"] for e in refused] == ["/staff/nothing-here", "/staff/audit"]
@@ -519,8 +519,8 @@ def test_the_upgrade_seals_what_an_earlier_version_stored(database_url, app):
     for personal in ("Veteran Editor", "73317331", "Chile", "doxxing", "Grant Writer", "edits"):
         assert personal not in dump, personal
     with app.app_context():
-        from webtool.casework import audit_entries
-        from webtool.help_requests import opened
+        from webtool.services.casework import audit_entries
+        from webtool.services.help_requests import opened
 
         (found,) = own_requests(REQUESTER)
         case = opened(found)

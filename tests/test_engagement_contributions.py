@@ -9,8 +9,8 @@ import pytest
 from faultserver import FaultServer, ok
 from manywikis import ManyWikis, edit
 
-from webtool.api import ApiClient, Limits
-from webtool.contributions import Filters, has_more, next_page, places_for
+from webtool.wikis.api import ApiClient, Limits
+from webtool.wikis.contributions import Filters, has_more, next_page, places_for
 
 FAST = Limits(timeout=2.0, retries=0)
 

@@ -17,10 +17,10 @@ from logins import log_in
 from sqlalchemy import select
 
 from program.engagement import load_rules
-from webtool import db
-from webtool.api import ApiClient
-from webtool.engagement import Collector, UserNotFound
-from webtool.models import EngagementReport
+from webtool.infra import db
+from webtool.infra.models import EngagementReport
+from webtool.wikis.api import ApiClient
+from webtool.wikis.engagement import Collector, UserNotFound
 
 
 class OneCount(ApiClient):

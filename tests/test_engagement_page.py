@@ -14,8 +14,8 @@ from babel.dates import format_date
 from logins import log_in
 
 from program.engagement import load_rules
-from webtool.api import ApiClient
-from webtool.engagement import Collector
+from webtool.wikis.api import ApiClient
+from webtool.wikis.engagement import Collector
 
 OLD_HAND = "Karl Früher"  # edits on dewiki only, the latest of them more than a year ago
 

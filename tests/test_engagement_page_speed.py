@@ -11,9 +11,9 @@ from helpers import post
 from logins import log_in
 from sqlalchemy import create_engine, select, text, update
 
-from webtool import db
-from webtool.casework import now
-from webtool.models import UserSession
+from webtool.infra import db
+from webtool.infra.models import UserSession
+from webtool.services.casework import now
 
 # An id no other value in a log can contain by chance.
 REQUESTER = {"name": "Veteran Editor", "id": 73317331}

@@ -13,8 +13,8 @@ import pytest
 from faultserver import Answer, FaultServer, ok
 
 from program.engagement import load_rules
-from webtool.api import ApiClient, Limits
-from webtool.engagement import Collector
+from webtool.wikis.api import ApiClient, Limits
+from webtool.wikis.engagement import Collector
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 FAST = Limits(timeout=2.0, retries=0, pages=3)

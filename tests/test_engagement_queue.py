@@ -15,11 +15,11 @@ from logins import log_in
 from sqlalchemy import func, select, update
 from werkzeug.serving import make_server
 
-from webtool import db
-from webtool.api import Limits
-from webtool.config import api_settings
-from webtool.keyed import blind_index
-from webtool.models import EngagementReport, HelpRequest
+from webtool.infra import db
+from webtool.infra.config import api_settings
+from webtool.infra.keyed import blind_index
+from webtool.infra.models import EngagementReport, HelpRequest
+from webtool.wikis.api import Limits
 
 REQUESTER = {"name": "Veteran Editor", "id": 3}
 STAFF = {"name": "Jane Doe", "id": 10}
@@ -204,14 +204,14 @@ def test_staff_see_progress_with_a_refresh_and_the_lookup_is_audited(queued_app,
     assert "2,112 edits" in page and "Contributions on every wiki" in page
     assert 'http-equiv="refresh"' not in page
     with queued_app.app_context():
-        from webtool.models import AuditEntry
+        from webtool.infra.models import AuditEntry
 
         actions = db.session().scalars(select(AuditEntry.action)).all()
     assert actions.count("lookup") == 2
 
 
 def test_the_case_page_asks_for_the_report_now(queued_app, monkeypatch):
-    from webtool.help_requests import Submission, store
+    from webtool.services.help_requests import Submission, store
 
     monkeypatch.setenv("CHLDP_STAFF", "Jane Doe:admin")
     with queued_app.app_context():
@@ -246,7 +246,7 @@ def test_a_request_freezes_a_report_of_the_day_and_never_gathers(queued_app):
         session.execute(update(EngagementReport).values(updated_at=datetime(2020, 1, 1)))
         session.commit()
     send(client)
-    from webtool.help_requests import opened as opened_request
+    from webtool.services.help_requests import opened as opened_request
 
     with queued_app.app_context():
         frozen = [
@@ -258,7 +258,7 @@ def test_a_request_freezes_a_report_of_the_day_and_never_gathers(queued_app):
 
 
 def test_the_purge_deletes_reports_older_than_a_day(app, client):
-    from webtool.retention import purge
+    from webtool.services.retention import purge
 
     log_in(client, REQUESTER)
     client.get("/engagement")

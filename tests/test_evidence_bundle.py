@@ -15,9 +15,15 @@ import requests
 from helpers import farm_revision
 
 from sandbox.accounts import HOSTILE_SUMMARY
-from webtool.api import ApiClient
-from webtool.evidence.bundle import BadBundle, record_sha256, sha256, verify_bundle, write_bundle
-from webtool.evidence.capture import capture_links
+from webtool.wikis.api import ApiClient
+from webtool.wikis.evidence.bundle import (
+    BadBundle,
+    record_sha256,
+    sha256,
+    verify_bundle,
+    write_bundle,
+)
+from webtool.wikis.evidence.capture import capture_links
 
 UTC_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 

@@ -18,16 +18,16 @@ from faultserver import garbage, ok, status
 from helpers import farm_api, farm_revision, sent_by
 
 from sandbox.seed import operator_session
-from webtool.api import ApiClient, Limits
-from webtool.evidence.bundle import write_bundle
-from webtool.evidence.capture import (
+from webtool.wikis.api import ApiClient, Limits
+from webtool.wikis.evidence.bundle import write_bundle
+from webtool.wikis.evidence.capture import (
     LOG_PROPS,
     NotCaptured,
     capture,
     capture_links,
 )
-from webtool.evidence.links import Link, LinkReader
-from webtool.evidence.wikis import AllowList, Wiki
+from webtool.wikis.evidence.links import Link, LinkReader
+from webtool.wikis.evidence.wikis import AllowList, Wiki
 
 FAST = Limits(timeout=0.5, retries=2, backoff=0.05, max_retry_after=1.0, parallel=1)
 

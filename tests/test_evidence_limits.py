@@ -12,10 +12,10 @@ import pytest
 from helpers import farm_api, sent_by
 
 from sandbox.seed import operator_session
-from webtool.api import ApiClient, Limits
-from webtool.evidence.bundle import RESERVE, MiB, verify_bundle, write_bundle
-from webtool.evidence.capture import Bounds, NotCaptured, capture, capture_links
-from webtool.evidence.links import LinkReader
+from webtool.wikis.api import ApiClient, Limits
+from webtool.wikis.evidence.bundle import RESERVE, MiB, verify_bundle, write_bundle
+from webtool.wikis.evidence.capture import Bounds, NotCaptured, capture, capture_links
+from webtool.wikis.evidence.links import LinkReader
 
 LARGE_PAGE = "User:Farm Operator/Evidence limits/Large page"
 LARGE_BYTES = 2 * MiB - 8 * 1024  # just under MediaWiki's largest page ($wgMaxArticleSize)

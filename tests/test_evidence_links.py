@@ -7,10 +7,10 @@ import pytest
 import requests
 from helpers import farm_api
 
-from webtool.api import ApiClient
-from webtool.cache import MemoryCache
-from webtool.evidence.links import MAX_LINKS, BadLink, LinkReader, Refusal
-from webtool.evidence.wikis import MAX_LINK_LENGTH, AllowList, NotAllowed, Wiki
+from webtool.infra.cache import MemoryCache
+from webtool.wikis.api import ApiClient
+from webtool.wikis.evidence.links import MAX_LINKS, BadLink, LinkReader, Refusal
+from webtool.wikis.evidence.wikis import MAX_LINK_LENGTH, AllowList, NotAllowed, Wiki
 
 SITEINFO = "general|namespaces|namespacealiases|specialpagealiases"
 

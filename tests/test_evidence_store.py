@@ -8,10 +8,10 @@ import io
 from helpers import REQUESTER, captured
 from logins import log_in
 
-from webtool.api import ApiClient
-from webtool.evidence import store
-from webtool.evidence.bundle import RESERVE, verify_bundle
-from webtool.evidence.capture import capture_links
+from webtool.services import evidence_store as store
+from webtool.wikis.api import ApiClient
+from webtool.wikis.evidence.bundle import RESERVE, verify_bundle
+from webtool.wikis.evidence.capture import capture_links
 
 
 def test_a_title_mediawiki_refuses_fails_only_its_own_line(client, sandbox, harassment):

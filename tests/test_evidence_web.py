@@ -26,10 +26,10 @@ from logins import log_in, log_in_as
 from sqlalchemy import create_engine, select, text, update
 
 from sandbox.accounts import HOSTILE_SUMMARY
-from webtool import db
-from webtool.evidence.bundle import verify_bundle
-from webtool.evidence.store import now
-from webtool.models import EvidenceBundle
+from webtool.infra import db
+from webtool.infra.models import EvidenceBundle
+from webtool.services.evidence_store import now
+from webtool.wikis.evidence.bundle import verify_bundle
 
 
 def test_a_capture_is_kept_readable_downloadable_and_verifiable(app, client, evidence_links):

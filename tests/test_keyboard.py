@@ -10,7 +10,7 @@ from browser import log_in
 from helpers import ON_SQLITE
 from playwright.sync_api import Locator, Page, expect
 
-from webtool.i18n import render
+from webtool.infra.i18n import render
 
 # What the focused element (or, for Codex's checkboxes whose input is invisible, the box drawn
 # after it) looks like: an outline or a shadow that can be seen.

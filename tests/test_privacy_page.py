@@ -52,8 +52,8 @@ def test_the_page_follows_a_setting_changed_while_the_tool_runs(app, client):
 
 
 def test_a_duration_is_said_in_the_largest_unit_that_says_it_exactly(app):
-    from webtool.i18n import render
-    from webtool.privacy import duration
+    from webtool.infra.i18n import render
+    from webtool.pages.privacy import duration
 
     def said(span: timedelta) -> str:
         return render("en", "chldp-privacy-time-login", duration(span), duration(span))

@@ -24,10 +24,11 @@ from cryptography.fernet import Fernet
 from helpers import ADMIN, FORM, REQUESTER, STAFF, free_port, hidden_fields
 from logins import log_in
 
-from webtool import db, notifications
 from webtool.app import create_app
-from webtool.crypto import Sealer
-from webtool.models import OutboxMail
+from webtool.infra import db
+from webtool.infra.crypto import Sealer
+from webtool.infra.models import OutboxMail
+from webtool.services import notifications
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_URL = "https://chldp.toolforge.org"

@@ -22,8 +22,8 @@ from redisdb import REDIS_URL, empty_redis
 from program.content import load_content
 from sandbox.program_page import list_of, translate_program_page, translation_units
 from sandbox.translation import run_jobs, translate_unit
-from webtool.config import ProgramWiki
-from webtool.program_text import plain_lines
+from webtool.infra.config import ProgramWiki
+from webtool.services.program_text import plain_lines
 from wikibot.settings import Settings
 
 CONTENT = load_content()

@@ -10,8 +10,9 @@ from helpers import send
 from logins import provider_answer
 from redisdb import REDIS_URL, empty_redis
 
-from webtool import db, health
-from webtool.extensions import limiter
+from webtool.infra import db
+from webtool.infra.limits import limiter
+from webtool.pages import health
 
 TOO_MANY = "Too many attempts in a short time"
 
@@ -61,8 +62,8 @@ class FakeCollector:
 
 @pytest.fixture(scope="module")
 def real_report(sandbox) -> dict:
-    from webtool.api import ApiClient
-    from webtool.engagement import Collector
+    from webtool.wikis.api import ApiClient
+    from webtool.wikis.engagement import Collector
 
     return Collector(ApiClient(), sandbox["centralauth_api_url"]).report("Grant Writer").to_dict()
 

@@ -19,10 +19,10 @@ from helpers import EVIDENCE_REFERENCE, finished, send, start_capture
 from logins import provider_answer
 from redisdb import REDIS_URL
 
-from webtool import db
 from webtool.__main__ import main as command
-from webtool.api import ApiClient
-from webtool.engagement import Collector
+from webtool.infra import db
+from webtool.wikis.api import ApiClient
+from webtool.wikis.engagement import Collector
 
 NAME = "Veteran Editor"
 FORGED_EDITS = 987654

@@ -22,13 +22,14 @@ from smtp_sink import SmtpSink
 from sqlalchemy import create_engine, func, select, text
 from workers import Workers, wait_for
 
-from webtool import db, engagement_view, notifications
 from webtool.app import create_app
-from webtool.config import api_settings, smtp_settings
-from webtool.evidence import store
-from webtool.help_requests import Submission
-from webtool.help_requests import store as store_request
-from webtool.models import EngagementReport, EvidenceBundle, OutboxMail
+from webtool.infra import db
+from webtool.infra.config import api_settings, smtp_settings
+from webtool.infra.models import EngagementReport, EvidenceBundle, OutboxMail
+from webtool.services import engagement_view, notifications
+from webtool.services import evidence_store as store
+from webtool.services.help_requests import Submission
+from webtool.services.help_requests import store as store_request
 
 SPANS = ("SWEEP_EVERY", "TASKS_TAKEN_UP_AFTER", "CAPTURE_HEARTBEAT", "CAPTURE_TAKEN_UP_AFTER")
 STAFF_ADDRESS = "jane@legal.example"

@@ -14,9 +14,9 @@ from helpers import ADMIN, REQUESTER, audit_actions, post, send, status_of
 from logins import log_in
 from sqlalchemy import func, select
 
-from webtool import db
-from webtool.casework import add_ledger_entry, change_status
-from webtool.models import CaseMessage, EvidenceBundle, HelpRequest, LedgerEntry
+from webtool.infra import db
+from webtool.infra.models import CaseMessage, EvidenceBundle, HelpRequest, LedgerEntry
+from webtool.services.casework import add_ledger_entry, change_status
 
 MARKUP = "<script>alert('x')</script> & <b>bold</b>"
 

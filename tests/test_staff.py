@@ -20,8 +20,8 @@ from helpers import (
 from logins import log_in
 from sqlalchemy import select
 
-from webtool import db
-from webtool.models import HelpRequest
+from webtool.infra import db
+from webtool.infra.models import HelpRequest
 
 # A case page asks the wikis for the requester's engagement; the tests that open none are
 # marked no_farm.

@@ -28,8 +28,8 @@ from logins import log_in
 
 from program.assistance import parse_amount
 from program.refusal import Refused
-from webtool import casework
-from webtool.csv_export import cell
+from webtool.pages.csv_export import cell
+from webtool.services import casework
 
 pytestmark = pytest.mark.usefixtures("staff_list")
 
@@ -58,7 +58,7 @@ def test_text_that_a_spreadsheet_would_run_is_written_as_text():
 def test_the_case_export_neutralises_formulas(app, client):
     # The form sends only codes from its lists; a request sent before it did keeps what was
     # typed, and anyone could type a formula.
-    from webtool.help_requests import Submission, store
+    from webtool.services.help_requests import Submission, store
 
     submission = Submission.blank("@SUM(A1)")
     submission.kinds, submission.description = ["doxxing"], "My address was published."

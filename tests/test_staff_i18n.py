@@ -20,9 +20,10 @@ from logins import log_in
 from program.assistance import load_categories
 from program.case_flow import ASSISTANCE, STATUSES
 from program.content import PROGRAM_STATUSES
-from webtool import casework, staff
-from webtool.help_requests import KINDS
-from webtool.staff_access import ROLES
+from webtool.pages import staff
+from webtool.services import casework
+from webtool.services.help_requests import KINDS
+from webtool.services.staff_access import ROLES
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGLISH = json.loads((ROOT / "webtool" / "messages" / "en.json").read_text(encoding="utf-8"))

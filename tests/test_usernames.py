@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from webtool.i18n import render
-from webtool.usernames import BadName, normalise
+from webtool.infra.i18n import render
+from webtool.wikis.usernames import BadName, normalise
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from helpers import FORM, form_fields, hidden_fields, send
 from logins import log_in_as
 from sqlalchemy import create_engine, text
 
-from webtool.auth import safe_next
+from webtool.pages.auth import safe_next
 
 pytestmark = pytest.mark.no_farm
 

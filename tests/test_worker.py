@@ -22,10 +22,10 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 from workers import Workers, wait_for
 
-from webtool import db
 from webtool.app import create_app
-from webtool.config import api_settings
-from webtool.models import EvidenceBundle
+from webtool.infra import db
+from webtool.infra.config import api_settings
+from webtool.infra.models import EvidenceBundle
 
 USERS = [{"name": "Veteran Editor", "id": 3}, {"name": "Grant Writer", "id": 5}]
 
@@ -108,7 +108,7 @@ def bundle_row(app, reference: str) -> EvidenceBundle:
 def bundled_lines(app, reference: str) -> list[int]:
     """The line of every link in the finished bundle, as its manifest lists them."""
     with app.app_context():
-        from webtool.evidence import store
+        from webtool.services import evidence_store as store
 
         found = bundle_row(app, reference)
         with zipfile.ZipFile(io.BytesIO(store.zip_of(found))) as archive:

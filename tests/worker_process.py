@@ -9,8 +9,8 @@ import sys
 from datetime import timedelta
 
 from webtool.app import create_app
-from webtool.config import api_settings, smtp_settings
-from webtool.tasks import run_worker
+from webtool.infra.config import api_settings, smtp_settings
+from webtool.infra.tasks import run_worker
 
 SPANS = (
     "CAPTURE_HEARTBEAT",

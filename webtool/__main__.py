@@ -21,16 +21,16 @@ import json
 import sys
 from pathlib import Path
 
-from webtool.api import ApiClient, ApiError, Limits, Unavailable
-from webtool.cache import RedisCache
-from webtool.config import api_settings, cache_settings
-from webtool.crypto import Sealer
-from webtool.engagement import Collector, UserNotFound
-from webtool.evidence.bundle import BadBundle, verify_bundle, write_bundle
-from webtool.evidence.capture import capture_links
-from webtool.evidence.wikis import shorten, site_matrix
-from webtool.i18n import render
-from webtool.usernames import BadName, normalise
+from webtool.infra.cache import RedisCache
+from webtool.infra.config import api_settings, cache_settings
+from webtool.infra.crypto import Sealer
+from webtool.infra.i18n import render
+from webtool.wikis.api import ApiClient, ApiError, Limits, Unavailable
+from webtool.wikis.engagement import Collector, UserNotFound
+from webtool.wikis.evidence.bundle import BadBundle, verify_bundle, write_bundle
+from webtool.wikis.evidence.capture import capture_links
+from webtool.wikis.evidence.wikis import shorten, site_matrix
+from webtool.wikis.usernames import BadName, normalise
 
 KIND_TITLES = {
     "account": "The account",

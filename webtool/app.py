@@ -12,26 +12,14 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
-from webtool import (
-    auth,
-    cli,
-    db,
-    engagement_view,
-    health,
-    i18n,
-    privacy,
-    public_api,
-    requester,
-    requester_case,
-    sessions,
-    staff,
-    sweep,
-    tasks,
-)
-from webtool.config import flask_settings
-from webtool.crypto import Sealer
-from webtool.evidence import pages as evidence_pages
-from webtool.extensions import csrf, init_limits
+from webtool import cli, sweep
+from webtool.infra import db, i18n, tasks
+from webtool.infra.config import flask_settings
+from webtool.infra.crypto import Sealer
+from webtool.infra.limits import csrf, init_limits
+from webtool.pages import auth, health, privacy, public_api, requester, requester_case, staff
+from webtool.pages import evidence as evidence_pages
+from webtool.services import engagement_view, sessions
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

@@ -11,14 +11,14 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 from werkzeug.local import LocalProxy
 
-from webtool import db
-from webtool.casework import audit
-from webtool.engagement_view import subject_key
-from webtool.evidence.store import owner_of
-from webtool.help_requests import account_key, field_index, kinds_index, opened
-from webtool.models import Base, EngagementReport, EvidenceBundle, HelpRequest, StaffPin
-from webtool.retention import purge as purge_expired
-from webtool.tasks import run_worker
+from webtool.infra import db
+from webtool.infra.models import Base, EngagementReport, EvidenceBundle, HelpRequest, StaffPin
+from webtool.infra.tasks import run_worker
+from webtool.services.casework import audit
+from webtool.services.engagement_view import subject_key
+from webtool.services.evidence_store import owner_of
+from webtool.services.help_requests import account_key, field_index, kinds_index, opened
+from webtool.services.retention import purge as purge_expired
 
 
 def init_app(app: Flask) -> None:

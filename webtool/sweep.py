@@ -28,10 +28,11 @@ from datetime import timedelta
 from flask import Flask, current_app
 from huey import Huey
 
-from webtool import db, engagement_view, notifications, retention, tasks
-from webtool.casework import now
-from webtool.evidence import store
-from webtool.slots import Gate
+from webtool.infra import db, tasks
+from webtool.infra.slots import Gate
+from webtool.services import engagement_view, notifications, retention
+from webtool.services import evidence_store as store
+from webtool.services.casework import now
 
 PURGE_LEASE = timedelta(hours=1)  # a worker killed mid-purge frees it after this
 

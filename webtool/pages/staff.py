@@ -1,0 +1,445 @@
+"""The legal team's console under /staff: denied by default, checked on every request.
+
+Reviewers read cases, write notes and ask for information; admins also decide, record money,
+set the program's status and read the audit log. Every view and action is audited.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import ParamSpec
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    stream_template,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from program.assistance import load_categories, parse_amount
+from program.case_flow import ASSISTANCE, STATUSES, steps_for
+from program.content import PROGRAM_STATUSES
+from program.refusal import Refused
+from webtool.infra import db
+from webtool.infra.i18n import msg
+from webtool.infra.models import EvidenceBundle, HelpRequest
+from webtool.pages.auth import current_user, signed_in_user
+from webtool.pages.csv_export import csv_download
+from webtool.pages.evidence import zip_response
+from webtool.services import (
+    casework,
+    contribution_pages,
+    conversation,
+    engagement_view,
+    notifications,
+    places,
+)
+from webtool.services import evidence_store as evidence
+from webtool.services.help_requests import KINDS, field_index, kinds_index, opened
+from webtool.services.staff_access import staff_role
+from webtool.wikis.usernames import normalise
+
+blueprint = Blueprint("staff", __name__, url_prefix="/staff")
+P = ParamSpec("P")
+# The columns of each CSV the console exports: the message key of each header.
+CASES_CSV = ("reference", "sent", "status", "kinds", "country", "language")
+AUDIT_CSV = ("at", "actor", "action", "target", "detail")
+CONTRIBUTIONS_CSV = ("timestamp", "wiki", "title", "revision", "size", "summary", "hidden", "diff")
+
+
+@blueprint.before_app_request
+def staff_only() -> ResponseReturnValue | None:
+    # On every path under /staff, routed or not, so a 404 cannot tell what exists.
+    if request.path != "/staff" and not request.path.startswith("/staff/"):
+        return None
+    user = current_user()
+    g.staff_role, refusal = staff_role(user)
+    if g.staff_role is None or user is None:
+        # Every attempt is on record; the page is the same plain one for everyone who is not
+        # staff, with no hint of what is here.
+        casework.record("not staff", "refused", request.path, account=user, reason=refusal)
+        return render_template("forbidden.html"), 403
+    g.staff_name = user["name"]
+    return None
+
+
+@blueprint.context_processor
+def staff_words() -> dict[str, Callable[..., str]]:
+    """What the staff pages write from the tool's own codes, in the staff member's language."""
+    return {"kinds_of": kinds_of, "waited": waited, "hidden_words": hidden_words}
+
+
+@blueprint.errorhandler(Refused)
+def refused(refusal: Refused) -> ResponseReturnValue:
+    """Every refusal of a staff action (a step, a ledger entry, an amount, a name, a filter),
+    said one way: in the staff member's language, above the page the action came from. The
+    words travel in the session (flash), never in the address, so a link cannot put words on a
+    staff member's page."""
+    db.session().rollback()
+    flash(msg(refusal.key, *refusal.params), "error")
+    reference = (request.view_args or {}).get("reference")
+    if reference:
+        return redirect(url_for("staff.case", reference=reference))
+    if request.method == "POST":
+        return redirect(request.path)
+    # Only the look-up is refused on a GET (a name, a filter, a page token): its form again.
+    name = request.args.get("user", "")
+    return render_template("staff/lookup.html", name=name, report=None), 400
+
+
+def admin_only(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:
+    @wraps(view)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
+        if g.staff_role != "admin":
+            return render_template("forbidden.html"), 403
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@blueprint.route("/")
+def queue() -> ResponseReturnValue:
+    filters = {k: request.args.get(k, "") for k in ("status", "kind", "country", "language")}
+    query = select(HelpRequest).order_by(HelpRequest.created_at)
+    if filters["status"]:
+        query = query.where(HelpRequest.status == filters["status"])
+    # Kinds, country and language are sealed: the queue matches their keyed hashes.
+    if filters["kind"]:
+        query = query.where(HelpRequest.kinds_index.contains(kinds_index([filters["kind"]])))
+    for name in ("country", "language"):
+        if filters[name]:
+            column = getattr(HelpRequest, f"{name}_index")
+            query = query.where(column == field_index(name, filters[name]))
+    older = request.args.get("older_than_days", "")
+    if older.isdigit():
+        query = query.where(HelpRequest.created_at <= casework.now() - timedelta(days=int(older)))
+    cases = [opened(found) for found in db.session().scalars(query)]
+    waiting = conversation.waiting([case.row for case in cases])
+    # Answers nobody on the team has read come first, then the oldest, as before.
+    cases.sort(key=lambda case: waiting[case.row.id]["unread"] == 0)
+    casework.record(g.staff_name, "queue", "requests", **filters)
+    return render_template(
+        "staff/queue.html",
+        cases=cases,
+        filters=filters,
+        statuses=STATUSES,
+        kinds=KINDS,
+        # The same lists the requester chose from, so a filter names what was stored.
+        countries=places.countries(g.lang),
+        prefer_not_to_say=places.PREFER_NOT_TO_SAY,
+        contact_languages=places.contact_languages(),
+        other_language=places.OTHER_LANGUAGE,
+        older_than_days=older,
+        fund=casework.fund(),
+        waiting=waiting,
+    )
+
+
+@blueprint.route("/case/<reference>")
+def case(reference: str) -> ResponseReturnValue:
+    found = _case(reference)
+    casework.record(g.staff_name, "view-case", reference)
+    return _case_page(found, evidence.LinksForm.blank())
+
+
+def _case_page(found: HelpRequest, links_form: evidence.LinksForm) -> str:
+    committed, paid = casework.case_money(found)
+    sealed = opened(found)
+    now = engagement_view.wanted(sealed.name)
+    return render_template(
+        "staff/case.html",
+        case=found,
+        requester=sealed,
+        description=sealed.description(),
+        contact=sealed.contact(),
+        frozen=sealed.engagement(),
+        # Now: the report of the last few minutes, else how far the one asked for is.
+        fresh=engagement_view.report_of(now) if now.status == "done" else None,
+        fresh_progress=engagement_view.progress_of(now),
+        conversation=conversation.for_staff(found),
+        steps=steps_for(found.status, g.staff_role),
+        assistance=ASSISTANCE,
+        categories=load_categories(),
+        committed=committed,
+        paid=paid,
+        bundles=evidence.bundles_of_request(found.id),
+        stopped=evidence.stopped,
+        owner_of=evidence.owner_of,
+        links_form=links_form,
+        ledger_kinds=casework.LEDGER_KINDS,
+    )
+
+
+@blueprint.route("/case/<reference>/status", methods=["POST"])
+def status(reference: str) -> ResponseReturnValue:
+    found = _case(reference)
+    casework.change_status(
+        found,
+        g.staff_name,
+        g.staff_role,
+        request.form.get("status", ""),
+        request.form.get("reason", ""),
+        request.form.get("assistance", ""),
+    )
+    if found.status == "information_requested":
+        # The reason is the question: the requester reads it and answers on their page.
+        conversation.write_as_staff(found, g.staff_name, request.form.get("reason", ""))
+    notifications.news(found)
+    return _back(reference)
+
+
+@blueprint.route("/case/<reference>/message", methods=["POST"])
+def message(reference: str) -> ResponseReturnValue:
+    """A message to the requester, or an internal note the requester never sees."""
+    found = _case(reference)
+    text = request.form.get("text", "")
+    if request.form.get("to") == "requester":
+        conversation.write_as_staff(found, g.staff_name, text)
+        notifications.news(found)
+    else:
+        casework.add_note(found, g.staff_name, text)
+    return _back(reference)
+
+
+@blueprint.route("/case/<reference>/note", methods=["POST"])
+def note(reference: str) -> ResponseReturnValue:
+    casework.add_note(_case(reference), g.staff_name, request.form.get("text", ""))
+    return _back(reference)
+
+
+@blueprint.route("/case/<reference>/money", methods=["POST"])
+@admin_only
+def money(reference: str) -> ResponseReturnValue:
+    casework.add_ledger_entry(
+        _case(reference),
+        g.staff_name,
+        request.form.get("kind", ""),
+        request.form.get("category", ""),
+        parse_amount(request.form.get("amount", "")),
+        request.form.get("override", ""),
+    )
+    return _back(reference)
+
+
+@blueprint.route("/case/<reference>/evidence", methods=["POST"])
+def capture(reference: str) -> ResponseReturnValue:
+    """Links captured by staff for a case: the bundle is attached to it at once."""
+    found = _case(reference)
+    form = evidence.LinksForm.from_form(request.form)
+    try:
+        refused = evidence.may_start(form, signed_in_user())
+        if refused is None:
+            bundle = evidence.start(form, signed_in_user(), request_id=found.id)
+            casework.record(g.staff_name, "capture-evidence", reference, bundle=bundle.reference)
+            return _back(reference)
+    except SQLAlchemyError:
+        db.session().rollback()
+        current_app.logger.exception("could not start an evidence capture for %s", reference)
+        form.errors.append(("chldp-ask-error-database", ()))
+        refused = 503
+    # The case page again, with the links as pasted and the reason.
+    return _case_page(found, form), refused
+
+
+@blueprint.route("/evidence/<reference>.zip")
+def evidence_bundle(reference: str) -> ResponseReturnValue:
+    """A bundle attached to a case, for staff; a bundle not attached to one stays private."""
+    found = db.session().scalar(select(EvidenceBundle).where(EvidenceBundle.reference == reference))
+    if found is None or found.request_id is None or found.status != "done":
+        abort(404)
+    help_request = db.session().get(HelpRequest, found.request_id)
+    if help_request is None:
+        abort(404)
+    casework.record(g.staff_name, "download-evidence", help_request.reference, bundle=reference)
+    return zip_response(found)
+
+
+@blueprint.route("/lookup")
+def lookup() -> ResponseReturnValue:
+    raw = request.args.get("user", "")
+    if not raw:
+        return render_template("staff/lookup.html", name="", report=None)
+    name = normalise(raw)
+    casework.record(g.staff_name, "lookup", name, before=request.args.get("before"))
+    row = engagement_view.wanted(name)
+    if row.status != "done":
+        # Under way, the page refreshes itself; failed, it says why (no such account, the wikis).
+        return render_template(
+            "staff/lookup.html",
+            name=name,
+            report=None,
+            progress=engagement_view.progress_of(row),
+        )
+    report = engagement_view.report_of(row)
+    filters = contribution_pages.filters_from(request.args, report["wikis"])
+    run = contribution_pages.PageRun(name, filters, report["wikis"], request.args.get("before"))
+    # Streamed: the progress lines reach the browser while the wikis answer.
+    return stream_template(
+        "staff/lookup.html",
+        name=name,
+        report=report,
+        run=run,
+        filters=filters,
+        filter_args=contribution_pages.filter_args(filters),
+    )
+
+
+@blueprint.route("/lookup.csv")
+def lookup_csv() -> ResponseReturnValue:
+    """The rows of one page of a look-up's contributions, as that page showed them."""
+    name = normalise(request.args.get("user", ""))
+    row = engagement_view.current(name)
+    wikis = engagement_view.report_of(row)["wikis"] if row and row.status == "done" else []
+    filters = contribution_pages.filters_from(request.args, wikis)
+    rows = contribution_pages.shown_rows(request.args.get("page", ""), name, filters)
+    if rows is None:
+        flash(msg("chldp-staff-lookup-gone"), "error")
+        return render_template("staff/lookup.html", name=name, report=None), 404
+    casework.record(g.staff_name, "lookup-csv", name, **contribution_pages.filter_args(filters))
+    return csv_download(
+        "contributions.csv",
+        _header("contributions", CONTRIBUTIONS_CSV),
+        (
+            [
+                c.timestamp,
+                c.wiki,
+                c.title,
+                c.revid,
+                c.size_change,
+                c.comment,
+                hidden_words(c.hidden),
+                c.diff,
+            ]
+            for c in rows
+        ),
+    )
+
+
+@blueprint.route("/export.csv")
+@admin_only
+def export() -> ResponseReturnValue:
+    """Every case without free text or contact details. The cells keep the tool's own codes
+    (statuses, kinds), the same in every staff member's language, so exports add up."""
+    casework.record(g.staff_name, "export", "requests")
+    rows = []
+    for found in db.session().scalars(select(HelpRequest).order_by(HelpRequest.created_at)):
+        case = opened(found)
+        rows.append(
+            [
+                found.reference,
+                found.created_at.strftime("%Y-%m-%d"),
+                found.status,
+                ",".join(case.kinds),
+                case.country,
+                case.language,
+            ]
+        )
+    return csv_download("requests.csv", _header("cases", CASES_CSV), rows)
+
+
+@blueprint.route("/counts")
+def counts() -> ResponseReturnValue:
+    cases = [opened(found) for found in db.session().scalars(select(HelpRequest))]
+    by_month = Counter(c.row.created_at.strftime("%Y-%m") for c in cases)
+    by_status = Counter(c.row.status for c in cases)
+    by_kind = Counter(kind for c in cases for kind in c.kinds)
+    casework.record(g.staff_name, "counts", "requests")
+    return render_template(
+        "staff/counts.html",
+        tables={
+            "month": sorted(by_month.items()),
+            "status": sorted(by_status.items()),
+            "kind": sorted(by_kind.items()),
+        },
+    )
+
+
+@blueprint.route("/program-status", methods=["GET", "POST"])
+@admin_only
+def program_status() -> ResponseReturnValue:
+    if request.method == "POST":
+        casework.set_program_status(
+            g.staff_name, request.form.get("status", ""), request.form.get("message", "")
+        )
+        return redirect(url_for("staff.program_status"))
+    return render_template(
+        "staff/program_status.html",
+        current=casework.program_status(),
+        statuses=PROGRAM_STATUSES,
+        longest=casework.PUBLIC_MESSAGE_LENGTH,
+    )
+
+
+@blueprint.route("/audit")
+@admin_only
+def audit_log() -> ResponseReturnValue:
+    entries = casework.audit_entries()
+    casework.record(g.staff_name, "view-audit", "audit")
+    if request.args.get("format") == "csv":
+        rows = (
+            [e["at"].isoformat(), e["actor"], e["action"], e["target"], e["detail"]]
+            for e in reversed(entries)
+        )
+        return csv_download("audit.csv", _header("audit", AUDIT_CSV), rows)
+    return render_template("staff/audit.html", entries=entries)
+
+
+@blueprint.route("/notifications", methods=["GET", "POST"])
+def notifications_settings() -> ResponseReturnValue:
+    """Whether this member of the legal team gets e-mails about the queue, and where."""
+    if request.method == "POST":
+        notifications.set_staff_notice(
+            g.staff_name, request.form.get("email", ""), request.form.get("wanted") == "on"
+        )
+        return redirect(url_for("staff.notifications_settings"))
+    return render_template(
+        "staff/notifications.html", notice=notifications.staff_notice(g.staff_name)
+    )
+
+
+def _case(reference: str) -> HelpRequest:
+    found = db.session().scalar(select(HelpRequest).where(HelpRequest.reference == reference))
+    if found is None:
+        abort(404)
+    return found
+
+
+def _back(reference: str) -> ResponseReturnValue:
+    return redirect(url_for("staff.case", reference=reference))
+
+
+def _header(export: str, columns: tuple[str, ...]) -> list[str]:
+    """A CSV's header row in the staff member's language."""
+    return [msg(f"chldp-staff-csv-{export}-{column}") for column in columns]
+
+
+def kinds_of(kinds: list[str]) -> str:
+    """The kinds of a request, by the names the console gives them."""
+    return msg("chldp-staff-list-separator").join(msg(f"chldp-staff-kind-{k}") for k in kinds)
+
+
+def waited(since: datetime) -> str:
+    """How long since `since`, in days and hours, for the queue."""
+    hours = int((casework.now() - since).total_seconds() // 3600)
+    if hours < 24:
+        return msg("chldp-staff-waited-hours", hours)
+    return msg("chldp-staff-waited-days", hours // 24, hours % 24)
+
+
+def hidden_words(hidden: str) -> str:
+    """What revision deletion hides on an edit ("text", "summary", as the look-up keeps it), in
+    the staff member's language."""
+    shown = [msg(f"chldp-staff-hidden-{what}") for what in hidden.split(", ") if what]
+    return msg("chldp-staff-list-separator").join(shown)

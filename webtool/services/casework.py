@@ -1,0 +1,225 @@
+"""The legal team's work on requests: the audit log, status changes, notes, the fund's ledger
+and the program's public status. Every action writes its audit entry in the same
+transaction, so there is no action without its entry and no entry without its action."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import ColumnElement, func, select
+
+from program.assistance import CENT, load_categories
+from program.case_flow import ENDED, check_step, status_word
+from program.content import PROGRAM_STATUSES
+from program.refusal import Refused
+from webtool.infra import db
+from webtool.infra.models import AuditEntry, CaseEvent, HelpRequest, LedgerEntry, ProgramStatus
+
+LEDGER_KINDS = ("commitment", "payment")
+PUBLIC_MESSAGE_LENGTH = 500  # characters of the program's public status message
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def audit(actor: str, action: str, target: str, **detail: object) -> None:
+    """Add an audit entry to the current transaction; what it was about is sealed."""
+    seal = current_app.extensions["chldp.sealer"].seal
+    db.session().add(
+        AuditEntry(
+            at=now(),
+            actor=actor,
+            action=action,
+            target_sealed=seal(target),
+            detail_sealed=seal(json.dumps(detail, ensure_ascii=False, default=str)),
+        )
+    )
+
+
+def audit_entries(limit: int | None = None) -> list[dict]:
+    """The audit log opened, newest first: {"at", "actor", "action", "target", "detail"}."""
+    open_ = current_app.extensions["chldp.sealer"].open
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    return [
+        {
+            "at": entry.at,
+            "actor": entry.actor,
+            "action": entry.action,
+            "target": open_(entry.target_sealed),
+            "detail": open_(entry.detail_sealed),
+        }
+        for entry in db.session().scalars(query)
+    ]
+
+
+def record(actor: str, action: str, target: str, **detail: object) -> None:
+    """An audit entry on its own, for actions that change nothing else (views, look-ups)."""
+    audit(actor, action, target, **detail)
+    db.session().commit()
+
+
+def change_status(
+    case: HelpRequest, actor: str, role: str, wanted: str, reason: str, assistance: str = ""
+) -> None:
+    check_step(case.status, wanted, role, reason, assistance)
+    _add_event(case, actor, "status", reason, from_status=case.status, to_status=wanted)
+    audit(actor, "status", case.reference, old=case.status, new=wanted, assistance=assistance)
+    if wanted == "approved":
+        case.assistance = assistance
+    case.status = wanted
+    db.session().commit()
+
+
+def withdraw(case: HelpRequest) -> None:
+    """The requester takes their request back; the fund's ledger is left as it is."""
+    if case.status in ENDED:
+        raise Refused("chldp-refused-withdraw", status_word(case.status))
+    _add_event(case, "requester", "status", "", from_status=case.status, to_status="withdrawn")
+    audit("requester", "withdraw", case.reference, old=case.status)
+    case.status = "withdrawn"
+    db.session().commit()
+
+
+def add_note(case: HelpRequest, actor: str, text: str) -> None:
+    if not text.strip():
+        raise Refused("chldp-refused-note-empty")
+    _add_event(case, actor, "note", text.strip())
+    audit(actor, "note", case.reference)
+    db.session().commit()
+
+
+def _add_event(case: HelpRequest, actor: str, kind: str, text: str, **statuses: str) -> None:
+    sealer = current_app.extensions["chldp.sealer"]
+    db.session().add(
+        CaseEvent(
+            request_id=case.id,
+            at=now(),
+            actor=actor,
+            kind=kind,
+            text_sealed=sealer.seal(text),
+            **statuses,
+        )
+    )
+
+
+def history(case: HelpRequest) -> list[dict]:
+    sealer = current_app.extensions["chldp.sealer"]
+    events = db.session().scalars(
+        select(CaseEvent).where(CaseEvent.request_id == case.id).order_by(CaseEvent.id)
+    )
+    return [
+        {
+            "at": e.at,
+            "actor": e.actor,
+            "kind": e.kind,
+            "from": e.from_status,
+            "to": e.to_status,
+            "text": sealer.open(e.text_sealed),
+        }
+        for e in events
+    ]
+
+
+@dataclass(frozen=True)
+class Fund:
+    amount: Decimal
+    currency: str
+    committed: Decimal
+    paid: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.amount - self.committed
+
+    @property
+    def low(self) -> bool:
+        return self.remaining < current_app.config["FUND_WARNING"]
+
+
+def fund() -> Fund:
+    committed, paid = _ledger_totals()
+    return Fund(
+        current_app.config["FUND_AMOUNT"], current_app.config["FUND_CURRENCY"], committed, paid
+    )
+
+
+def case_money(case: HelpRequest) -> tuple[Decimal, Decimal]:
+    """(committed, paid) for one case."""
+    return _ledger_totals(LedgerEntry.request_id == case.id)
+
+
+def _ledger_totals(*where: ColumnElement[bool]) -> tuple[Decimal, Decimal]:
+    """(committed, paid) over the ledger entries that match `where`."""
+    query = select(LedgerEntry.kind, func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
+    totals = dict(db.session().execute(query.where(*where).group_by(LedgerEntry.kind)).all())
+    return _from_cents(totals.get("commitment", 0)), _from_cents(totals.get("payment", 0))
+
+
+def add_ledger_entry(
+    case: HelpRequest, actor: str, kind: str, category: str, amount: Decimal, override: str = ""
+) -> None:
+    """A commitment or a payment, checked against the program's rules and the fund."""
+    load_categories().check(category)
+    if case.status != "approved":
+        raise Refused("chldp-refused-money-not-approved")
+    if kind not in LEDGER_KINDS:
+        raise Refused("chldp-refused-money-kind")
+    if kind == "commitment" and not override.strip():
+        left = fund()
+        if amount > left.remaining:
+            raise Refused("chldp-refused-money-beyond-fund", str(left.remaining), left.currency)
+    if kind == "payment":
+        committed, paid = case_money(case)
+        if paid + amount > committed and not override.strip():
+            raise Refused("chldp-refused-money-beyond-committed", str(committed - paid))
+    db.session().add(
+        LedgerEntry(
+            request_id=case.id,
+            at=now(),
+            actor=actor,
+            kind=kind,
+            category=category,
+            amount_cents=int(amount * 100),
+            override_sealed=current_app.extensions["chldp.sealer"].seal(override.strip()),
+        )
+    )
+    audit(
+        actor,
+        kind,
+        case.reference,
+        category=category,
+        amount=str(amount),
+        override=override.strip(),
+    )
+    db.session().commit()
+
+
+def _from_cents(cents: int) -> Decimal:
+    return (Decimal(int(cents)) / 100).quantize(CENT)
+
+
+def program_status() -> dict:
+    """The program's public status: {"status", "message", "updated"}; open until set."""
+    latest = db.session().scalar(select(ProgramStatus).order_by(ProgramStatus.id.desc()))
+    if latest is None:
+        return {"status": "open", "message": "", "updated": None}
+    return {
+        "status": latest.status,
+        "message": latest.message,
+        "updated": latest.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def set_program_status(actor: str, status: str, message: str) -> None:
+    if status not in PROGRAM_STATUSES:
+        raise Refused("chldp-refused-program-status")
+    if len(message) > PUBLIC_MESSAGE_LENGTH:
+        raise Refused("chldp-refused-public-message", PUBLIC_MESSAGE_LENGTH)
+    db.session().add(ProgramStatus(at=now(), actor=actor, status=status, message=message.strip()))
+    audit(actor, "program-status", "program", status=status, message=message.strip())
+    db.session().commit()

@@ -1,0 +1,189 @@
+"""Messages on a case, both ways: the requester writes to the legal team on their request's
+page, staff write back (or keep an internal note, which the requester never sees). A question
+asked with "information requested" is a message to the requester, and their answer moves the
+case back to review. The text and the attachments are sealed; the audit log says who wrote on
+which case, and when, never what.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from program.case_flow import ENDED
+from program.refusal import Refused
+from webtool.infra import db
+from webtool.infra.accounts import User
+from webtool.infra.models import CaseMessage, HelpRequest
+from webtool.services import casework
+from webtool.services.evidence_store import attach, own_bundle
+
+MAX_TEXT = 20_000
+# A case in one of these waits for the team; in the others, for the requester or nobody.
+WAITING_FOR_TEAM = ("new", "in_review")
+REQUESTER = "requester"  # the author of the requester's messages, in the audit log too
+
+
+class MessageRefused(Refused):
+    """The message is not taken; the message key says why."""
+
+
+def write_as_requester(case: HelpRequest, user: User, text: str, bundles: list[str]) -> None:
+    """The requester's message, with their own finished bundles attached to the case. An
+    answer to a question moves the case back to review."""
+    text = _checked(case, text, bool(bundles))
+    attached = []
+    for reference in bundles:
+        bundle = own_bundle(reference, user)
+        if bundle is None or bundle.status != "done":
+            raise MessageRefused("chldp-conversation-error-bundle")
+        attached.append(bundle)
+    for bundle in attached:
+        attach(bundle, case)
+    _add(case, REQUESTER, text, [bundle.reference for bundle in attached])
+    casework.audit(REQUESTER, "message", case.reference, attachments=len(attached))
+    if case.status == "information_requested":
+        casework.change_status(case, REQUESTER, REQUESTER, "in_review", "")
+    else:
+        db.session().commit()
+
+
+def write_as_staff(case: HelpRequest, staff_name: str, text: str) -> None:
+    """A message from the legal team to the requester."""
+    _add(case, staff_name, _checked(case, text, False), [])
+    casework.audit(staff_name, "message", case.reference)
+    db.session().commit()
+
+
+def _checked(case: HelpRequest, text: str, has_attachments: bool) -> str:
+    text = text.strip()
+    if case.status in ENDED:
+        raise MessageRefused("chldp-conversation-error-ended")
+    if not text and not has_attachments:
+        raise MessageRefused("chldp-conversation-error-empty")
+    if len(text) > MAX_TEXT:
+        raise MessageRefused("chldp-ask-error-toolong")
+    return text
+
+
+def _add(case: HelpRequest, author: str, text: str, attachments: list[str]) -> None:
+    seal = current_app.extensions["chldp.sealer"].seal
+    db.session().add(
+        CaseMessage(
+            request_id=case.id,
+            at=casework.now(),
+            author=author,
+            from_requester=author == REQUESTER,
+            text_sealed=seal(text),
+            attachments_sealed=seal(json.dumps(attachments)),
+        )
+    )
+
+
+def messages(case: HelpRequest) -> list[dict]:
+    """The messages of a case in order: {"at", "author", "from_requester", "text",
+    "attachments", "read_at"}."""
+    open_ = current_app.extensions["chldp.sealer"].open
+    rows = db.session().scalars(
+        select(CaseMessage).where(CaseMessage.request_id == case.id).order_by(CaseMessage.id)
+    )
+    return [
+        {
+            "at": row.at,
+            "author": row.author,
+            "from_requester": row.from_requester,
+            "text": open_(row.text_sealed),
+            "attachments": json.loads(open_(row.attachments_sealed)),
+            "read_at": row.read_at,
+        }
+        for row in rows
+    ]
+
+
+def for_requester(case: HelpRequest) -> list[dict]:
+    """What the requester reads: the messages and each step of their case (never a note),
+    in order; the team's messages are marked read."""
+    steps = [event for event in casework.history(case) if event["kind"] == "status"]
+    said = [{**m, "kind": "message"} for m in messages(case)]
+    _mark_read(case, from_requester=False)
+    return sorted(
+        said + [{"at": e["at"], "kind": "status", "to": e["to"]} for e in steps],
+        key=lambda entry: entry["at"],
+    )
+
+
+def for_staff(case: HelpRequest) -> list[dict]:
+    """What the legal team reads: messages both ways, internal notes and steps (as the case's
+    history has them: "author", "from", "to"), in order; the requester's messages are marked
+    read."""
+    events = [{**event, "author": event["actor"]} for event in casework.history(case)]
+    said = [{**m, "kind": "message"} for m in messages(case)]
+    _mark_read(case, from_requester=True)
+    return sorted(said + events, key=lambda entry: entry["at"])
+
+
+def _mark_read(case: HelpRequest, from_requester: bool) -> None:
+    unread = db.session().scalars(
+        select(CaseMessage).where(
+            CaseMessage.request_id == case.id,
+            CaseMessage.from_requester == from_requester,
+            CaseMessage.read_at.is_(None),
+        )
+    )
+    for row in unread:
+        row.read_at = casework.now()
+    db.session().commit()
+
+
+def unread_for_requester(case: HelpRequest) -> int:
+    return _count_unread([case.id], from_requester=False).get(case.id, 0)
+
+
+def waiting(cases: list[HelpRequest]) -> dict[int, dict]:
+    """For the queue, per case id: {"unread": the requester's messages no one on the team has
+    opened, "since": when the case began to wait for the team, or None when it waits for the
+    requester or nobody}."""
+    ids = [case.id for case in cases]
+    unread = _count_unread(ids, from_requester=True)
+    last_said = dict(
+        db.session()
+        .execute(
+            select(CaseMessage.request_id, func.max(CaseMessage.at))
+            .where(CaseMessage.request_id.in_(ids), CaseMessage.from_requester.is_(True))
+            .group_by(CaseMessage.request_id)
+        )
+        .all()
+    )
+    return {
+        case.id: {
+            "unread": unread.get(case.id, 0),
+            "since": _since(case, last_said.get(case.id))
+            if case.status in WAITING_FOR_TEAM
+            else None,
+        }
+        for case in cases
+    }
+
+
+def _since(case: HelpRequest, last_said: datetime | None) -> datetime:
+    """The requester's last word: their request, or their latest message."""
+    return max(case.created_at, last_said) if last_said else case.created_at
+
+
+def _count_unread(ids: list[int], from_requester: bool) -> dict[int, int]:
+    return dict(
+        db.session()
+        .execute(
+            select(CaseMessage.request_id, func.count())
+            .where(
+                CaseMessage.request_id.in_(ids),
+                CaseMessage.from_requester.is_(from_requester),
+                CaseMessage.read_at.is_(None),
+            )
+            .group_by(CaseMessage.request_id)
+        )
+        .all()
+    )

@@ -1,0 +1,214 @@
+"""Requests for help: checking what was typed, storing it sealed, finding one's own.
+
+Nothing a requester typed is lost: a form with mistakes comes back filled in, a form posted
+twice makes one request, and a database failure leaves the typed text on the page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import MultiDict
+
+from webtool.infra import db
+from webtool.infra.accounts import User
+from webtool.infra.keyed import blind_index
+from webtool.infra.models import HelpRequest
+
+KINDS = ("harassment", "doxxing", "cyberattack", "other")
+ACKNOWLEDGEMENTS = ("discretion", "limited_funds", "not_our_lawyer", "no_fines")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+LIMITS = {"description": 20_000, "country": 100, "language": 35, "email": 254, "other_contact": 500}
+
+
+@dataclass
+class Submission:
+    """What the form carried, as typed."""
+
+    kinds: list[str]
+    description: str
+    country: str
+    language: str
+    email: str
+    other_contact: str
+    acknowledged: list[str]
+    submission_key: str
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_form(cls, form: MultiDict[str, str]) -> Submission:
+        return cls(
+            kinds=[k for k in form.getlist("kinds") if k in KINDS],
+            description=form.get("description", "").strip(),
+            country=form.get("country", "").strip(),
+            language=form.get("language", "").strip(),
+            email=form.get("email", "").strip(),
+            other_contact=form.get("other_contact", "").strip(),
+            acknowledged=[a for a in form.getlist("acknowledged") if a in ACKNOWLEDGEMENTS],
+            submission_key=form.get("submission_key", ""),
+        )
+
+    @classmethod
+    def blank(cls, language: str) -> Submission:
+        return cls([], "", "", language, "", "", [], new_submission_key())
+
+    def validate(self) -> bool:
+        """Fill `errors` with a message key per field that is wrong; True when none is."""
+        if not self.kinds:
+            self.errors["kinds"] = "chldp-ask-error-kinds"
+        if not self.description:
+            self.errors["description"] = "chldp-ask-error-description"
+        if not self.country:
+            self.errors["country"] = "chldp-ask-error-country"
+        if self.email and not EMAIL.match(self.email):
+            self.errors["email"] = "chldp-ask-error-email"
+        for name, limit in LIMITS.items():
+            if len(getattr(self, name)) > limit:
+                self.errors[name] = "chldp-ask-error-toolong"
+        if set(self.acknowledged) != set(ACKNOWLEDGEMENTS):
+            self.errors["acknowledged"] = "chldp-ask-error-acknowledge"
+        if not re.fullmatch(r"[0-9a-f]{32}", self.submission_key):
+            self.errors["form"] = "chldp-ask-error-form"
+        return not self.errors
+
+
+def new_submission_key() -> str:
+    return secrets.token_hex(16)
+
+
+def new_reference(prefix: str = "CHLDP") -> str:
+    """An unguessable reference, easy to read aloud: CHLDP-XXXX-XXXX-XXXX-XXXX."""
+    raw = secrets.token_hex(8).upper()
+    return f"{prefix}-" + "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+def store(submission: Submission, user: User, engagement: dict) -> HelpRequest:
+    """Save a valid submission for `user` and return it; the same form twice returns the first.
+
+    Database errors propagate to the caller, which keeps the typed text on the page.
+    """
+    existing = find_by_submission_key(submission.submission_key, user)
+    if existing:
+        return existing
+    seal = current_app.extensions["chldp.sealer"].seal
+    now = datetime.now(UTC).replace(tzinfo=None)
+    request = HelpRequest(
+        reference=new_reference(),
+        submission_key=submission.submission_key,
+        requester_key=account_key(user),
+        requester_sealed=seal(json.dumps({"name": user["name"], "id": user["id"]})),
+        created_at=now,
+        purge_after=now + timedelta(days=current_app.config["RETENTION_DAYS"]),
+        status="new",
+        kinds_sealed=seal(",".join(submission.kinds)),
+        kinds_index=kinds_index(submission.kinds),
+        country_sealed=seal(submission.country),
+        country_index=field_index("country", submission.country),
+        language_sealed=seal(submission.language),
+        language_index=field_index("language", submission.language),
+        description_sealed=seal(submission.description),
+        contact_sealed=seal(
+            json.dumps({"email": submission.email, "other": submission.other_contact})
+        ),
+        engagement_sealed=seal(json.dumps(engagement, ensure_ascii=False)),
+    )
+    session = db.session()
+    session.add(request)
+    try:
+        session.commit()
+    except IntegrityError:
+        # The same form arrived twice at once: the other post saved it.
+        session.rollback()
+        existing = find_by_submission_key(submission.submission_key, user)
+        if existing is None:
+            raise
+        return existing
+    return request
+
+
+def account_key(user: Mapping[str, Any]) -> str:
+    """The keyed hash that finds an account's rows (its requests, bundles and sessions), from
+    the account's central "id"."""
+    return blind_index("requester", user["id"])
+
+
+def field_index(name: str, value: str) -> str:
+    """The keyed hash the queue filters a field on; the same however it is capitalised."""
+    return blind_index(name, value.strip().casefold())
+
+
+def kinds_index(kinds: list[str]) -> str:
+    return " ".join(sorted(blind_index("kind", kind) for kind in kinds))
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A request with its sealed fields opened, for the pages that show them."""
+
+    row: HelpRequest
+    name: str
+    central_id: int
+    kinds: list[str]
+    country: str
+    language: str
+
+    def engagement(self) -> dict:
+        return json.loads(_open(self.row.engagement_sealed))
+
+    def description(self) -> str:
+        return _open(self.row.description_sealed)
+
+    def contact(self) -> dict:
+        return json.loads(_open(self.row.contact_sealed))
+
+
+def opened(request: HelpRequest) -> Opened:
+    requester = json.loads(_open(request.requester_sealed))
+    return Opened(
+        request,
+        requester["name"],
+        requester["id"],
+        [kind for kind in _open(request.kinds_sealed).split(",") if kind],
+        _open(request.country_sealed),
+        _open(request.language_sealed),
+    )
+
+
+def _open(token: str) -> str:
+    return current_app.extensions["chldp.sealer"].open(token)
+
+
+def find_by_submission_key(key: str, user: User) -> HelpRequest | None:
+    return db.session().scalar(
+        select(HelpRequest).where(
+            HelpRequest.submission_key == key, HelpRequest.requester_key == account_key(user)
+        )
+    )
+
+
+def own_requests(user: User) -> list[HelpRequest]:
+    return list(
+        db.session().scalars(
+            select(HelpRequest)
+            .where(HelpRequest.requester_key == account_key(user))
+            .order_by(HelpRequest.created_at.desc())
+        )
+    )
+
+
+def own_request(reference: str, user: User) -> HelpRequest | None:
+    """The request with this reference when it is `user`'s; anyone else's is not found."""
+    return db.session().scalar(
+        select(HelpRequest).where(
+            HelpRequest.reference == reference, HelpRequest.requester_key == account_key(user)
+        )
+    )

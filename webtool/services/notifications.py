@@ -1,0 +1,220 @@
+"""E-mails that carry nothing sensitive: staff learn of a new request or of a requester's
+answer, a requester who gave an address learns there is news on their request. Each says the
+reference and gives a link, nothing more: no description, no name, no country, no message
+text, since e-mail is exactly the channel a doxxer may watch.
+
+Sending never blocks or fails a page. The page stores what it was asked to (a request, a
+message) first; the e-mail is then a row of the outbox, sealed, and a task on the queue sends
+it. A server that is away is tried again by the task, and by the worker's sweep (sweep.py);
+a row is claimed before it is sent and deleted once the server took it, so it goes out once.
+"""
+
+from __future__ import annotations
+
+import json
+import smtplib
+from collections.abc import Callable
+from datetime import timedelta
+from email.message import EmailMessage
+from typing import Any, cast
+
+from flask import Flask, current_app
+from huey import Huey
+from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from program.refusal import Refused
+from webtool.infra import db, tasks
+from webtool.infra.addresses import external_url
+from webtool.infra.config import SmtpSettings
+from webtool.infra.i18n import catalogue, render
+from webtool.infra.models import HelpRequest, OutboxMail, StaffNotice
+from webtool.services.casework import audit, now
+from webtool.services.help_requests import EMAIL, opened
+from webtool.services.staff_access import staff_roles
+
+# A sender holds a row this long; a process killed while sending leaves it to the next.
+SEND_LEASE = timedelta(minutes=2)
+SMTP_TIMEOUT = 10
+
+
+def new_request(case: HelpRequest) -> None:
+    _to_staff(case, "new")
+
+
+def answered(case: HelpRequest) -> None:
+    _to_staff(case, "answered")
+
+
+def news(case: HelpRequest) -> None:
+    """To the requester, when they gave an address and did not turn e-mails off."""
+    sealed = opened(case)
+    contact = sealed.contact()
+    if not contact.get("email") or not contact.get("emails", True):
+        return
+    lang = sealed.language.casefold() if sealed.language.casefold() in catalogue() else "en"
+    link = external_url("requester.sent", reference=case.reference)
+    _deliver(lambda: _queue(contact["email"], lang, "news", case.reference, link))
+
+
+def _to_staff(case: HelpRequest, kind: str) -> None:
+    link = external_url("staff.case", reference=case.reference)
+
+    def queue_each() -> None:
+        for address in staff_addresses():
+            _queue(address, "en", kind, case.reference, link)
+
+    _deliver(queue_each)
+
+
+def staff_addresses() -> list[str]:
+    """The addresses of the legal team who want e-mails and are on the staff list today."""
+    open_ = current_app.extensions["chldp.sealer"].open
+    team = staff_roles()
+    wanting = db.session().scalars(select(StaffNotice).where(StaffNotice.wanted.is_(True)))
+    return [open_(notice.email_sealed) for notice in wanting if notice.name in team]
+
+
+def staff_notice(name: str) -> dict:
+    """A staff member's e-mail setting: {"email", "wanted"}."""
+    notice = db.session().get(StaffNotice, name)
+    if notice is None:
+        return {"email": "", "wanted": False}
+    return {
+        "email": current_app.extensions["chldp.sealer"].open(notice.email_sealed),
+        "wanted": notice.wanted,
+    }
+
+
+def set_staff_notice(name: str, email: str, wanted: bool) -> None:
+    if wanted and not EMAIL.match(email.strip()):
+        raise Refused("chldp-refused-staff-email")
+    notice = db.session().get(StaffNotice, name) or StaffNotice(name=name)
+    notice.email_sealed = current_app.extensions["chldp.sealer"].seal(email.strip())
+    notice.wanted = wanted
+    db.session().add(notice)
+    audit(name, "staff-notifications", name, wanted=wanted)
+    db.session().commit()
+
+
+def set_requester_emails(case: HelpRequest, wanted: bool) -> None:
+    """The requester's e-mails on this request turned on or off."""
+    contact = opened(case).contact()
+    seal = current_app.extensions["chldp.sealer"].seal
+    case.contact_sealed = seal(json.dumps({**contact, "emails": wanted}))
+    audit("requester", "requester-notifications", case.reference, wanted=wanted)
+    db.session().commit()
+
+
+def requester_emails(case: HelpRequest) -> bool | None:
+    """Whether the requester gets e-mails on this request; None when they gave no address."""
+    contact = opened(case).contact()
+    return contact.get("emails", True) if contact.get("email") else None
+
+
+def _queue(to: str, lang: str, kind: str, reference: str, link: str) -> None:
+    mail = {
+        "to": to,
+        "subject": render(lang, f"chldp-mail-{kind}-subject", reference),
+        "body": render(lang, f"chldp-mail-{kind}-body", reference, link),
+    }
+    seal = current_app.extensions["chldp.sealer"].seal
+    db.session().add(OutboxMail(created_at=now(), mail_sealed=seal(json.dumps(mail)), tries=0))
+
+
+def _deliver(queue_mails: Callable[[], None]) -> None:
+    """Store the e-mails `queue_mails` adds, then ask the queue to send them; a failure is
+    logged, never shown: what the page was for is already stored."""
+    if current_app.config["SMTP"].host is None:
+        return  # e-mail is not set up
+    try:
+        queue_mails()
+        db.session().commit()
+    except SQLAlchemyError:
+        db.session().rollback()
+        current_app.logger.exception("could not store a notification")
+        return
+    tasks.enqueued(current_app.extensions["chldp.send_mail"])  # else the sweep sends it
+
+
+def send_waiting() -> int:
+    """Send every e-mail of the outbox nobody else is sending; return how many went out.
+    Raises when the SMTP server cannot be reached, leaving the rest for the next try."""
+    settings: SmtpSettings = current_app.config["SMTP"]
+    host = settings.host
+    if host is None:
+        return 0
+    session = db.session()
+    waiting = list(session.scalars(select(OutboxMail.id).order_by(OutboxMail.id)))
+    sent, server = 0, None
+    try:
+        for mail_id in waiting:
+            if not _claim(mail_id):
+                continue
+            row = session.get(OutboxMail, mail_id)
+            if row is None:
+                continue  # sent and removed by a sender whose lease ran out meanwhile
+            mail = json.loads(current_app.extensions["chldp.sealer"].open(row.mail_sealed))
+            try:
+                server = server or _connect(host, settings)
+                server.send_message(_message(mail, settings.sender))
+            except smtplib.SMTPRecipientsRefused:
+                current_app.logger.warning("the SMTP server refused an address; mail dropped")
+            except (OSError, smtplib.SMTPException):
+                session.execute(
+                    update(OutboxMail).where(OutboxMail.id == mail_id).values(claimed_until=None)
+                )
+                session.commit()
+                raise
+            session.delete(row)
+            session.commit()
+            sent += 1
+    finally:
+        if server is not None:
+            try:
+                server.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+    return sent
+
+
+def _claim(mail_id: int) -> bool:
+    """Take the row for this sender, in one UPDATE: two senders never both have it."""
+    session = db.session()
+    claim = (
+        update(OutboxMail)
+        .where(
+            OutboxMail.id == mail_id,
+            or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < now()),
+        )
+        .values(claimed_until=now() + SEND_LEASE, tries=OutboxMail.tries + 1)
+    )
+    # An UPDATE's result is a cursor's, with its row count.
+    taken = cast("CursorResult[Any]", session.execute(claim)).rowcount
+    session.commit()
+    return taken == 1
+
+
+def _connect(host: str, settings: SmtpSettings) -> smtplib.SMTP:
+    if settings.tls == "ssl":
+        return smtplib.SMTP_SSL(host, settings.port, timeout=SMTP_TIMEOUT)
+    server = smtplib.SMTP(host, settings.port, timeout=SMTP_TIMEOUT)
+    if settings.tls == "starttls":
+        server.starttls()
+    return server
+
+
+def _message(mail: dict, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = mail["to"]
+    message["Subject"] = mail["subject"]
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(mail["body"])
+    return message
+
+
+def register_tasks(app: Flask, queue: Huey) -> None:
+    """Sending on the queue, asked for by each page that stores an e-mail; the sweep
+    (sweep.py) sends what a server away, or a lost message, left behind."""
+    app.extensions["chldp.send_mail"] = tasks.retried_task(app, queue, "send-mail", send_waiting)
