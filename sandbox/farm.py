@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import requests
 
-from sandbox import STATE_FILE, extensions, sandbox_dir
+from sandbox import SETTINGS_FILE, STATE_FILE, extensions, sandbox_dir, settings
 from sandbox import seed as seeding
 from sandbox.accounts import BOT_APP, OPERATOR, PASSWORD, WIKIS
 from sandbox.dump import utcnow
@@ -60,6 +61,7 @@ def up(directory: str | os.PathLike | None = None) -> dict:
         state.update(json.loads((root / "seeded.json").read_text(encoding="utf-8")))
         _write_pywikibot_config(root, state)
         _write_state(root, state)
+        _write_settings(root, state)
         return state
 
 
@@ -323,6 +325,14 @@ def _write_state(root: Path, state: dict) -> None:
     temporary = root / (STATE_FILE + ".new")
     temporary.write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
     temporary.replace(root / STATE_FILE)
+
+
+def _write_settings(root: Path, state: dict) -> None:
+    """chldp.env: the web tool's and the bot's settings for this farm, for a shell's `.` or
+    Flask's --env-file (KEY='value' lines)."""
+    lines = ["# The web tool's and the bot's settings for this farm (python -m sandbox up)."]
+    lines += [f"{name}={shlex.quote(value)}" for name, value in settings(state).items()]
+    (root / SETTINGS_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 @contextmanager

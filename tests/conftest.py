@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.serving import make_server
 
 from sandbox import farm, load_state
+from sandbox import settings as farm_settings
 from sandbox.accounts import HARASSMENT_PAGE
 
 # What makes a test slow: a farm (and every fixture built on one), the browser, Redis, and
@@ -68,9 +69,13 @@ def sandbox() -> dict:
     """The running sandbox's state (sandbox.json as a dict); brings the farm up if needed.
 
     Workers that ask at once wait for the first: `farm.up` holds a lock while it starts the
-    farm, and the others reuse it.
+    farm, and the others reuse it. The farm's settings (sandbox/chldp.env) are this test
+    process's environment from then on, as bin/run loads them: the web tool, the bot and the
+    processes tests start read the farm through them.
     """
-    return farm.up()
+    state = farm.up()
+    os.environ.update(farm_settings(state))
+    return state
 
 
 # The database CI offers. Under pytest-xdist each worker has its own beside it (`test_gw0`,

@@ -91,7 +91,7 @@ def tool(sandbox: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterator[To
         )
         server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        yield Tool(f"http://127.0.0.1:{server.server_port}", app.extensions["chldp.queue"])
+        yield Tool(f"http://127.0.0.1:{server.server_port}", app.services.queue)
         server.shutdown()
     central.close()
 

@@ -23,7 +23,7 @@ def test_every_request_carries_the_etiquette(fault, sqlite_url, monkeypatch, tmp
     monkeypatch.setenv("CHLDP_OAUTH_CLIENT_ID", "chldp-test")
     tool = create_app({"SQLALCHEMY_URL": sqlite_url}, instance_path=str(tmp_path))
     fault.script = [ok(ANSWER)]
-    tool.extensions["chldp.api"].query(tool.config["API"].central_api, meta="siteinfo")
+    tool.services.api.query(tool.config["API"].central_api, meta="siteinfo")
 
     (headers,) = fault.headers
     # Wikimedia's User-Agent policy: the tool's name and version, then a way to reach its

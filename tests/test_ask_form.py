@@ -134,7 +134,7 @@ def test_a_request_sent_before_the_lists_shows_what_was_typed(sandbox, app, clie
     reference = send(client).headers["Location"].rsplit("/", 1)[1]
     with app.app_context():  # the row as the free-text form left it
         row = db.session().scalar(select(HelpRequest).where(HelpRequest.reference == reference))
-        seal = app.extensions["chldp.sealer"].seal
+        seal = app.services.sealer.seal
         row.country_sealed, row.language_sealed = seal("Bavaria, Germany"), seal("Deutsch bitte")
         db.session().commit()
     log_in(client, ADMIN)

@@ -75,7 +75,7 @@ def test_an_expired_record_starts_again_below_the_last_row_shown(app, many_wikis
     with app.test_request_context():
         first = contribution_pages.PageRun("Test User", Filters(), many_wikis.wikis(), None)
         list(first.lines())
-        app.extensions["chldp.cache"].items.clear()
+        app.services.cache.items.clear()
         second = contribution_pages.PageRun("Test User", Filters(), many_wikis.wikis(), first.token)
         list(second.lines())
     shown = [c.revid for c in first.rows + second.rows]

@@ -21,6 +21,7 @@ from sqlalchemy import MetaData, create_engine, inspect, select, text, update
 from webtool.app import create_app
 from webtool.cli import sealed_columns
 from webtool.infra import db
+from webtool.infra.clock import now
 from webtool.infra.config import WIKIMEDIA_CENTRAL_API, ConfigError, api_settings
 from webtool.infra.models import (
     AuditEntry,
@@ -32,7 +33,7 @@ from webtool.infra.models import (
     OutboxMail,
     UserSession,
 )
-from webtool.services.casework import add_ledger_entry, add_note, change_status, fund, now
+from webtool.services.casework import add_ledger_entry, add_note, change_status, fund
 from webtool.services.conversation import write_as_requester
 from webtool.services.help_requests import Submission, own_requests, store
 from webtool.services.notifications import set_staff_notice
@@ -138,7 +139,7 @@ def every_sealed_column_filled(app) -> None:
         change_status(case, "Jane Doe", "admin", "in_review", "")
         change_status(case, "Jane Doe", "admin", "approved", "Severe doxxing", "funding")
         add_ledger_entry(case, "Jane Doe", "commitment", "legal_fees", Decimal("100"), "Urgent")
-        seal = app.extensions["chldp.sealer"]
+        seal = app.services.sealer
         db.session().add(
             EvidenceBundle(
                 reference="EVID-0000-0000-0000-0001",
@@ -213,7 +214,7 @@ def test_rotating_keys_reseals_every_sealed_column(app, client):
         instance_path=app.instance_path,
     )
     with newest_only.app_context():
-        sealer = newest_only.extensions["chldp.sealer"]
+        sealer = newest_only.services.sealer
         for model, name in columns:
             for token in db.session().scalars(select(getattr(model, name))):
                 if token is not None:
@@ -345,8 +346,8 @@ def test_the_purge_keeps_the_books_and_open_cases(app):
                 at=now() - timedelta(days=app.config["AUDIT_RETENTION_DAYS"] + 1),
                 actor="Jane Doe",
                 action="view-case",
-                target_sealed=app.extensions["chldp.sealer"].seal("CHLDP-OLD"),
-                detail_sealed=app.extensions["chldp.sealer"].seal("{}"),
+                target_sealed=app.services.sealer.seal("CHLDP-OLD"),
+                detail_sealed=app.services.sealer.seal("{}"),
             )
         )
         db.session().commit()
@@ -468,11 +469,14 @@ def test_a_zero_fernet_key_is_refused_in_production(production, monkeypatch, tmp
 
 
 @pytest.mark.parametrize("missing", ["CHLDP_OAUTH_CLIENT_ID", "CHLDP_OAUTH_CLIENT_SECRET"])
-def test_production_never_falls_back_to_the_sandbox(sandbox, production, monkeypatch, missing):
+def test_production_needs_its_own_oauth_consumer(production, monkeypatch, missing, tmp_path):
     monkeypatch.delenv(missing)
-    with pytest.raises(ConfigError, match="OAuth"):
-        create_app(instance_path=str(Path(sandbox["dir"]) / "never"))
-    # The sandbox is up, yet production asks Meta-Wiki, not the farm.
+    with pytest.raises(ConfigError, match="register an OAuth 2.0 consumer on meta.wikimedia.org"):
+        create_app(instance_path=str(tmp_path))
+
+
+def test_without_settings_the_tool_asks_meta_wiki(monkeypatch):
+    monkeypatch.delenv("CHLDP_CENTRAL_API", raising=False)
     assert api_settings().central_api == WIKIMEDIA_CENTRAL_API
 
 
@@ -501,7 +505,7 @@ def test_the_upgrade_seals_what_an_earlier_version_stored(database_url, app):
                 " 'CHLDP-0000-0000-0000-0001', 'k', 73317331, 'Veteran Editor', :at, :at, 'new',"
                 " 'doxxing', 'Chile', 'es', :sealed, :sealed, '{\"edits\": 3}')"
             ),
-            {"at": now(), "sealed": app.extensions["chldp.sealer"].seal("{}")},
+            {"at": now(), "sealed": app.services.sealer.seal("{}")},
         )
         connection.execute(
             text(

@@ -12,8 +12,8 @@ from logins import log_in
 from sqlalchemy import create_engine, select, text, update
 
 from webtool.infra import db
+from webtool.infra.clock import now
 from webtool.infra.models import UserSession
-from webtool.services.casework import now
 
 # An id no other value in a log can contain by chance.
 REQUESTER = {"name": "Veteran Editor", "id": 73317331}

@@ -45,7 +45,7 @@ def failing_app(sandbox, database_url, tmp_path, fault):
         instance_path=str(tmp_path / "instance"),
     )
     # The client's own quick retries cut to none: what is tested is the queue's.
-    app.extensions["chldp.api"].limits = Limits(timeout=2, retries=0)
+    app.services.api.limits = Limits(timeout=2, retries=0)
     return app
 
 
@@ -59,12 +59,12 @@ def rows(app) -> list[EngagementReport]:
 
 
 def opened(app, token: str) -> str:
-    return app.extensions["chldp.sealer"].open(token)
+    return app.services.sealer.open(token)
 
 
 def run_the_retries(app) -> list[datetime]:
     """Run each retry the queue scheduled, at its time, until none is left; their times."""
-    queue = app.extensions["chldp.queue"]
+    queue = app.services.queue
     times = []
     while due := queue.read_schedule(datetime(9999, 1, 1)):
         for task in due:
@@ -134,7 +134,7 @@ def test_a_missing_account_fails_at_once_with_a_sentence(app, client, monkeypatc
     # The reason is the tool's own words, so each reader gets it in their language.
     german = client.get("/staff/lookup?user=Nobody by this name&uselang=de").get_data(as_text=True)
     assert "Es gibt kein globales Benutzerkonto namens Nobody by this name." in german
-    assert app.extensions["chldp.queue"].scheduled_count() == 0  # not tried again
+    assert app.services.queue.scheduled_count() == 0  # not tried again
 
 
 def test_waiting_for_a_worker_and_no_task_holds_the_name(queued_app):
@@ -145,7 +145,7 @@ def test_waiting_for_a_worker_and_no_task_holds_the_name(queued_app):
     assert client.get(STATUS).get_json()["status"] == "waiting"
     client.get("/engagement")  # asking again while one waits reuses it
     [row] = rows(queued_app)
-    queue = queued_app.extensions["chldp.queue"]
+    queue = queued_app.services.queue
     [task] = queue.pending()
     assert task.args == (row.id,) and task.kwargs == {}
     queue_file = (queued_app.instance_path + "/tasks.sqlite").encode()
@@ -159,7 +159,7 @@ def test_the_page_without_javascript_refreshes_itself(queued_app):
     assert '<noscript><meta http-equiv="refresh"' in page
     assert "wait=1" not in page
     # Once gathered, the same address shows the report.
-    queue = queued_app.extensions["chldp.queue"]
+    queue = queued_app.services.queue
     queue.execute(queue.dequeue())
     assert REAL_EDITS in client.get("/engagement").get_data(as_text=True)
 
@@ -186,7 +186,7 @@ def test_the_page_follows_its_report_in_a_browser(sandbox, queued_app, served, p
     )
     page.goto(served + "/engagement")
     expect(page.locator("#gathering")).to_contain_text("Waiting for a free worker")
-    queue = queued_app.extensions["chldp.queue"]
+    queue = queued_app.services.queue
     queue.execute(queue.dequeue())
     # The report is shown without anyone reloading: by the script, or by the page's refresh.
     expect(page.locator(".total-edits")).to_have_text(REAL_EDITS, timeout=10_000)
@@ -198,7 +198,7 @@ def test_staff_see_progress_with_a_refresh_and_the_lookup_is_audited(queued_app,
     log_in(client, STAFF)
     page = client.get("/staff/lookup?user=Veteran Editor").get_data(as_text=True)
     assert "Waiting for a free worker" in page and 'http-equiv="refresh"' in page
-    queue = queued_app.extensions["chldp.queue"]
+    queue = queued_app.services.queue
     queue.execute(queue.dequeue())
     page = client.get("/staff/lookup?user=Veteran Editor").get_data(as_text=True)
     assert "2,112 edits" in page and "Contributions on every wiki" in page
@@ -220,7 +220,7 @@ def test_the_case_page_asks_for_the_report_now(queued_app, monkeypatch):
     log_in(client, STAFF)
     page = client.get(f"/staff/case/{reference}").get_data(as_text=True)
     assert "Waiting for a free worker" in page and 'http-equiv="refresh"' in page
-    queue = queued_app.extensions["chldp.queue"]
+    queue = queued_app.services.queue
     queue.execute(queue.dequeue())
     page = client.get(f"/staff/case/{reference}").get_data(as_text=True)
     assert "2,112 edits" in page and 'http-equiv="refresh"' not in page
@@ -233,7 +233,7 @@ def test_a_request_freezes_a_report_of_the_day_and_never_gathers(queued_app):
     assert send(client).status_code == 302
     assert rows(queued_app) == []  # nothing asked of the wikis, nor queued
     client.get("/engagement")
-    queue = queued_app.extensions["chldp.queue"]
+    queue = queued_app.services.queue
     queue.execute(queue.dequeue())
     send(client)
     with queued_app.app_context():

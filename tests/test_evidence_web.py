@@ -27,8 +27,8 @@ from sqlalchemy import create_engine, select, text, update
 
 from sandbox.accounts import HOSTILE_SUMMARY
 from webtool.infra import db
+from webtool.infra.clock import now
 from webtool.infra.models import EvidenceBundle
-from webtool.services.evidence_store import now
 from webtool.wikis.evidence.bundle import verify_bundle
 
 
@@ -68,7 +68,7 @@ def test_the_bundle_and_links_are_sealed_at_rest(app, client, evidence_links, da
         sealed = db.session().scalar(
             select(EvidenceBundle.bundle_sealed).where(EvidenceBundle.reference == reference)
         )
-        assert app.extensions["chldp.sealer"].open_bytes(sealed)[:2] == b"PK"
+        assert app.services.sealer.open_bytes(sealed)[:2] == b"PK"
 
 
 def test_nobody_else_sees_or_downloads_a_bundle(client, evidence_links):
@@ -151,7 +151,7 @@ def test_a_capture_under_way_says_why_it_waits(app, client, evidence_links, stat
         session = db.session()
         bundle = session.scalar(select(EvidenceBundle).where(EvidenceBundle.reference == reference))
         bundle.status, bundle.links_done = status, 1
-        bundle.outcome_sealed = app.extensions["chldp.sealer"].seal(json.dumps(outcome))
+        bundle.outcome_sealed = app.services.sealer.seal(json.dumps(outcome))
         session.commit()
     page = client.get(f"/evidence/{reference}").get_data(as_text=True)
     assert said in page and "1 of 3 links captured" in page

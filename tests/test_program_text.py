@@ -141,7 +141,7 @@ def test_an_english_reader_sees_the_canonical_text_unmarked_and_nothing_to_trans
     assert element_with(page, FIRST) == "<p>"
     assert page.count('lang="en" dir="ltr"') == 1  # the page's own, on <html>
     assert 'class="untranslated"' not in page
-    assert client.application.extensions.get("chldp.program_wiki_client") is None  # not asked
+    assert client.application.services.program_wiki.requests_made == 0  # not asked
 
 
 def test_translations_are_read_again_only_when_a_revision_changes(
@@ -150,7 +150,7 @@ def test_translations_are_read_again_only_when_a_revision_changes(
     # Revisions asked at every visit, so that the test sees a new one at once.
     client = start_page(sandbox, tmp_path, program_page, PROGRAM_TEXT_REVISIONS_TTL=0)
     assert SECOND in client.get("/?uselang=de").text
-    wiki_client = client.application.extensions["chldp.program_wiki_client"]
+    wiki_client = client.application.services.program_wiki
     asked = wiki_client.requests_made
 
     client.get("/?uselang=de")

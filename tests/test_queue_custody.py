@@ -42,8 +42,8 @@ class Planted:
 
 def test_queue_keys_are_under_the_secret_prefix_and_hold_ids_only(server, queue):
     app, prefix = queue
-    huey = app.extensions["chldp.queue"]
-    app.extensions["chldp.evidence_capture"](424242)
+    huey = app.services.queue
+    app.services.tasks.capture(424242)
     keys = [key.decode() for key in server.keys("*")]
     assert keys and all(key.startswith(prefix) for key in keys)
     (message,) = server.lrange(f"{prefix}tasks:queue", 0, -1)
@@ -54,7 +54,7 @@ def test_queue_keys_are_under_the_secret_prefix_and_hold_ids_only(server, queue)
 
 def test_a_planted_message_is_refused_before_it_is_unpickled(server, queue, tmp_path):
     app, prefix = queue
-    huey = app.extensions["chldp.queue"]
+    huey = app.services.queue
     marker = tmp_path / "planted-ran"
     server.lpush(f"{prefix}tasks:queue", pickle.dumps(Planted(str(marker))))
     with pytest.raises(InvalidToken):

@@ -94,7 +94,7 @@ def log_in(sandbox, client, name: str = NAME) -> dict:
 def work_off(app) -> int:
     """Run what the queue holds, as a worker does; how many messages did not open (a worker
     logs them and goes on)."""
-    queue = app.extensions["chldp.queue"]
+    queue = app.services.queue
     refused = 0
     while queue.pending_count():
         try:
@@ -189,7 +189,7 @@ def test_a_planted_report_is_never_shown_gathered_nor_frozen_into_a_request(
     assert f"{FORGED_EDITS:,}" not in visitor.get("/engagement").get_data(as_text=True)
     assert visitor.get("/engagement?again=1").status_code == 302  # gathered anew
     assert work_off(redis_app) == 1  # the planted message, refused
-    assert redis_app.extensions["chldp.queue"].read_schedule() == []  # refused there too
+    assert redis_app.services.queue.read_schedule() == []  # refused there too
     page = visitor.get("/engagement").get_data(as_text=True)
     assert f"{FORGED_EDITS:,}" not in page and "2,112" in page  # the farm's real edits
 
@@ -215,7 +215,7 @@ def test_a_planted_site_matrix_opens_no_connection(
     page = captured(visitor, f"http://127.0.0.1:{port}/w/index.php?oldid=1")
     assert accepted == []
     assert "127.0.0.1" in page  # refused, with a sentence
-    assert redis_app.extensions["chldp.cache"].rejected >= 1
+    assert redis_app.services.cache.rejected >= 1
 
 
 def test_the_report_command_keeps_its_cache_as_the_web_tool_does(

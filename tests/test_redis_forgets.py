@@ -159,7 +159,7 @@ def test_work_queued_before_a_flush_is_done_by_the_next_worker(
     relay.start()
     app = web_tool(settings, tmp_path / "instance")
     reference, report_id = ask_for_three_things(app, sandbox)
-    queue = app.extensions["chldp.queue"]
+    queue = app.services.queue
     assert sorted(task.name for task in queue.pending()) == [
         "capture",
         "gather_engagement",
@@ -174,7 +174,7 @@ def test_work_queued_before_a_flush_is_done_by_the_next_worker(
 
 
 @pytest.fixture
-def redis_away(sqlite_url, tmp_path):
+def redis_away(sqlite_url, tmp_path, nowhere):
     """The web tool with its queue, cache and limits in a Redis that refuses connections."""
     return create_app(
         {

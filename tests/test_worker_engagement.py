@@ -13,19 +13,23 @@ from pathlib import Path
 import pytest
 from logins import log_in
 
+from sandbox import settings as farm_settings
+
 CHECKOUT = Path(__file__).resolve().parent.parent
 FLASK = Path(sys.executable).parent / "flask"
 REQUESTER = {"name": "Veteran Editor", "id": 3}
 
 
 @pytest.fixture
-def worker(queued_app, database_url, tmp_path):
-    """A worker process in `tmp_path`, whose instance folder (secrets, queue) is the app's."""
+def worker(sandbox, queued_app, database_url, tmp_path):
+    """A worker process in `tmp_path`, whose instance folder (secrets, queue) is the app's,
+    on the farm's settings and no other."""
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith("CHLDP_") and key not in ("DATABASE_URL", "REDIS_URL")
     }
+    env.update(farm_settings(sandbox))
     env.update(FLASK_APP="webtool", DATABASE_URL=database_url, PYTHONPATH=str(CHECKOUT))
     log = tmp_path / "worker.log"
     with log.open("wb") as output:

@@ -30,7 +30,7 @@ def main(settings_json: str, instance: str, threads: str) -> None:
         settings["API"] = api_settings(settings["API"])
     if "SMTP" in settings:
         settings["SMTP"] = smtp_settings(settings["SMTP"])
-    run_worker(create_app(settings, instance_path=instance), int(threads))
+    run_worker(create_app(settings, instance_path=instance).services.queue, int(threads))
 
 
 if __name__ == "__main__":

@@ -3,13 +3,10 @@ retention, key rotation, and unpinning a staff name."""
 
 from __future__ import annotations
 
-from typing import cast
-
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
-from werkzeug.local import LocalProxy
 
 from webtool.infra import db
 from webtool.infra.models import Base, EngagementReport, EvidenceBundle, HelpRequest, StaffPin
@@ -19,14 +16,7 @@ from webtool.services.engagement_view import subject_key
 from webtool.services.evidence_store import owner_of
 from webtool.services.help_requests import account_key, field_index, kinds_index, opened
 from webtool.services.retention import purge as purge_expired
-
-
-def init_app(app: Flask) -> None:
-    app.cli.add_command(database)
-    app.cli.add_command(purge)
-    app.cli.add_command(rotate_keys)
-    app.cli.add_command(unpin_staff)
-    app.cli.add_command(worker)
+from webtool.services.wiring import services
 
 
 @click.group("db", cls=AppGroup)
@@ -65,7 +55,7 @@ def sealed_columns() -> list[tuple[type[Base], str]]:
 def rotate_keys() -> None:
     """Re-seal every sealed column of every row with the newest encryption key, and compute
     every keyed hash again with CHLDP_HASH_KEY (so that key can be changed too)."""
-    sealer = current_app.extensions["chldp.sealer"]
+    sealer = services().sealer
     session = db.session()
     count = 0
     for model, name in sealed_columns():
@@ -84,7 +74,7 @@ def rotate_keys() -> None:
 
 def _recompute_keyed_hashes() -> None:
     session = db.session()
-    sealer = current_app.extensions["chldp.sealer"]
+    sealer = services().sealer
     for request in session.scalars(select(HelpRequest)):
         case = opened(request)
         request.requester_key = account_key({"id": case.central_id})
@@ -126,5 +116,8 @@ def worker(threads: int) -> None:
     problem = db.not_ready()
     if problem:
         raise click.ClickException(problem)
-    # The app itself, not the proxy of this context: the worker's threads use it.
-    run_worker(cast("LocalProxy[Flask]", current_app)._get_current_object(), threads)
+    run_worker(services().queue, threads)
+
+
+# What `flask --app webtool` offers, as the app factory adds them.
+COMMANDS = [database, purge, rotate_keys, unpin_staff, worker]

@@ -26,31 +26,29 @@ import time
 from datetime import timedelta
 
 from flask import Flask, current_app
-from huey import Huey
 
 from webtool.infra import db, tasks
-from webtool.infra.slots import Gate
+from webtool.infra.clock import now
 from webtool.services import engagement_view, notifications, retention
 from webtool.services import evidence_store as store
-from webtool.services.casework import now
+from webtool.services.wiring import Tool, services
 
 PURGE_LEASE = timedelta(hours=1)  # a worker killed mid-purge frees it after this
 
 
-def register(app: Flask, queue: Huey) -> None:
+def register(app: Tool) -> None:
     """The sweep, started once in each worker process when its consumer starts."""
     started = threading.Lock()  # held for good by the first thread that starts the sweep
-    purges = Gate(app.extensions["chldp.engine"], "purge", 1, lease=PURGE_LEASE)
 
-    @queue.on_startup("sweep")
+    @app.services.queue.on_startup("sweep")
     def start_sweeping() -> None:
         # Huey calls startup hooks in each of the worker's threads: one sweep is enough.
         if not started.acquire(blocking=False):
             return
-        threading.Thread(target=_sweep_forever, args=(app, purges), daemon=True).start()
+        threading.Thread(target=_sweep_forever, args=(app,), daemon=True).start()
 
 
-def _sweep_forever(app: Flask, purges: Gate) -> None:
+def _sweep_forever(app: Flask) -> None:
     every = app.config["SWEEP_EVERY"].total_seconds()
     # A relay that is away is not asked at every round: the send-mail task tries it too.
     mail_every = app.config["TASKS_TAKEN_UP_AFTER"].total_seconds()
@@ -59,13 +57,13 @@ def _sweep_forever(app: Flask, purges: Gate) -> None:
         mail = time.monotonic() - mailed_at >= mail_every
         if mail:
             mailed_at = time.monotonic()
-        sweep(app, purges, mail)
+        sweep(app, mail)
         threading.Event().wait(every)
 
 
-def sweep(app: Flask, purges: Gate, mail: bool = True) -> None:
+def sweep(app: Flask, mail: bool = True) -> None:
     """One round; each step on its own, so a database or a server away stops only its own."""
-    steps = [("captures", _captures), ("reports", _reports), ("purge", lambda: _purge(purges))]
+    steps = [("captures", _captures), ("reports", _reports), ("purge", _purge)]
     if mail:
         steps.append(("mail", _mail))
     for name, step in steps:
@@ -78,13 +76,13 @@ def sweep(app: Flask, purges: Gate, mail: bool = True) -> None:
 
 
 def _captures() -> None:
-    capture = current_app.extensions["chldp.evidence_capture"]
+    capture = services().tasks.capture
     for bundle_id in store.stopped_captures():
         tasks.enqueued(capture, bundle_id)
 
 
 def _reports() -> None:
-    gather = current_app.extensions["chldp.gather"]
+    gather = services().tasks.gather_engagement
     for report_id in engagement_view.stalled_reports():
         tasks.enqueued(gather, report_id)
 
@@ -97,9 +95,10 @@ def _mail() -> None:
         raise RuntimeError(f"the SMTP server did not take the outbox: {failed}") from None
 
 
-def _purge(purges: Gate) -> None:
+def _purge() -> None:
     if not retention.purge_due(now()):
         return
+    purges = services().purges
     slot = purges.take(wait=False)
     if slot is None:
         return  # another worker is purging

@@ -1,8 +1,9 @@
-"""The bot's configuration, from the environment, with the sandbox as the default wiki.
+"""The bot's configuration, from the environment.
 
 Pywikibot keeps its own configuration (wiki, account, throttle, maxlag) in user-config.py in
-PYWIKIBOT_DIR; see user-config.example.py. When PYWIKIBOT_DIR is not set and a sandbox is up,
-the bot uses the configuration the sandbox wrote for its wikis, so one command tries it.
+PYWIKIBOT_DIR; see user-config.example.py. The sandbox writes one for its wikis, and names it
+with the web tool's status address in `.sandbox/chldp.env`: loaded into the environment, it
+points the bot at the farm.
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from program.content import CONTENT_FILE
-from sandbox import load_state
 
 PROGRAM_PAGE = "Legal:Community Health Legal Defense Program"
-SANDBOX_STATUS_URL = "http://127.0.0.1:5000/api/v1/program-status"
 USER_AGENT = "chldp-wikibot/0.1 (Community Health Legal Defense Program page sync)"
 
 
@@ -40,16 +39,13 @@ class Settings:
 
 def settings_from_environment(env: Mapping[str, str] = os.environ) -> Settings:
     """Settings from CHLDP_BOT_* variables, CHLDP_STATUS_URL and PYWIKIBOT_DIR."""
-    sandbox = None if env.get("PYWIKIBOT_DIR") else load_state()
     program_page = env.get("CHLDP_BOT_PROGRAM_PAGE", PROGRAM_PAGE)
-    default_status_url = SANDBOX_STATUS_URL if sandbox else None
-    sandbox_pywikibot_dir = sandbox.get("pywikibot_dir") if sandbox else None
     return Settings(
         program_page=program_page,
         faq_page=env.get("CHLDP_BOT_FAQ_PAGE", program_page + "/FAQ"),
         shutoff_page=env.get("CHLDP_BOT_SHUTOFF_PAGE", Settings.shutoff_page),
         task_page=env.get("CHLDP_BOT_TASK_PAGE", Settings.task_page),
-        status_url=env.get("CHLDP_STATUS_URL", default_status_url) or None,
-        pywikibot_dir=env.get("PYWIKIBOT_DIR") or sandbox_pywikibot_dir,
+        status_url=env.get("CHLDP_STATUS_URL") or None,
+        pywikibot_dir=env.get("PYWIKIBOT_DIR") or None,
         content_file=Path(env.get("CHLDP_BOT_CONTENT", CONTENT_FILE)),
     )

@@ -15,8 +15,10 @@ import json
 import logging
 import threading
 import time
-from typing import Protocol
+from collections.abc import Hashable
+from typing import Any, Protocol
 
+import cachetools
 from cryptography.fernet import InvalidToken
 
 from webtool.infra.crypto import Sealer
@@ -32,6 +34,31 @@ class Cache(Protocol):
     def get(self, key: str) -> object | None: ...
 
     def set(self, key: str, value: object, ttl: int) -> None: ...
+
+
+class InProcess:
+    """A cachetools cache (which expires and evicts) that the threads of one process share:
+    each call holds the lock, as cachetools' caches are not safe across threads."""
+
+    def __init__(self, cache: cachetools.Cache) -> None:
+        self.cache = cache
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self.lock:
+            return self.cache.get(key)
+
+    def put(self, key: Hashable, value: object) -> None:
+        with self.lock:
+            self.cache[key] = value
+
+    def pop(self, key: Hashable) -> None:
+        with self.lock:
+            self.cache.pop(key, None)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.cache.clear()
 
 
 class Refused(Exception):
@@ -53,20 +80,18 @@ class Counts:
 
 
 class MemoryCache(Counts):
-    """A dict with expiry times, safe across threads of one process; nobody else writes it,
-    so nothing in it is refused."""
+    """This process's memory, each value kept for its own time; nobody else writes it, so
+    nothing in it is refused."""
 
-    def __init__(self) -> None:
+    def __init__(self, most: int = 10_000) -> None:
         super().__init__()
-        self.lock = threading.Lock()
-        self.items: dict[str, tuple[float, str]] = {}
+        # Each value as (its time to live, its JSON): the cache asks the first for the expiry.
+        self.items = InProcess(
+            cachetools.TLRUCache(most, ttu=lambda _key, value, now: now + value[0])
+        )
 
     def get(self, key: str) -> object | None:
-        with self.lock:
-            found = self.items.get(key)
-            if found is not None and found[0] < time.monotonic():
-                del self.items[key]
-                found = None
+        found = self.items.get(key)
         if found is None:
             self.missed()
             return None
@@ -74,8 +99,7 @@ class MemoryCache(Counts):
 
     def set(self, key: str, value: object, ttl: int) -> None:
         # Stored as JSON, like Redis does, so a cached value cannot be changed through a reference.
-        with self.lock:
-            self.items[key] = (time.monotonic() + ttl, json.dumps(value))
+        self.items.put(key, (ttl, json.dumps(value)))
 
 
 class RedisCache(Counts):

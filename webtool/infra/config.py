@@ -1,7 +1,8 @@
 """The web tool's configuration, from environment variables with safe defaults for a laptop.
 
-With no Wikimedia settings, the tool logs in through the sandbox farm's OAuth provider and
-reads its wikis (sandbox.json); secrets are made once in the instance folder. In production
+On a laptop, the sandbox farm's settings (its wikis, its OAuth consumer) come from the file it
+writes, `.sandbox/chldp.env`, loaded into the environment (bin/run does); the tool knows
+nothing else of the farm. Secrets are made once in the instance folder. In production
 (CHLDP_ENV=production) nothing falls back: every secret must be set, long and random, and the
 OAuth consumer must be named. On Toolforge every value comes from `toolforge envvars`;
 deploy/example.env lists them.
@@ -23,10 +24,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sandbox import load_state
-from webtool.wikis.api import DEFAULT_USER_AGENT
-
 WIKIMEDIA_OAUTH = "https://meta.wikimedia.org/w/rest.php/oauth2"
+DEFAULT_USER_AGENT = "chldp/0.1 (https://chldp.toolforge.org; legal@wikimedia.org) python-requests"
 WIKIMEDIA_CENTRAL_API = "https://meta.wikimedia.org/w/api.php"
 # The program page the bot keeps, on the Foundation Governance Wiki, which runs Translate.
 PROGRAM_API = "https://foundation.wikimedia.org/w/api.php"
@@ -71,26 +70,18 @@ class ProgramWiki:
 
 
 def program_wiki(env: Mapping[str, str]) -> ProgramWiki:
-    """The program page the bot keeps: on the sandbox's Meta-Wiki when it is up and nothing
-    else is configured (where the bot writes it too), else on the Foundation's wiki."""
-    api = env.get("CHLDP_PROGRAM_API")
-    if not api:
-        state = None if _production(env) else load_state()
-        api = state["wikis"]["metawiki"]["api_url"] if state else PROGRAM_API
+    """The program page the bot keeps: on the Foundation's wiki unless CHLDP_PROGRAM_API
+    names another (the sandbox's Meta-Wiki, where the demo's bot writes it)."""
+    api = env.get("CHLDP_PROGRAM_API") or PROGRAM_API
     return ProgramWiki(api, env.get("CHLDP_PROGRAM_PAGE", PROGRAM_PAGE))
 
 
 def api_settings(environ: Mapping[str, str] | None = None) -> ApiSettings:
-    """Where and how to ask the wikis: the sandbox's central wiki when it is up and nothing
-    else is configured, else Meta-Wiki. Production never asks the sandbox."""
+    """Where and how to ask the wikis: Meta-Wiki unless CHLDP_CENTRAL_API names another."""
     env = os.environ if environ is None else environ
-    central_api = env.get("CHLDP_CENTRAL_API")
     central_wiki = env.get("CHLDP_CENTRAL_WIKI", "metawiki")
-    if not central_api:
-        state = None if _production(env) else load_state()
-        central_api = state["centralauth_api_url"] if state else WIKIMEDIA_CENTRAL_API
     return ApiSettings(
-        central_api=central_api,
+        central_api=env.get("CHLDP_CENTRAL_API") or WIKIMEDIA_CENTRAL_API,
         central_wiki=central_wiki,
         user_agent=env.get("CHLDP_USER_AGENT", DEFAULT_USER_AGENT),
         parallel=int(env.get("CHLDP_MAX_PARALLEL", "4")),
@@ -254,7 +245,6 @@ def _encryption_keys(env: Mapping[str, str], instance: Path, production: bool) -
 def _oauth(env: Mapping[str, str], production: bool) -> OAuthSettings:
     named = env.get("CHLDP_OAUTH_CLIENT_ID") and env.get("CHLDP_OAUTH_CLIENT_SECRET")
     if production and not named:
-        # The sandbox's consumer is for a laptop; production logs in through Meta-Wiki only.
         raise ConfigError(
             "CHLDP_OAUTH_CLIENT_ID and CHLDP_OAUTH_CLIENT_SECRET are not set: register an OAuth "
             "2.0 consumer on meta.wikimedia.org (see the README's deployment steps)."
@@ -268,19 +258,10 @@ def _oauth(env: Mapping[str, str], production: bool) -> OAuthSettings:
             f"{base}/access_token",
             f"{base}/resource/profile",
         )
-    state = load_state()
-    if state is None:
-        raise ConfigError(
-            "No OAuth consumer is configured (CHLDP_OAUTH_CLIENT_ID) and no sandbox is up "
-            "(python -m sandbox up)."
-        )
-    oauth = state["oauth"]
-    return OAuthSettings(
-        oauth["client_id"],
-        oauth["client_secret"],
-        oauth["authorize_url"],
-        oauth["access_token_url"],
-        oauth["profile_url"],
+    raise ConfigError(
+        "No OAuth consumer is configured (CHLDP_OAUTH_CLIENT_ID and CHLDP_OAUTH_CLIENT_SECRET). "
+        "On a laptop, use the sandbox's: python -m sandbox up, then "
+        "set -a; . .sandbox/chldp.env; set +a (bin/run does both)."
     )
 
 

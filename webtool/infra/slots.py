@@ -12,12 +12,13 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from webtool.infra.clock import now
 from webtool.infra.models import Slot
 
 
@@ -61,7 +62,7 @@ class Gate:
             connection.execute(
                 update(Slot)
                 .where(Slot.name == self.name, Slot.number == number, Slot.holder == holder)
-                .values(until=_now() + self.lease)
+                .values(until=now() + self.lease)
             )
 
     def give_back(self, slot: tuple[int, str]) -> None:
@@ -74,7 +75,7 @@ class Gate:
             )
 
     def _claim(self, number: int, holder: str) -> bool:
-        moment = _now()
+        moment = now()
         with self.engine.begin() as connection:
             taken = connection.execute(
                 update(Slot)
@@ -96,7 +97,3 @@ class Gate:
                     connection.execute(insert(Slot).values(name=self.name, number=number))
             except IntegrityError:
                 pass  # another process made it at the same moment
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)

@@ -23,9 +23,9 @@ from __future__ import annotations
 import logging
 import pickle
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from cryptography.fernet import InvalidToken
 from flask import Flask
@@ -36,7 +36,6 @@ from huey.storage import RedisStorage
 from redis import RedisError
 
 from webtool.infra.crypto import Sealer
-from webtool.infra.slots import Gate
 
 # Tasks tried again at most this many times: after 20 s, then 40 s, then 80 s.
 RETRIES = 3
@@ -78,46 +77,27 @@ class PrefixedRedisStorage(RedisStorage):
         self.notify_prefix = f"{prefix}tasks:notify:"
 
 
-def make_queue(app: Flask) -> Huey:
+def make_queue(config: Mapping[str, Any], instance_path: str, sealer: Sealer) -> Huey:
     """The app's queue; TASKS_IMMEDIATE runs each task at once, in the caller (tests)."""
-    serializer = SealedSerializer(app.extensions["chldp.sealer"])
-    options = {"results": False, "utc": True, "serializer": serializer}
-    if app.config.get("TASKS_IMMEDIATE"):
+    options = {"results": False, "utc": True, "serializer": SealedSerializer(sealer)}
+    if config.get("TASKS_IMMEDIATE"):
         return Huey("chldp", immediate=True, **options)
-    if app.config["REDIS_URL"]:
+    if config["REDIS_URL"]:
         return Huey(
             "chldp",
             storage_class=PrefixedRedisStorage,
-            prefix=app.config["REDIS_PREFIX"],
-            url=app.config["REDIS_URL"],
+            prefix=config["REDIS_PREFIX"],
+            url=config["REDIS_URL"],
             **options,
         )
-    queue_file = Path(app.instance_path) / "tasks.sqlite"
+    queue_file = Path(instance_path) / "tasks.sqlite"
     queue_file.parent.mkdir(parents=True, exist_ok=True)
     return SqliteHuey("chldp", filename=str(queue_file), **options)
 
 
-def init_app(app: Flask) -> None:
-    """The app's queue, with every task of the tool registered on it."""
-    from webtool.services import engagement_view, notifications
-    from webtool.services import evidence_store as store
-
-    # The API client's bound on requests in flight holds across the whole deployment, so
-    # adding workers or replicas never adds load on the wikis.
-    app.extensions["chldp.api"].slots = Gate(
-        app.extensions["chldp.engine"],
-        "api",
-        app.config["API"].parallel,
-        lease=app.config["API_SLOT_LEASE"],
-    )
-    queue = make_queue(app)
-    app.extensions["chldp.queue"] = queue
-    for module in (store, engagement_view, notifications):
-        module.register_tasks(app, queue)
-
-
-def run_in(app: Flask, function: Callable[P, R]) -> Callable[P, R]:
-    """`function` run inside the app's context, as a task needs its database and settings."""
+def run_in(app: Flask, function: Callable[P, R], module: str) -> Callable[P, R]:
+    """`function` run inside the app's context, as a task needs its database and settings,
+    under the name `module` gives it (see `retried_task`)."""
 
     def in_app(*args: P.args, **kwargs: P.kwargs) -> R:
         with app.app_context():
@@ -125,23 +105,32 @@ def run_in(app: Flask, function: Callable[P, R]) -> Callable[P, R]:
 
     in_app.__name__ = function.__name__
     in_app.__qualname__ = function.__qualname__
-    in_app.__module__ = function.__module__
+    in_app.__module__ = module
     return in_app
 
 
 def retried_task(
-    app: Flask, queue: Huey, name: str, function: Callable[..., object], context: bool = False
+    app: Flask,
+    queue: Huey,
+    registered_as: str,
+    function: Callable[..., object],
+    context: bool = False,
 ) -> TaskWrapper:
     """`function` as a task of `queue` run in `app`, tried RETRIES times more, with longer and
     longer waits, while what it needs (a wiki, the mail relay) does not answer; `context`
-    hands it the task, to see how many tries are left."""
+    hands it the task, to see how many tries are left.
+
+    `registered_as` ("module.name") is the name a queued message carries and a worker looks
+    up: it is fixed here, apart from where the function lives, so that messages queued before
+    a deploy that moved the code still find their task after it."""
+    module, _, name = registered_as.rpartition(".")
     return queue.task(
         retries=RETRIES,
         retry_delay=RETRY_DELAY,
         retry_backoff=RETRY_BACKOFF,
         context=context,
         name=name,
-    )(run_in(app, function))
+    )(run_in(app, function, module))
 
 
 def enqueued(task: TaskWrapper, *args: object) -> bool:
@@ -158,12 +147,11 @@ def enqueued(task: TaskWrapper, *args: object) -> bool:
     return True
 
 
-def run_worker(app: Flask, workers: int) -> None:
+def run_worker(queue: Huey, workers: int) -> None:
     """Run the queue's tasks until stopped (SIGINT finishes what is running, SIGTERM stops at
-    once; a capture cut off either way is taken up again, see evidence.store)."""
+    once; a capture cut off either way is taken up again by the sweep)."""
     # The worker's log is its standard error: Toolforge keeps it with the job.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    queue = app.extensions["chldp.queue"]
     queue.create_consumer(
         workers=workers,
         worker_type="thread",

@@ -34,12 +34,14 @@ from webtool.infra.accounts import User
 from webtool.infra.addresses import external_url
 from webtool.infra.limits import login_limits
 from webtool.services import sessions
+from webtool.services.wiring import services
 
 blueprint = Blueprint("auth", __name__)
 P = ParamSpec("P")
 
 
-def init_app(app: Flask) -> None:
+def oauth_client(app: Flask) -> OAuth:
+    """Meta-Wiki's OAuth 2.0 (or the sandbox's), with PKCE, as the settings name it."""
     settings = app.config["OAUTH"]
     oauth = OAuth(app)
     oauth.register(
@@ -50,8 +52,7 @@ def init_app(app: Flask) -> None:
         access_token_url=settings.access_token_url,
         client_kwargs={"code_challenge_method": "S256", "timeout": 15},
     )
-    app.extensions["chldp.oauth"] = oauth
-    app.before_request(sessions.check)
+    return oauth
 
 
 def current_user() -> User | None:
@@ -91,7 +92,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 def _client() -> FlaskOAuth2App:
-    return current_app.extensions["chldp.oauth"].wikimedia
+    return services().oauth.wikimedia
 
 
 @blueprint.route("/login")

@@ -33,6 +33,7 @@ from program.case_flow import ASSISTANCE, STATUSES, steps_for
 from program.content import PROGRAM_STATUSES
 from program.refusal import Refused
 from webtool.infra import db
+from webtool.infra.clock import now
 from webtool.infra.i18n import msg
 from webtool.infra.models import EvidenceBundle, HelpRequest
 from webtool.pages.auth import current_user, signed_in_user
@@ -124,7 +125,7 @@ def queue() -> ResponseReturnValue:
             query = query.where(column == field_index(name, filters[name]))
     older = request.args.get("older_than_days", "")
     if older.isdigit():
-        query = query.where(HelpRequest.created_at <= casework.now() - timedelta(days=int(older)))
+        query = query.where(HelpRequest.created_at <= now() - timedelta(days=int(older)))
     cases = [opened(found) for found in db.session().scalars(query)]
     waiting = conversation.waiting([case.row for case in cases])
     # Answers nobody on the team has read come first, then the oldest, as before.
@@ -432,7 +433,7 @@ def kinds_of(kinds: list[str]) -> str:
 
 def waited(since: datetime) -> str:
     """How long since `since`, in days and hours, for the queue."""
-    hours = int((casework.now() - since).total_seconds() // 3600)
+    hours = int((now() - since).total_seconds() // 3600)
     if hours < 24:
         return msg("chldp-staff-waited-hours", hours)
     return msg("chldp-staff-waited-days", hours // 24, hours % 24)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from flask import current_app
@@ -17,19 +16,17 @@ from program.case_flow import ENDED, check_step, status_word
 from program.content import PROGRAM_STATUSES
 from program.refusal import Refused
 from webtool.infra import db
+from webtool.infra.clock import now
 from webtool.infra.models import AuditEntry, CaseEvent, HelpRequest, LedgerEntry, ProgramStatus
+from webtool.services.wiring import services
 
 LEDGER_KINDS = ("commitment", "payment")
 PUBLIC_MESSAGE_LENGTH = 500  # characters of the program's public status message
 
 
-def now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def audit(actor: str, action: str, target: str, **detail: object) -> None:
     """Add an audit entry to the current transaction; what it was about is sealed."""
-    seal = current_app.extensions["chldp.sealer"].seal
+    seal = services().sealer.seal
     db.session().add(
         AuditEntry(
             at=now(),
@@ -43,7 +40,7 @@ def audit(actor: str, action: str, target: str, **detail: object) -> None:
 
 def audit_entries(limit: int | None = None) -> list[dict]:
     """The audit log opened, newest first: {"at", "actor", "action", "target", "detail"}."""
-    open_ = current_app.extensions["chldp.sealer"].open
+    open_ = services().sealer.open
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     return [
         {
@@ -94,7 +91,7 @@ def add_note(case: HelpRequest, actor: str, text: str) -> None:
 
 
 def _add_event(case: HelpRequest, actor: str, kind: str, text: str, **statuses: str) -> None:
-    sealer = current_app.extensions["chldp.sealer"]
+    sealer = services().sealer
     db.session().add(
         CaseEvent(
             request_id=case.id,
@@ -108,7 +105,7 @@ def _add_event(case: HelpRequest, actor: str, kind: str, text: str, **statuses: 
 
 
 def history(case: HelpRequest) -> list[dict]:
-    sealer = current_app.extensions["chldp.sealer"]
+    sealer = services().sealer
     events = db.session().scalars(
         select(CaseEvent).where(CaseEvent.request_id == case.id).order_by(CaseEvent.id)
     )
@@ -185,7 +182,7 @@ def add_ledger_entry(
             kind=kind,
             category=category,
             amount_cents=int(amount * 100),
-            override_sealed=current_app.extensions["chldp.sealer"].seal(override.strip()),
+            override_sealed=services().sealer.seal(override.strip()),
         )
     )
     audit(

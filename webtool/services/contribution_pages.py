@@ -26,6 +26,7 @@ from werkzeug.datastructures import MultiDict
 
 from program.refusal import Refused
 from webtool.infra.cache import Cache
+from webtool.services.wiring import services
 from webtool.wikis.api import ApiClient, ApiError, Unavailable
 from webtool.wikis.contributions import (
     Contribution,
@@ -81,7 +82,7 @@ class PageRun:
     def __init__(self, name: str, filters: Filters, wikis: list[dict], token: str | None):
         self.name, self.filters = name, filters
         self.places, self.older_than = _resume(token, name, filters, wikis)
-        self.client: ApiClient = current_app.extensions["chldp.api"]
+        self.client: ApiClient = services().api
         self.progress = Progress()
         self.rows: list[Contribution] = []
         self.error: str | None = None
@@ -174,7 +175,7 @@ def _serializer() -> URLSafeSerializer:
 
 
 def _cache() -> Cache:
-    return current_app.extensions["chldp.cache"]
+    return services().cache
 
 
 def _day(text: str, time_of_day: str) -> str | None:

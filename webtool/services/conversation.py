@@ -10,16 +10,17 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from program.case_flow import ENDED
 from program.refusal import Refused
 from webtool.infra import db
 from webtool.infra.accounts import User
+from webtool.infra.clock import now
 from webtool.infra.models import CaseMessage, HelpRequest
 from webtool.services import casework
 from webtool.services.evidence_store import attach, own_bundle
+from webtool.services.wiring import services
 
 MAX_TEXT = 20_000
 # A case in one of these waits for the team; in the others, for the requester or nobody.
@@ -70,11 +71,11 @@ def _checked(case: HelpRequest, text: str, has_attachments: bool) -> str:
 
 
 def _add(case: HelpRequest, author: str, text: str, attachments: list[str]) -> None:
-    seal = current_app.extensions["chldp.sealer"].seal
+    seal = services().sealer.seal
     db.session().add(
         CaseMessage(
             request_id=case.id,
-            at=casework.now(),
+            at=now(),
             author=author,
             from_requester=author == REQUESTER,
             text_sealed=seal(text),
@@ -86,7 +87,7 @@ def _add(case: HelpRequest, author: str, text: str, attachments: list[str]) -> N
 def messages(case: HelpRequest) -> list[dict]:
     """The messages of a case in order: {"at", "author", "from_requester", "text",
     "attachments", "read_at"}."""
-    open_ = current_app.extensions["chldp.sealer"].open
+    open_ = services().sealer.open
     rows = db.session().scalars(
         select(CaseMessage).where(CaseMessage.request_id == case.id).order_by(CaseMessage.id)
     )
@@ -134,7 +135,7 @@ def _mark_read(case: HelpRequest, from_requester: bool) -> None:
         )
     )
     for row in unread:
-        row.read_at = casework.now()
+        row.read_at = now()
     db.session().commit()
 
 

@@ -11,24 +11,22 @@ while one is under way reuses it.
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, cast
 
-from flask import Flask, current_app, g, session
-from huey import Huey
+from flask import current_app, g, session
 from huey.api import Task
 from sqlalchemy import CursorResult, bindparam, select, update
 from sqlalchemy.orm import defer
 
 from webtool.infra import db, tasks
-from webtool.infra.cache import make_cache
+from webtool.infra.clock import now
 from webtool.infra.keyed import blind_index
 from webtool.infra.models import EngagementReport
-from webtool.wikis.api import ApiClient, ApiError, Limits, Unavailable
-from webtool.wikis.engagement import Collector, UserNotFound
+from webtool.services.wiring import services
+from webtool.wikis.api import ApiError, Unavailable
+from webtool.wikis.engagement import UserNotFound
 
 UNDER_WAY = ("waiting", "gathering", "retrying")
 WAITING = ("waiting", "retrying")  # for a worker to take it up
@@ -43,25 +41,9 @@ KEPT_FOR = timedelta(days=1)
 # How long a process trusts the newest finished report it found for an account.
 REMEMBERED_FOR = 5.0
 REMEMBERED_MOST = 10_000
-
-
-def init_app(app: Flask) -> None:
-    settings = app.config["API"]
-    client = ApiClient(settings.user_agent, Limits(parallel=settings.parallel))
-    app.extensions["chldp.api"] = client
-    app.extensions["chldp.collector"] = Collector(
-        client, settings.central_api, settings.central_wiki
-    )
-    app.extensions["chldp.recent_reports"] = {}  # keyed hash: (until, row); see _fresh_done
-    app.extensions["chldp.report_pages"] = PageCache()
-    # Reports are kept in the database; the cache keeps what evidence capture reads again and
-    # again (the site matrix, each wiki's siteinfo).
-    app.extensions["chldp.cache"] = make_cache(
-        app.config["REDIS_URL"],
-        app.config["REDIS_PREFIX"],
-        app.config["HASH_KEY"],
-        app.extensions["chldp.sealer"],
-    )
+# How long a process keeps a report page it rendered, and how many.
+PAGE_KEPT_FOR = 60.0
+PAGE_KEPT_MOST = 512
 
 
 def wanted(name: str, again: bool = False) -> EngagementReport:
@@ -86,51 +68,32 @@ def standing(name: str, again: bool = False) -> EngagementReport | None:
 
 
 def report_of(row: EngagementReport) -> dict:
-    return json.loads(current_app.extensions["chldp.sealer"].open(row.report_sealed))
+    return json.loads(services().sealer.open(row.report_sealed or ""))
 
 
 def reason_of(row: EngagementReport) -> dict:
     """Why the row is retrying or failed, as a message parameter (webtool/infra/i18n.py): a message
     key with its parameters where the tool has its own words for it, and in every case the
     English sentence, which is all a wiki's own error has. Empty when nothing went wrong."""
-    stored = current_app.extensions["chldp.sealer"].open(row.detail_sealed)
+    stored = services().sealer.open(row.detail_sealed)
     if stored.startswith("{"):
         return dict(json.loads(stored))
     return {"message": "", "params": [], "default": stored}  # the wiki's own words
 
 
-class PageCache:
-    """Rendered report pages in this process's own memory, for a short time, keyed by the
-    report's row, the language and the session's CSRF secret (the page's logout form carries
-    the session's own token). A report row never changes once done, and a newer report is a
-    new row. Nothing here leaves the process; a restart forgets it."""
-
-    def __init__(self, seconds: float = 60.0, most: int = 512) -> None:
-        self.seconds, self.most = seconds, most
-        self.lock = threading.Lock()
-        self.pages: dict[tuple, tuple[float, str]] = {}
-
-    def page(self, row: EngagementReport, lang: str, render: Callable[[dict], str]) -> str:
-        """The page of `row` in `lang`, rendered by `render(report)` when not kept."""
-        moment = time.monotonic()
-        key = (row.id, lang, session.get("csrf_token"))
-        with self.lock:
-            kept = self.pages.get(key)
-        if kept and kept[0] > moment:
-            return kept[1]
-        html = render(report_of(row))
-        key = (row.id, lang, session.get("csrf_token"))  # the render may have made the secret
-        with self.lock:
-            if len(self.pages) >= self.most:
-                self.pages = {k: v for k, v in self.pages.items() if v[0] > moment}
-            if len(self.pages) < self.most:
-                self.pages[key] = (moment + self.seconds, html)
-        return html
-
-
 def page(row: EngagementReport, lang: str, render: Callable[[dict], str]) -> str:
-    """The rendered page of a finished report, from this process's PageCache."""
-    return current_app.extensions["chldp.report_pages"].page(row, lang, render)
+    """The page of a finished report in `lang`, rendered by `render(report)` unless this
+    process rendered it within PAGE_KEPT_FOR. Kept by the report's row, the language and the
+    session's CSRF secret (the page's logout form carries the session's own token): a row
+    never changes once done, and a newer report is a new row. Nothing here leaves the
+    process; a restart forgets it."""
+    pages = services().report_pages
+    kept = pages.get((row.id, lang, session.get("csrf_token")))
+    if kept is not None:
+        return str(kept)
+    html = render(report_of(row))
+    pages.put((row.id, lang, session.get("csrf_token")), html)  # the render may make the secret
+    return html
 
 
 def progress_of(row: EngagementReport) -> dict:
@@ -165,9 +128,9 @@ def gather(report_id: int, *, task: Task) -> None:
     row = db.session().get(EngagementReport, report_id)
     if row is None:
         return
-    name = current_app.extensions["chldp.sealer"].open(row.subject_sealed)
+    name = services().sealer.open(row.subject_sealed)
     try:
-        report = current_app.extensions["chldp.collector"].report(name).to_dict()
+        report = services().collector.report(name).to_dict()
     except UserNotFound:
         _set(row, "failed", _said(NO_ACCOUNT, name, f"There is no global account named {name}."))
     except ApiError as error:
@@ -185,19 +148,11 @@ def gather(report_id: int, *, task: Task) -> None:
         _set(row, "done", report=report)
 
 
-def register_tasks(app: Flask, queue: Huey) -> None:
-    """Gathering, on the queue, tried again with longer and longer waits while a wiki is down,
-    answers 5xx or lags; `wanted` queues it by the row's id."""
-    app.extensions["chldp.gather"] = tasks.retried_task(
-        app, queue, "gather_engagement", gather, context=True
-    )
-
-
 def ask(name: str) -> EngagementReport:
     """A new row for `name`, queued. Two pages asking at the same moment may each make one;
     both are gathered, and the newest is shown."""
-    sealer = current_app.extensions["chldp.sealer"]
-    moment = _now()
+    sealer = services().sealer
+    moment = now()
     row = EngagementReport(
         subject_key=subject_key(name),
         subject_sealed=sealer.seal(name),
@@ -210,7 +165,7 @@ def ask(name: str) -> EngagementReport:
     session.add(row)
     session.commit()
     _forget_asked(row.subject_key)
-    if not tasks.enqueued(current_app.extensions["chldp.gather"], row.id):
+    if not tasks.enqueued(services().tasks.gather_engagement, row.id):
         # The row is kept: the sweep queues it, and the page says so meanwhile.
         row.detail_sealed = sealer.seal(_said(QUEUED_LATER, "", QUEUED_LATER_ENGLISH))
         session.commit()
@@ -226,7 +181,7 @@ def _claimed(report_id: int) -> bool:
     claim = (
         update(EngagementReport)
         .where(EngagementReport.id == report_id, EngagementReport.status.in_(WAITING))
-        .values(status="gathering", updated_at=_now())
+        .values(status="gathering", updated_at=now())
     )
     claimed = cast("CursorResult[Any]", session.execute(claim)).rowcount == 1
     session.commit()
@@ -238,7 +193,7 @@ def stalled_reports() -> list[int]:
     than the longest wait between tries: their message was lost with Redis. Each is marked
     touched now, so a sweep soon after does not queue it twice."""
     session = db.session()
-    since = _now() - current_app.config["TASKS_TAKEN_UP_AFTER"]
+    since = now() - current_app.config["TASKS_TAKEN_UP_AFTER"]
     found = list(
         session.scalars(
             select(EngagementReport.id).where(
@@ -248,7 +203,7 @@ def stalled_reports() -> list[int]:
     )
     if found:
         session.execute(
-            update(EngagementReport).where(EngagementReport.id.in_(found)).values(updated_at=_now())
+            update(EngagementReport).where(EngagementReport.id.in_(found)).values(updated_at=now())
         )
         session.commit()
     return found
@@ -260,9 +215,9 @@ def _said(key: str, param: str, english: str) -> str:
 
 
 def _set(row: EngagementReport, status: str, detail: str = "", report: dict | None = None) -> None:
-    sealer = current_app.extensions["chldp.sealer"]
+    sealer = services().sealer
     row.status = status
-    row.updated_at = _now()
+    row.updated_at = now()
     row.detail_sealed = sealer.seal(detail)
     if report is not None:
         row.report_sealed = sealer.seal(json.dumps(report, ensure_ascii=False))
@@ -274,17 +229,15 @@ def _fresh_done(name: str) -> EngagementReport | None:
     """The newest report of `name` gathered within the TTL. A row found is remembered by this
     process for a few seconds (sealed, as in the database), so that a page read again and
     again asks the database once; a report gathered by another process shows after that."""
-    key, moment = subject_key(name), time.monotonic()
-    remembered = current_app.extensions["chldp.recent_reports"]
+    key = subject_key(name)
+    remembered = services().recent_reports
     kept = remembered.get(key)
-    if kept and kept[0] > moment:
-        return kept[1]
+    if kept is not None:
+        return cast(EngagementReport, kept[1])  # (seconds kept, row), as put below
     row = _newest(name, ("done",), _shown_for())
     if row is not None:
-        if len(remembered) > REMEMBERED_MOST:
-            remembered.clear()  # rows are read again at the next visit; memory stays bounded
-        left = (row.updated_at + _shown_for() - _now()).total_seconds()
-        remembered[key] = (moment + min(REMEMBERED_FOR, left), _copy(row))
+        left = (row.updated_at + _shown_for() - now()).total_seconds()
+        remembered.put(key, (min(REMEMBERED_FOR, left), _copy(row)))
     return row
 
 
@@ -319,11 +272,11 @@ def _forget_asked(key: str) -> None:
     """A row of the account with this keyed hash was added or changed: what this request and
     this process read of it before is out of date."""
     g.pop("chldp_newest_reports", None)
-    current_app.extensions["chldp.recent_reports"].pop(key, None)
+    services().recent_reports.pop(key)
 
 
 def _newest_row(name: str, statuses: tuple[str, ...], within: timedelta) -> EngagementReport | None:
-    found = {"key": subject_key(name), "statuses": list(statuses), "since": _now() - within}
+    found = {"key": subject_key(name), "statuses": list(statuses), "since": now() - within}
     return db.session().scalar(NEWEST, found)
 
 
@@ -345,7 +298,3 @@ NEWEST = (
 def subject_key(name: str) -> str:
     """The keyed hash that finds an account's reports."""
     return blind_index("report", name)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)

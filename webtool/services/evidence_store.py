@@ -18,11 +18,10 @@ import threading
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, cast
 
-from flask import Flask, current_app
-from huey import Huey
+from flask import current_app
 from huey.api import Task
 from huey.exceptions import RetryTask
 from sqlalchemy import CursorResult, delete, func, or_, select, update
@@ -31,10 +30,12 @@ from werkzeug.local import LocalProxy
 
 from webtool.infra import db, tasks
 from webtool.infra.accounts import User
+from webtool.infra.clock import now
 from webtool.infra.crypto import Sealer
 from webtool.infra.models import EvidenceBundle, EvidenceItem, HelpRequest
 from webtool.infra.slots import Gate
 from webtool.services.help_requests import account_key, new_reference, new_submission_key
+from webtool.services.wiring import Tool, services
 from webtool.wikis.api import Unavailable
 from webtool.wikis.evidence.bundle import Kept, write_bundle
 from webtool.wikis.evidence.capture import Bounds, Resume, Spool, capture_links
@@ -98,10 +99,6 @@ def may_start(form: LinksForm, owner: User) -> int | None:
     return None
 
 
-def now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def hourly_limit_reached(owner: User) -> bool:
     since = now() - timedelta(hours=1)
     started = db.session().scalar(
@@ -128,7 +125,7 @@ def start(form: LinksForm, owner: User, request_id: int | None = None) -> Eviden
     existing = _by_submission_key(form.submission_key, owner)
     if existing:
         return existing
-    sealer = current_app.extensions["chldp.sealer"]
+    sealer = services().sealer
     created = now()
     bundle = EvidenceBundle(
         reference=new_reference("EVID"),  # told apart from a request's at a glance
@@ -157,7 +154,7 @@ def start(form: LinksForm, owner: User, request_id: int | None = None) -> Eviden
         if existing is None:
             raise
         return existing
-    if not tasks.enqueued(current_app.extensions["chldp.evidence_capture"], bundle.id):
+    if not tasks.enqueued(services().tasks.capture, bundle.id):
         # The links are kept: the sweep queues the capture, and its page says so meanwhile.
         bundle.outcome_sealed = sealer.seal(json.dumps({"queued_later": True}))
         session.commit()
@@ -185,7 +182,7 @@ def own_bundle(reference: str, owner: User) -> EvidenceBundle | None:
 
 def owner_of(bundle: EvidenceBundle) -> User:
     """The account that captured the bundle."""
-    return json.loads(current_app.extensions["chldp.sealer"].open(bundle.owner_sealed))
+    return json.loads(services().sealer.open(bundle.owner_sealed))
 
 
 def bundles_of_request(request_id: int) -> list[EvidenceBundle]:
@@ -213,35 +210,20 @@ def stopped(bundle: EvidenceBundle) -> bool:
 
 def outcome(bundle: EvidenceBundle) -> dict[str, Any]:
     """{"refused": [Refusal.record(), …], "error": message key, when nothing was kept}."""
-    return json.loads(current_app.extensions["chldp.sealer"].open(bundle.outcome_sealed))
+    return json.loads(services().sealer.open(bundle.outcome_sealed))
 
 
 def links_of(bundle: EvidenceBundle) -> str:
-    return current_app.extensions["chldp.sealer"].open(bundle.links_sealed)
+    return services().sealer.open(bundle.links_sealed)
 
 
 def zip_of(bundle: EvidenceBundle) -> bytes:
-    return current_app.extensions["chldp.sealer"].open_bytes(bundle.bundle_sealed)
+    return services().sealer.open_bytes(bundle.bundle_sealed or "")
 
 
 def manifest_of(bundle: EvidenceBundle) -> dict[str, Any]:
     with zipfile.ZipFile(io.BytesIO(zip_of(bundle))) as archive:
         return json.loads(archive.read("manifest.json"))
-
-
-def register_tasks(app: Flask, queue: Huey) -> None:
-    """The capture task; the sweep (sweep.py) takes up captures whose worker died or whose
-    message was lost."""
-    # Captures running at once in the whole deployment, in every worker.
-    app.extensions["chldp.capture_slots"] = Gate(
-        app.extensions["chldp.engine"],
-        "captures",
-        app.config["MAX_CAPTURES"],
-        lease=app.config["CAPTURE_TAKEN_UP_AFTER"],
-    )
-    app.extensions["chldp.evidence_capture"] = tasks.retried_task(
-        app, queue, "capture", _run, context=True
-    )
 
 
 def stopped_captures() -> list[int]:
@@ -268,11 +250,11 @@ def stopped_captures() -> list[int]:
     return found
 
 
-def _run(bundle_id: int, task: Task | None = None) -> None:
+def run_capture(bundle_id: int, task: Task | None = None) -> None:
     """The capture task: waits for a free capture slot, then captures what is left."""
     # The app itself, not the proxy of this context: the heartbeat's thread uses it.
-    app = cast("LocalProxy[Flask]", current_app)._get_current_object()
-    slots = app.extensions["chldp.capture_slots"]
+    app = cast("LocalProxy[Tool]", current_app)._get_current_object()
+    slots = app.services.capture_slots
     while True:
         slot = slots.take(wait=False)
         if slot is not None:
@@ -329,7 +311,7 @@ def _still_wanted(bundle_id: int) -> bool:
 class _Heartbeat:
     """Marks a capture alive, and renews its slot, while its worker runs it."""
 
-    def __init__(self, app: Flask, bundle_id: int, slots: Gate, slot: tuple[int, str]) -> None:
+    def __init__(self, app: Tool, bundle_id: int, slots: Gate, slot: tuple[int, str]) -> None:
         self.app, self.bundle_id, self.slots, self.slot = app, bundle_id, slots, slot
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._beat, daemon=True)
@@ -357,12 +339,12 @@ class _Heartbeat:
         self.thread.join()
 
 
-def _run_claimed(app: Flask, bundle_id: int, task: Task | None) -> None:
+def _run_claimed(app: Tool, bundle_id: int, task: Task | None) -> None:
     session = db.session()
     bundle = session.get(EvidenceBundle, bundle_id)
     if bundle is None:
         return  # deleted since it was claimed (its request deleted or purged): nothing to do
-    sealer = app.extensions["chldp.sealer"]
+    sealer = app.services.sealer
     try:
         _capture(app, bundle, sealer)
     except (Unavailable, SQLAlchemyError) as error:
@@ -388,11 +370,11 @@ def _retry_reason(error: Exception) -> str:
     return "chldp-evidence-retrying-database"
 
 
-def _capture(app: Flask, bundle: EvidenceBundle, sealer: Sealer) -> None:
+def _capture(app: Tool, bundle: EvidenceBundle, sealer: Sealer) -> None:
     session = db.session()
-    client = app.extensions["chldp.api"]
+    client = app.services.api
     # Raises Unavailable when the central wiki cannot be asked: the task tries again later.
-    wikis = site_matrix(client, app.config["API"].central_api, app.extensions["chldp.cache"])
+    wikis = site_matrix(client, app.config["API"].central_api, app.services.cache)
 
     def progress(done: int, total: int) -> None:
         bundle.links_done = done
@@ -403,7 +385,7 @@ def _capture(app: Flask, bundle: EvidenceBundle, sealer: Sealer) -> None:
     # MAX_BUNDLE_BYTES, and its files wait on disk, not in memory, until the ZIP is written.
     bounds = Bounds(bundle_bytes=MAX_BUNDLE_BYTES)
     links = sealer.open(bundle.links_sealed)
-    cache = app.extensions["chldp.cache"]
+    cache = app.services.cache
     resume = _resume(bundle, Spool(MAX_BUNDLE_BYTES), sealer)
     with capture_links(client, wikis, links, cache, progress, bounds, resume) as result:
         refused = [refusal.record() for refusal in result.refused]

@@ -23,6 +23,7 @@ from webtool.infra import db
 from webtool.infra.accounts import User
 from webtool.infra.keyed import blind_index
 from webtool.infra.models import HelpRequest
+from webtool.services.wiring import services
 
 KINDS = ("harassment", "doxxing", "cyberattack", "other")
 ACKNOWLEDGEMENTS = ("discretion", "limited_funds", "not_our_lawyer", "no_fines")
@@ -99,7 +100,7 @@ def store(submission: Submission, user: User, engagement: dict) -> HelpRequest:
     existing = find_by_submission_key(submission.submission_key, user)
     if existing:
         return existing
-    seal = current_app.extensions["chldp.sealer"].seal
+    seal = services().sealer.seal
     now = datetime.now(UTC).replace(tzinfo=None)
     request = HelpRequest(
         reference=new_reference(),
@@ -184,7 +185,7 @@ def opened(request: HelpRequest) -> Opened:
 
 
 def _open(token: str) -> str:
-    return current_app.extensions["chldp.sealer"].open(token)
+    return services().sealer.open(token)
 
 
 def find_by_submission_key(key: str, user: User) -> HelpRequest | None:

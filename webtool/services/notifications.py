@@ -18,20 +18,21 @@ from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any, cast
 
-from flask import Flask, current_app
-from huey import Huey
+from flask import current_app
 from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from program.refusal import Refused
 from webtool.infra import db, tasks
 from webtool.infra.addresses import external_url
+from webtool.infra.clock import now
 from webtool.infra.config import SmtpSettings
 from webtool.infra.i18n import catalogue, render
 from webtool.infra.models import HelpRequest, OutboxMail, StaffNotice
-from webtool.services.casework import audit, now
+from webtool.services.casework import audit
 from webtool.services.help_requests import EMAIL, opened
 from webtool.services.staff_access import staff_roles
+from webtool.services.wiring import services
 
 # A sender holds a row this long; a process killed while sending leaves it to the next.
 SEND_LEASE = timedelta(minutes=2)
@@ -69,7 +70,7 @@ def _to_staff(case: HelpRequest, kind: str) -> None:
 
 def staff_addresses() -> list[str]:
     """The addresses of the legal team who want e-mails and are on the staff list today."""
-    open_ = current_app.extensions["chldp.sealer"].open
+    open_ = services().sealer.open
     team = staff_roles()
     wanting = db.session().scalars(select(StaffNotice).where(StaffNotice.wanted.is_(True)))
     return [open_(notice.email_sealed) for notice in wanting if notice.name in team]
@@ -81,7 +82,7 @@ def staff_notice(name: str) -> dict:
     if notice is None:
         return {"email": "", "wanted": False}
     return {
-        "email": current_app.extensions["chldp.sealer"].open(notice.email_sealed),
+        "email": services().sealer.open(notice.email_sealed),
         "wanted": notice.wanted,
     }
 
@@ -90,7 +91,7 @@ def set_staff_notice(name: str, email: str, wanted: bool) -> None:
     if wanted and not EMAIL.match(email.strip()):
         raise Refused("chldp-refused-staff-email")
     notice = db.session().get(StaffNotice, name) or StaffNotice(name=name)
-    notice.email_sealed = current_app.extensions["chldp.sealer"].seal(email.strip())
+    notice.email_sealed = services().sealer.seal(email.strip())
     notice.wanted = wanted
     db.session().add(notice)
     audit(name, "staff-notifications", name, wanted=wanted)
@@ -100,7 +101,7 @@ def set_staff_notice(name: str, email: str, wanted: bool) -> None:
 def set_requester_emails(case: HelpRequest, wanted: bool) -> None:
     """The requester's e-mails on this request turned on or off."""
     contact = opened(case).contact()
-    seal = current_app.extensions["chldp.sealer"].seal
+    seal = services().sealer.seal
     case.contact_sealed = seal(json.dumps({**contact, "emails": wanted}))
     audit("requester", "requester-notifications", case.reference, wanted=wanted)
     db.session().commit()
@@ -118,7 +119,7 @@ def _queue(to: str, lang: str, kind: str, reference: str, link: str) -> None:
         "subject": render(lang, f"chldp-mail-{kind}-subject", reference),
         "body": render(lang, f"chldp-mail-{kind}-body", reference, link),
     }
-    seal = current_app.extensions["chldp.sealer"].seal
+    seal = services().sealer.seal
     db.session().add(OutboxMail(created_at=now(), mail_sealed=seal(json.dumps(mail)), tries=0))
 
 
@@ -134,7 +135,7 @@ def _deliver(queue_mails: Callable[[], None]) -> None:
         db.session().rollback()
         current_app.logger.exception("could not store a notification")
         return
-    tasks.enqueued(current_app.extensions["chldp.send_mail"])  # else the sweep sends it
+    tasks.enqueued(services().tasks.send_mail)  # else the sweep sends it
 
 
 def send_waiting() -> int:
@@ -154,7 +155,7 @@ def send_waiting() -> int:
             row = session.get(OutboxMail, mail_id)
             if row is None:
                 continue  # sent and removed by a sender whose lease ran out meanwhile
-            mail = json.loads(current_app.extensions["chldp.sealer"].open(row.mail_sealed))
+            mail = json.loads(services().sealer.open(row.mail_sealed))
             try:
                 server = server or _connect(host, settings)
                 server.send_message(_message(mail, settings.sender))
@@ -212,9 +213,3 @@ def _message(mail: dict, sender: str) -> EmailMessage:
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(mail["body"])
     return message
-
-
-def register_tasks(app: Flask, queue: Huey) -> None:
-    """Sending on the queue, asked for by each page that stores an e-mail; the sweep
-    (sweep.py) sends what a server away, or a lost message, left behind."""
-    app.extensions["chldp.send_mail"] = tasks.retried_task(app, queue, "send-mail", send_waiting)

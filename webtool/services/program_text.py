@@ -21,9 +21,9 @@ from __future__ import annotations
 import html
 import logging
 import re
-import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from flask import current_app
@@ -31,6 +31,7 @@ from flask import current_app
 from program.content import Content, load_content
 from webtool.infra.cache import Cache
 from webtool.infra.config import ProgramWiki
+from webtool.services.wiring import services
 from webtool.wikis.api import ApiClient, ApiError, Limits, Unavailable
 
 log = logging.getLogger(__name__)
@@ -100,23 +101,18 @@ class ProgramText:
 def for_reader(lang: str) -> ProgramText:
     """content.yaml's text in `lang` where the wiki has an up-to-date translation.
 
-    The text built is kept in this process for a few seconds (never longer than the revision
-    ids are trusted): it is the same for every reader of a language, and building it, and
-    opening the sealed cache, was a third of every start page's work."""
-    kept: dict[str, tuple[float, ProgramText]] = current_app.extensions.setdefault(
-        "chldp.program_text", {}
-    )
-    now = time.monotonic()
+    The text built is kept in this process for a few seconds (`kept_for`)."""
+    kept = services().program_texts
     found = kept.get(lang)
-    if found and now - found[0] < min(KEPT_IN_PROCESS, _revisions_ttl()):
-        return found[1]
+    if found is not None:
+        return cast(ProgramText, found)
     content = load_content()
     if lang == "en":
         text = program_text(content, lang, {}, "")
     else:
         wiki: ProgramWiki = current_app.config["PROGRAM_WIKI"]
         text = program_text(content, lang, translations(wiki, lang), translate_url(wiki, lang))
-    kept[lang] = (now, text)
+    kept.put(lang, text)
     return text
 
 
@@ -181,7 +177,7 @@ def program_text(content: Content, lang: str, found: dict[str, list[str]], url: 
 def translations(wiki: ProgramWiki, lang: str) -> dict[str, list[str]]:
     """The page's up-to-date translations into `lang`, by the plain text of their English
     source; empty when the wiki cannot say."""
-    cache: Cache = current_app.extensions["chldp.cache"]
+    cache: Cache = services().cache
     revisions_key = f"program-text:revisions:{wiki.api}:{wiki.page}:{lang}"
     revisions = cache.get(revisions_key)
     if not isinstance(revisions, str):
@@ -288,13 +284,21 @@ def _key(text: str) -> str:
 
 
 def _revisions_ttl() -> int:
-    return int(current_app.config.get("PROGRAM_TEXT_REVISIONS_TTL", REVISIONS_TTL))
+    return revisions_ttl(current_app.config)
+
+
+def revisions_ttl(config: Mapping[str, Any]) -> int:
+    """Seconds the translations' revision ids are trusted (PROGRAM_TEXT_REVISIONS_TTL)."""
+    return int(config.get("PROGRAM_TEXT_REVISIONS_TTL", REVISIONS_TTL))
+
+
+def kept_for(config: Mapping[str, Any]) -> float:
+    """Seconds a process reuses a text it built: never longer than the revision ids are
+    trusted. The text is the same for every reader of a language, and building it, and
+    opening the sealed cache, was a third of every start page's work."""
+    return min(KEPT_IN_PROCESS, revisions_ttl(config))
 
 
 def _client() -> ApiClient:
     """The start page's own client: short waits and no slot shared with background work."""
-    found = current_app.extensions.get("chldp.program_wiki_client")
-    if found is None:
-        found = ApiClient(current_app.config["API"].user_agent, LIMITS)
-        current_app.extensions["chldp.program_wiki_client"] = found
-    return found
+    return services().program_wiki

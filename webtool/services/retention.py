@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import CursorResult, Delete, delete, func, select, update
 
 from webtool.infra import db
+from webtool.infra.clock import now
 from webtool.infra.models import (
     AuditEntry,
     CaseEvent,
@@ -29,7 +30,7 @@ from webtool.infra.models import (
     LedgerEntry,
     UserSession,
 )
-from webtool.services.casework import audit, now
+from webtool.services.casework import audit
 from webtool.services.engagement_view import KEPT_FOR
 
 PURGE_AT = time(3, 17)  # UTC: a quiet hour on the wikis' side of the world

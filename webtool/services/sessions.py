@@ -21,8 +21,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Executable
 
 from webtool.infra import db
+from webtool.infra.clock import now
 from webtool.infra.models import UserSession
-from webtool.services.casework import now
 from webtool.services.help_requests import account_key
 from webtool.services.staff_access import role_of
 

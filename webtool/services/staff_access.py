@@ -13,8 +13,9 @@ from sqlalchemy.exc import IntegrityError
 
 from webtool.infra import db
 from webtool.infra.accounts import User
+from webtool.infra.clock import now
 from webtool.infra.models import StaffPin
-from webtool.services.casework import audit, now
+from webtool.services.casework import audit
 
 ROLES = ("reviewer", "admin")
 

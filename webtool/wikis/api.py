@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 import requests
 
-DEFAULT_USER_AGENT = "chldp/0.1 (https://chldp.toolforge.org; legal@wikimedia.org) python-requests"
+from webtool.infra.config import DEFAULT_USER_AGENT
 
 
 class ApiError(Exception):
@@ -76,7 +77,10 @@ class ApiClient:
         self.limits = limits or Limits()
         self.http = requests.Session()
         self.http.headers["User-Agent"] = user_agent
-        self.slots = threading.BoundedSemaphore(self.limits.parallel)
+        # This process's bound on requests in flight; the app factory puts the deployment's.
+        self.slots: AbstractContextManager[object] = threading.BoundedSemaphore(
+            self.limits.parallel
+        )
         self.count_lock = threading.Lock()
         self.requests_made = 0
 

@@ -167,10 +167,11 @@ def _app_keys() -> tuple[Seal, Index]:
     """The running app's sealer and keyed hash, from `flask --app webtool db upgrade`."""
     from flask import current_app
 
+    from webtool.infra.crypto import Sealer
     from webtool.infra.keyed import keyed_hash
 
     try:
-        sealer = current_app.extensions["chldp.sealer"]
+        sealer = Sealer(current_app.config["ENCRYPTION_KEYS"])
         hash_key = current_app.config["HASH_KEY"]
     except RuntimeError:
         raise RuntimeError(
