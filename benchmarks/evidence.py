@@ -31,11 +31,12 @@ import requests
 
 from sandbox import farm
 from sandbox.seed import operator_session
-from webtool.services.evidence_store import MAX_BUNDLE_BYTES
+from webtool.services.captures import MAX_BUNDLE_BYTES
 from webtool.wikis.api import ApiClient
-from webtool.wikis.evidence.bundle import MiB, verify_bundle, write_bundle
+from webtool.wikis.evidence.bundle import verify_bundle, write_bundle
 from webtool.wikis.evidence.capture import Bounds, capture_links
 from webtool.wikis.evidence.links import MAX_LINKS
+from webtool.wikis.evidence.spool import MiB
 from webtool.wikis.evidence.wikis import site_matrix
 
 LARGE_PREFIX = "User:Farm Operator/Evidence benchmark/"

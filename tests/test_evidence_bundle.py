@@ -16,14 +16,9 @@ from helpers import farm_revision
 
 from sandbox.accounts import HOSTILE_SUMMARY
 from webtool.wikis.api import ApiClient
-from webtool.wikis.evidence.bundle import (
-    BadBundle,
-    record_sha256,
-    sha256,
-    verify_bundle,
-    write_bundle,
-)
+from webtool.wikis.evidence.bundle import BadBundle, verify_bundle, write_bundle
 from webtool.wikis.evidence.capture import capture_links
+from webtool.wikis.evidence.hashes import record_sha256, sha256
 
 UTC_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 

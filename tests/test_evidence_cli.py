@@ -12,7 +12,7 @@ import zipfile
 import pytest
 from faultserver import FaultServer, garbage, ok
 
-from webtool.wikis.evidence.bundle import record_sha256, sha256
+from webtool.wikis.evidence.hashes import record_sha256, sha256
 
 
 def webtool(*args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess:

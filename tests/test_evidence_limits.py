@@ -13,9 +13,10 @@ from helpers import farm_api, sent_by
 
 from sandbox.seed import operator_session
 from webtool.wikis.api import ApiClient, Limits
-from webtool.wikis.evidence.bundle import RESERVE, MiB, verify_bundle, write_bundle
+from webtool.wikis.evidence.bundle import verify_bundle, write_bundle
 from webtool.wikis.evidence.capture import Bounds, NotCaptured, capture, capture_links
 from webtool.wikis.evidence.links import LinkReader
+from webtool.wikis.evidence.spool import RESERVE, MiB
 
 LARGE_PAGE = "User:Farm Operator/Evidence limits/Large page"
 LARGE_BYTES = 2 * MiB - 8 * 1024  # just under MediaWiki's largest page ($wgMaxArticleSize)

@@ -8,10 +8,11 @@ import io
 from helpers import REQUESTER, captured
 from logins import log_in
 
-from webtool.services import evidence_store as store
+from webtool.services import captures
 from webtool.wikis.api import ApiClient
-from webtool.wikis.evidence.bundle import RESERVE, verify_bundle
+from webtool.wikis.evidence.bundle import verify_bundle
 from webtool.wikis.evidence.capture import capture_links
+from webtool.wikis.evidence.spool import RESERVE
 
 
 def test_a_title_mediawiki_refuses_fails_only_its_own_line(client, sandbox, harassment):
@@ -40,7 +41,7 @@ def test_a_bundle_too_large_to_keep_stops_at_its_bound_and_keeps_the_first_links
     with capture_links(ApiClient(), farm_wikis, link) as one:
         size = one.items[0].size
     bound = RESERVE + 2 * size + size // 2
-    monkeypatch.setattr(store, "MAX_BUNDLE_BYTES", bound)
+    monkeypatch.setattr(captures, "MAX_BUNDLE_BYTES", bound)
     log_in(client, REQUESTER)
 
     reference, page = captured(client, "\n".join([link] * 5))

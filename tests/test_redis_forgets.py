@@ -27,7 +27,7 @@ from webtool.infra import db
 from webtool.infra.config import api_settings, smtp_settings
 from webtool.infra.models import EngagementReport, EvidenceBundle, OutboxMail
 from webtool.services import engagement_view, notifications
-from webtool.services import evidence_store as store
+from webtool.services import evidence_records as store
 from webtool.services.help_requests import Submission
 from webtool.services.help_requests import store as store_request
 

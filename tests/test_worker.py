@@ -108,7 +108,7 @@ def bundle_row(app, reference: str) -> EvidenceBundle:
 def bundled_lines(app, reference: str) -> list[int]:
     """The line of every link in the finished bundle, as its manifest lists them."""
     with app.app_context():
-        from webtool.services import evidence_store as store
+        from webtool.services import evidence_records as store
 
         found = bundle_row(app, reference)
         with zipfile.ZipFile(io.BytesIO(store.zip_of(found))) as archive:

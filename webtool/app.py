@@ -32,7 +32,7 @@ from webtool.pages import (
     staff,
 )
 from webtool.pages import evidence as evidence_pages
-from webtool.services import engagement_view, evidence_store, notifications, program_text, sessions
+from webtool.services import captures, engagement_view, notifications, program_text, sessions
 from webtool.services.wiring import Services, Tasks, Tool
 from webtool.wikis.api import ApiClient, Limits
 from webtool.wikis.engagement import Collector
@@ -157,9 +157,7 @@ def _services(app: Tool) -> Services:
         program_wiki=ApiClient(settings.user_agent, program_text.LIMITS),
         queue=queue,
         tasks=Tasks(
-            capture=retried_task(
-                app, queue, CAPTURE_TASK, evidence_store.run_capture, context=True
-            ),
+            capture=retried_task(app, queue, CAPTURE_TASK, captures.run_capture, context=True),
             gather_engagement=retried_task(
                 app, queue, GATHER_TASK, engagement_view.gather, context=True
             ),

@@ -13,7 +13,7 @@ from webtool.infra.models import Base, EngagementReport, EvidenceBundle, HelpReq
 from webtool.infra.tasks import run_worker
 from webtool.services.casework import audit
 from webtool.services.engagement_view import subject_key
-from webtool.services.evidence_store import owner_of
+from webtool.services.evidence_records import owner_of
 from webtool.services.help_requests import account_key, field_index, kinds_index, opened
 from webtool.services.retention import purge as purge_expired
 from webtool.services.wiring import services

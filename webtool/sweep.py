@@ -6,13 +6,13 @@ every SWEEP_EVERY one thread of each worker looks there and puts back what waits
 working on it: losing Redis delays work, and loses none.
 
 - A capture under way that nobody has marked alive (its worker died, or its message is gone)
-  is queued again (evidence/store.py).
+  is queued again (services/captures.py).
 - An engagement report waiting or retrying that nothing touched for TASKS_TAKEN_UP_AFTER,
-  longer than the longest wait between tries, is queued again (engagement_view.py).
+  longer than the longest wait between tries, is queued again (services/engagement_view.py).
 - The outbox is sent from the sweep itself, every TASKS_TAKEN_UP_AFTER while e-mails wait
-  (notifications.py).
+  (services/notifications.py).
 - The nightly purge is run from the sweep itself, once a day after 03:17 UTC, unless the
-  audit log says it ran (retention.py); one worker at a time.
+  audit log says it ran (services/retention.py); one worker at a time.
 
 What the sweep runs itself never touches Redis. What it queues is claimed by a single UPDATE
 when it runs, so a message that was not lost after all does the work once.
@@ -29,8 +29,7 @@ from flask import Flask, current_app
 
 from webtool.infra import db, tasks
 from webtool.infra.clock import now
-from webtool.services import engagement_view, notifications, retention
-from webtool.services import evidence_store as store
+from webtool.services import captures, engagement_view, notifications, retention
 from webtool.services.wiring import Tool, services
 
 PURGE_LEASE = timedelta(hours=1)  # a worker killed mid-purge frees it after this
@@ -77,7 +76,7 @@ def sweep(app: Flask, mail: bool = True) -> None:
 
 def _captures() -> None:
     capture = services().tasks.capture
-    for bundle_id in store.stopped_captures():
+    for bundle_id in captures.stopped_captures():
         tasks.enqueued(capture, bundle_id)
 
 

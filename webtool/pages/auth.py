@@ -2,7 +2,7 @@
 
 Authlib's client keeps `state` and the PKCE verifier in the session and checks them on the
 way back. The tool keeps only the account's name and central id in its session, beside the
-token of its server-side session (sessions.py).
+token of its server-side session (services/sessions.py).
 """
 
 from __future__ import annotations

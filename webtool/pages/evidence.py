@@ -19,9 +19,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from webtool.infra import db
 from webtool.infra.models import HelpRequest
 from webtool.pages.auth import login_required, signed_in_user
-from webtool.services import evidence_store as store
+from webtool.services import evidence_records as store
 from webtool.services.help_requests import own_request, own_requests
-from webtool.wikis.evidence.bundle import KINDS
+from webtool.wikis.evidence.index_page import KINDS
 from webtool.wikis.evidence.links import MAX_LINKS
 
 blueprint = Blueprint("evidence", __name__)

@@ -25,7 +25,7 @@ from webtool.infra.models import EngagementReport
 from webtool.pages import requester_case
 from webtool.pages.auth import current_user, login_required, signed_in_user
 from webtool.services import engagement_view, notifications, places, program_text
-from webtool.services.evidence_store import own_bundles
+from webtool.services.evidence_records import own_bundles
 from webtool.services.help_requests import (
     ACKNOWLEDGEMENTS,
     KINDS,

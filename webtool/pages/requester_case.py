@@ -21,7 +21,7 @@ from webtool.infra import db
 from webtool.infra.models import HelpRequest
 from webtool.pages.auth import login_required, signed_in_user
 from webtool.services import conversation, notifications, rights
-from webtool.services.evidence_store import own_bundles
+from webtool.services.evidence_records import own_bundles
 from webtool.services.help_requests import own_request
 
 blueprint = Blueprint("case", __name__)

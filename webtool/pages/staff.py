@@ -47,7 +47,7 @@ from webtool.services import (
     notifications,
     places,
 )
-from webtool.services import evidence_store as evidence
+from webtool.services import evidence_records as evidence
 from webtool.services.help_requests import KINDS, field_index, kinds_index, opened
 from webtool.services.staff_access import staff_role
 from webtool.wikis.usernames import normalise

@@ -19,7 +19,7 @@ from webtool.infra.accounts import User
 from webtool.infra.clock import now
 from webtool.infra.models import CaseMessage, HelpRequest
 from webtool.services import casework
-from webtool.services.evidence_store import attach, own_bundle
+from webtool.services.evidence_records import attach, own_bundle
 from webtool.services.wiring import services
 
 MAX_TEXT = 20_000

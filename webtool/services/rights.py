@@ -14,7 +14,7 @@ from webtool.infra import db
 from webtool.infra.accounts import User
 from webtool.infra.models import HelpRequest
 from webtool.services import casework, conversation
-from webtool.services.evidence_store import own_bundles, zip_of
+from webtool.services.evidence_records import own_bundles, zip_of
 from webtool.services.help_requests import opened, own_requests
 from webtool.services.retention import delete_request
 

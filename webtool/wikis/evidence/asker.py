@@ -4,9 +4,9 @@ the bytes one link may hold, and the revisions read from them."""
 from __future__ import annotations
 
 from webtool.wikis.api import ApiClient, Exchange
-from webtool.wikis.evidence.bundle import MiB, mebibytes
 from webtool.wikis.evidence.errors import EvidenceError
 from webtool.wikis.evidence.manifest import Revision
+from webtool.wikis.evidence.spool import MiB, mebibytes
 from webtool.wikis.evidence.wikis import Wiki, shorten
 
 REVISION_PROPS = "ids|timestamp|user|userid|comment|size|sha1|content|flags|tags"

@@ -19,11 +19,11 @@ from datetime import UTC, datetime
 from webtool.infra.cache import Cache
 from webtool.wikis.api import ApiClient, ApiError, Unavailable
 from webtool.wikis.evidence.asker import MAX_ITEM_BYTES, REVISION_PROPS, Asker, NotCaptured
-from webtool.wikis.evidence.bundle import BundleFull, ItemTooLarge, Kept, Spool
 from webtool.wikis.evidence.diffs import capture_diff
 from webtool.wikis.evidence.links import Link, LinkReader, Refusal
 from webtool.wikis.evidence.log_search import LOG_PAGE, LOG_PROPS, find_log_entry
 from webtool.wikis.evidence.manifest import Item, Revision
+from webtool.wikis.evidence.spool import BundleFull, ItemTooLarge, Kept, Spool
 from webtool.wikis.evidence.wikis import AllowList, shorten
 
 # What callers and tests name from here: the capture, its bounds and refusals, and the

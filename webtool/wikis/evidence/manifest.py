@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
 from webtool.wikis.api import Exchange
-from webtool.wikis.evidence.bundle import record_sha256
+from webtool.wikis.evidence.hashes import record_sha256
 
 HIDDEN_FLAGS = {
     "texthidden": "content",
