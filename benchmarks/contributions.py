@@ -1,6 +1,6 @@
 """API requests and wall time of the staff look-up's contributions, pages 1 to 3, for an
 account with edits on 800 wikis, served by a local API that adds 50 ms to every request
-(tests/manywikis.py). Beside them, in the same run, the baseline: each page from scratch, every
+(tests/support/manywikis.py). Beside them, in the same run, the baseline: each page from scratch, every
 wiki asked for a page and one more row from the last row shown on, as the look-up did before.
 
 The account's wikis edit at different paces: wiki N once every N+1 hours, all on the hour, so
@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from manywikis import ManyWikis, edit  # noqa: E402 (from the tests folder, just added)
+from support.manywikis import ManyWikis, edit  # noqa: E402 (from the tests folder, just added)
 
 from webtool.wikis.api import ApiClient  # noqa: E402
 from webtool.wikis.contributions import Contribution, Filters, next_page, places_for  # noqa: E402

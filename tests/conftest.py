@@ -9,15 +9,15 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from faultserver import FaultServer
-from helpers import REQUESTER, STAFF, farm_api
-from redisdb import empty_redis
 from sqlalchemy import URL, MetaData, create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError
+from support import CHECKOUT
+from support.faultserver import FaultServer
+from support.helpers import REQUESTER, STAFF, farm_api
+from support.redisdb import empty_redis
 from werkzeug.serving import make_server
 
 from sandbox import farm, load_state
@@ -31,7 +31,7 @@ SLOW_FIXTURES = {"sandbox", "farm_dir", "page", "redis_server"}
 SLOW_PARAMETERS = {"mariadb", "redis"}
 FARM_TOOLS = {"app", "queued_app"}
 # The newest revision of the migrations: a database at another one must be built again.
-MIGRATIONS = Path(__file__).resolve().parent.parent / "webtool" / "infra" / "migrations"
+MIGRATIONS = CHECKOUT / "webtool" / "infra" / "migrations"
 HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
@@ -201,7 +201,7 @@ def sqlite_url(databases) -> str:
 
 @pytest.fixture
 def staff_list(monkeypatch) -> str:
-    """CHLDP_STAFF naming the admin and the reviewer of tests/helpers.py."""
+    """CHLDP_STAFF naming the admin and the reviewer of tests/support/helpers.py."""
     monkeypatch.setenv("CHLDP_STAFF", STAFF)
     return STAFF
 
@@ -266,7 +266,7 @@ def tool_on(request, database_url: str, tmp_path, **settings):
 def app(request, database_url, tmp_path):
     """The web tool on a fresh database, logging in through the sandbox's OAuth provider (or,
     marked `no_farm`, asking no wiki)."""
-    # Background tasks run at once in the request that asks for them; tests/test_worker.py
+    # Background tasks run at once in the request that asks for them; tests/running/test_worker.py
     # runs them in real worker processes.
     return tool_on(request, database_url, tmp_path, TASKS_IMMEDIATE=True)
 
@@ -298,7 +298,7 @@ def case(app) -> str:
 
 @pytest.fixture
 def fault():
-    """A local server that misbehaves as the test scripts it (tests/faultserver.py)."""
+    """A local server that misbehaves as the test scripts it (tests/support/faultserver.py)."""
     server = FaultServer()
     yield server
     server.close()
@@ -306,7 +306,7 @@ def fault():
 
 @pytest.fixture
 def redis_server():
-    """This test process's Redis database (tests/redisdb.py), emptied before and after."""
+    """This test process's Redis database (tests/support/redisdb.py), emptied before and after."""
     with empty_redis() as server:
         yield server
 
@@ -329,8 +329,8 @@ def live_tool(sandbox, database_url, tmp_path):
 @pytest.fixture
 def page():
     """A page in Debian's Chromium, driven by Playwright."""
-    from browser import CHROMIUM, CHROMIUM_ARGS
     from playwright.sync_api import sync_playwright
+    from support.browser import CHROMIUM, CHROMIUM_ARGS
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

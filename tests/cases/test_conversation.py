@@ -1,0 +1,181 @@
+"""The case, both ways: messages between the requester and the legal team, sealed and audited,
+and e-mails that say nothing but the reference and a link, read from a real SMTP server on
+loopback. Runs on SQLite and on MariaDB."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+from support.helpers import (
+    ADMIN,
+    FORM,
+    REQUESTER,
+    REVIEWER,
+    STAFF,
+    audit_actions,
+    post,
+    send,
+    status_of,
+)
+from support.logins import log_in
+from support.smtp_sink import serving
+
+from webtool.infra import db
+from webtool.infra.models import CaseMessage, OutboxMail
+from webtool.services.notifications import send_waiting
+
+OTHER = {"name": "Grant Writer", "id": 5}
+QUESTION = "Which forum published the address of Veteran Editor?"
+ANSWER = "The forum at kiwi.example, posted by Blocked Harasser."
+# What no e-mail of these tests may carry: the request's description, country and language,
+# the names of the requester and of the harasser, and what was written on the case.
+NEVER_IN_MAIL = [
+    FORM["description"],
+    "Germany",  # the country FORM chose, by name: its code is two letters any text has
+    REQUESTER["name"],
+    "Blocked Harasser",
+    "forum",
+    QUESTION,
+    ANSWER,
+]
+
+
+@pytest.fixture(autouse=True)
+def mailbox(monkeypatch):
+    """Staff on the list, and a real SMTP server the tool sends to; every e-mail it received
+    is checked for what it must never say."""
+    monkeypatch.setenv("CHLDP_STAFF", STAFF)
+    sink = serving(monkeypatch)
+    yield sink
+    sink.stop()
+    for text in sink.texts():
+        for word in NEVER_IN_MAIL:
+            assert word.casefold() not in text.casefold(), (word, text)
+
+
+def staff_wanting_mail(client) -> None:
+    for member, address in [(ADMIN, "jane@legal.example"), (REVIEWER, "emile@legal.example")]:
+        log_in(client, member)
+        post(client, "/staff/notifications", email=address, wanted="on")
+
+
+def sent_request(client) -> str:
+    log_in(client, REQUESTER)
+    return send(client).headers["Location"].rsplit("/", 1)[1]
+
+
+def ask(client, reference: str) -> None:
+    log_in(client, REVIEWER)
+    post(client, f"/staff/case/{reference}/status", status="information_requested", reason=QUESTION)
+
+
+def answer(client, reference: str, text: str = ANSWER, **more) -> object:
+    log_in(client, REQUESTER)
+    return post(client, f"/requests/{reference}/message", text=text, **more)
+
+
+def test_a_question_and_its_answer_make_a_sealed_audited_conversation(app, client, mailbox):
+    staff_wanting_mail(client)
+    reference = sent_request(client)
+    assert [m["Subject"] for m in mailbox.to("jane@legal.example")] == [f"New request {reference}"]
+    ask(client, reference)
+    [news] = mailbox.to(FORM["email"])
+    assert reference in news["Subject"] and f"/requests/{reference}" in news.get_content()
+
+    log_in(client, REQUESTER)
+    page = client.get(f"/requests/{reference}").get_data(as_text=True)
+    assert QUESTION in page and "More information requested" in page
+    answer(client, reference)
+    assert status_of(app, reference) == "in_review"  # the answer sends it back to review
+    assert [m["Subject"] for m in mailbox.to("emile@legal.example")] == [
+        f"New request {reference}",
+        f"The requester answered on {reference}",
+    ]
+
+    log_in(client, REVIEWER)
+    case_page = client.get(f"/staff/case/{reference}").get_data(as_text=True)
+    assert case_page.index(QUESTION) < case_page.index(ANSWER)
+    post(client, f"/staff/case/{reference}/message", text="Checked the forum.", to="internal")
+    log_in(client, REQUESTER)
+    assert "Checked the forum." not in client.get(f"/requests/{reference}").get_data(as_text=True)
+    with app.app_context():
+        stored = " ".join(db.session().scalars(select(CaseMessage.text_sealed)))
+    assert QUESTION not in stored and ANSWER not in stored
+    messages = [a for a in audit_actions(app) if a[1] == "message"]
+    assert messages == [("Émile", "message"), ("requester", "message")]
+
+
+def test_the_queue_shows_unread_answers_first_and_how_long_cases_wait(app, client):
+    first = sent_request(client)
+    second = sent_request(client)
+    ask(client, second)
+    answer(client, second)
+    log_in(client, ADMIN)
+    queue = client.get("/staff/").get_data(as_text=True)
+    assert queue.index(second) < queue.index(first)
+    assert re.search(rf"{second}.*?class=\"unread\">1<", queue, re.S)
+    assert re.search(rf"{first}.*?class=\"waited\">0 h<", queue, re.S)
+    client.get(f"/staff/case/{second}")  # read
+    queue = client.get("/staff/").get_data(as_text=True)
+    assert queue.index(first) < queue.index(second)
+
+
+def test_nobody_else_reads_or_writes_on_a_request(app, client):
+    reference = sent_request(client)
+    log_in(client, OTHER)
+    assert client.get(f"/requests/{reference}").status_code == 404
+    assert answer(client, reference).status_code == 302  # as the requester, for the fixture
+    log_in(client, OTHER)
+    assert post(client, f"/requests/{reference}/message", text="Hi").status_code == 404
+    assert post(client, f"/requests/{reference}/emails", emails="").status_code == 404
+
+
+def test_a_reviewer_writes_to_the_requester_but_only_an_admin_decides(app, client):
+    reference = sent_request(client)
+    log_in(client, REVIEWER)
+    post(client, f"/staff/case/{reference}/message", text="We are looking at it.", to="requester")
+    post(client, f"/staff/case/{reference}/status", status="in_review", reason="")
+    refused = post(client, f"/staff/case/{reference}/status", status="declined", reason="No.")
+    assert "Only an admin" in client.get(refused.headers["Location"]).get_data(as_text=True)
+    log_in(client, ADMIN)
+    post(client, f"/staff/case/{reference}/status", status="declined", reason="Out of scope.")
+    log_in(client, REQUESTER)
+    page = client.get(f"/requests/{reference}").get_data(as_text=True)
+    assert "We are looking at it." in page and "Your request is now: Declined" in page
+
+
+def test_only_the_requesters_own_finished_bundles_attach(app, client):
+    reference = sent_request(client)
+    refused = answer(client, reference, bundles="EVID-0000-0000-0000-0009")
+    page = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "This evidence cannot be attached" in page
+    assert "No messages yet." in page
+
+
+def test_a_requester_turns_emails_off(app, client, mailbox):
+    reference = sent_request(client)
+    post(client, f"/requests/{reference}/emails", emails="")
+    ask(client, reference)
+    assert mailbox.to(FORM["email"]) == []
+
+
+def test_with_the_smtp_server_down_messages_stay_and_mails_go_out_once_it_is_back(
+    app, client, mailbox
+):
+    staff_wanting_mail(client)
+    mailbox.stop()
+    reference = sent_request(client)
+    ask(client, reference)
+    answer(client, reference)
+    log_in(client, REQUESTER)
+    assert ANSWER in client.get(f"/requests/{reference}").get_data(as_text=True)
+    with app.app_context():
+        assert len(db.session().scalars(select(OutboxMail)).all()) == 5
+    mailbox.start()
+    with app.app_context():
+        assert send_waiting() == 5  # what the worker's minute does
+        assert send_waiting() == 0
+    assert len(mailbox.to("jane@legal.example")) == 2
+    assert len(mailbox.to(FORM["email"])) == 1

@@ -1,0 +1,57 @@
+"""Driving Debian's Chromium with Playwright, as a person at the web tool would."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page
+
+from support import CHECKOUT
+
+SCREENSHOTS = CHECKOUT / "test-screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def shoot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page: Page, tool: str, name: str, password: str) -> None:
+    page.goto(tool + "/")
+    page.get_by_role("link", name="Log in with your Wikimedia account").click()
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name=re.compile("Log in", re.I)).click()
+    page.get_by_role("button", name=re.compile("Allow", re.I)).click()
+
+
+def another_person(page: Page) -> Page:
+    """A page in a fresh browser context: another person, with cookies of their own."""
+    return page.context.browser.new_context().new_page()
+
+
+def change_status(staff: Page, status: str, reason: str, assistance: str = "") -> None:
+    """The case open on `staff`'s page moved to `status` with `reason` (and `assistance`)."""
+    staff.locator("#status").select_option(status)
+    staff.locator("#reason").fill(reason)
+    if assistance:
+        staff.locator("#assistance").select_option(assistance)
+    staff.get_by_role("button", name="Change status").click()
+
+
+def fill_request(page: Page, description: str, country: str) -> None:
+    page.locator("input[name=kinds][value=doxxing]").check()
+    page.locator("#description").fill(description)
+    page.locator("#country").select_option(country)  # its code or its name in the page
+    for box in page.locator("input[name=acknowledged]").all():
+        box.check()
