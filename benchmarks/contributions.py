@@ -1,7 +1,8 @@
 """API requests and wall time of the staff look-up's contributions, pages 1 to 3, for an
 account with edits on 800 wikis, served by a local API that adds 50 ms to every request
-(tests/support/manywikis.py). Beside them, in the same run, the baseline: each page from scratch, every
-wiki asked for a page and one more row from the last row shown on, as the look-up did before.
+(tests/support/manywikis.py). Beside them, in the same run, the baseline: each page from
+scratch, every wiki asked for a page and one more row from the last row shown on, as the
+look-up did before.
 
 The account's wikis edit at different paces: wiki N once every N+1 hours, all on the hour, so
 many wikis share each second. Both use the same politeness limit (4 requests in flight).

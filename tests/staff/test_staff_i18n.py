@@ -11,7 +11,6 @@ import re
 
 import pytest
 from support import CHECKOUT
-
 from support.helpers import ADMIN, REVIEWER, approved, post
 from support.logins import log_in
 
