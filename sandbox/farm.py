@@ -328,8 +328,8 @@ def _write_state(root: Path, state: dict) -> None:
 
 
 def _write_settings(root: Path, state: dict) -> None:
-    """chldp.env: the web tool's and the bot's settings for this farm, for a shell's `.` or
-    Flask's --env-file (KEY='value' lines)."""
+    """chldp.env: the web tool's and the bot's settings for this farm, as KEY='value' lines
+    for a shell's `set -a; . chldp.env; set +a` (bin/run does it)."""
     lines = ["# The web tool's and the bot's settings for this farm (python -m sandbox up)."]
     lines += [f"{name}={shlex.quote(value)}" for name, value in settings(state).items()]
     (root / SETTINGS_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
