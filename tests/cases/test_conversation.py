@@ -15,15 +15,18 @@ from support.helpers import (
     REVIEWER,
     STAFF,
     audit_actions,
+    captured,
     post,
     send,
     status_of,
+    write,
 )
 from support.logins import log_in
 from support.smtp_sink import serving
 
 from webtool.infra import db
 from webtool.infra.models import CaseMessage, OutboxMail
+from webtool.services.help_requests import own_request
 from webtool.services.notifications import send_waiting
 
 OTHER = {"name": "Grant Writer", "id": 5}
@@ -55,6 +58,15 @@ def mailbox(monkeypatch):
             assert word.casefold() not in text.casefold(), (word, text)
 
 
+@pytest.fixture
+def captured_bundle(client, sandbox, harassment) -> str:
+    """The reference of a finished capture of the requester's: the latest harassing edit."""
+    log_in(client, REQUESTER)
+    server = sandbox["wikis"]["enwiki"]["server"]
+    reference, _ = captured(client, f"{server}/w/index.php?oldid={harassment[0]}")
+    return reference
+
+
 def staff_wanting_mail(client) -> None:
     for member, address in [(ADMIN, "jane@legal.example"), (REVIEWER, "emile@legal.example")]:
         log_in(client, member)
@@ -73,7 +85,7 @@ def ask(client, reference: str) -> None:
 
 def answer(client, reference: str, text: str = ANSWER, **more) -> object:
     log_in(client, REQUESTER)
-    return post(client, f"/requests/{reference}/message", text=text, **more)
+    return write(client, reference, text, **more)
 
 
 def test_a_question_and_its_answer_make_a_sealed_audited_conversation(app, client, mailbox):
@@ -117,7 +129,10 @@ def test_the_queue_shows_unread_answers_first_and_how_long_cases_wait(app, clien
     assert queue.index(second) < queue.index(first)
     assert re.search(rf"{second}.*?class=\"unread\">1<", queue, re.S)
     assert re.search(rf"{first}.*?class=\"waited\">0 h<", queue, re.S)
-    client.get(f"/staff/case/{second}")  # read
+    client.get(f"/staff/case/{second}")  # opening a case changes nothing
+    again = client.get("/staff/").get_data(as_text=True)
+    assert again.index(second) < again.index(first)
+    post(client, f"/staff/case/{second}/read")  # the button marks the answer read
     queue = client.get("/staff/").get_data(as_text=True)
     assert queue.index(first) < queue.index(second)
 
@@ -128,7 +143,7 @@ def test_nobody_else_reads_or_writes_on_a_request(app, client):
     assert client.get(f"/requests/{reference}").status_code == 404
     assert answer(client, reference).status_code == 302  # as the requester, for the fixture
     log_in(client, OTHER)
-    assert post(client, f"/requests/{reference}/message", text="Hi").status_code == 404
+    assert write(client, reference, "Hi").status_code == 404
     assert post(client, f"/requests/{reference}/emails", emails="").status_code == 404
 
 
@@ -179,3 +194,91 @@ def test_with_the_smtp_server_down_messages_stay_and_mails_go_out_once_it_is_bac
         assert send_waiting() == 0
     assert len(mailbox.to("jane@legal.example")) == 2
     assert len(mailbox.to(FORM["email"])) == 1
+
+
+def test_a_message_form_sent_twice_is_stored_and_mailed_once(app, client, mailbox):
+    staff_wanting_mail(client)
+    reference = sent_request(client)
+    key = "0123456789abcdef0123456789abcdef"
+    for _ in range(2):  # a resend, or a slow network's second try
+        assert answer(client, reference, submission_key=key).status_code == 302
+    log_in(client, REVIEWER)
+    for _ in range(2):
+        post(
+            client,
+            f"/staff/case/{reference}/message",
+            text="We read it.",
+            to="requester",
+            submission_key=key[::-1],  # the staff page's form has a key of its own
+        )
+    with app.app_context():
+        assert len(db.session().scalars(select(CaseMessage)).all()) == 2
+    assert [m["Subject"] for m in mailbox.to("jane@legal.example")] == [
+        f"New request {reference}",
+        f"The requester answered on {reference}",
+    ]
+    assert len(mailbox.to(FORM["email"])) == 1
+    log_in(client, REQUESTER)
+    page = client.get(f"/requests/{reference}").get_data(as_text=True)
+    assert page.count(ANSWER) == 1 and page.count("We read it.") == 1
+
+
+def test_a_flood_of_messages_stops_at_the_limit_and_mails_once_until_read(app, client, mailbox):
+    app.config["MESSAGES_PER_CASE"] = 3
+    staff_wanting_mail(client)
+    reference = sent_request(client)
+    said = [answer(client, reference, text=f"Message {n}.") for n in range(4)]
+    refused = client.get(said[-1].headers["Location"]).get_data(as_text=True)
+    assert "You have written 3 messages on this request today, the most a day allows" in refused
+    with app.app_context():
+        assert len(db.session().scalars(select(CaseMessage)).all()) == 3
+    answered = f"The requester answered on {reference}"
+    assert [m["Subject"] for m in mailbox.to("jane@legal.example")].count(answered) == 1
+
+    log_in(client, ADMIN)
+    post(client, f"/staff/case/{reference}/read")
+    app.config["MESSAGES_PER_CASE"] = 4
+    answer(client, reference, text="One more.")
+    assert [m["Subject"] for m in mailbox.to("jane@legal.example")].count(answered) == 2
+
+
+def test_the_day_limit_holds_across_a_requesters_requests(app, client):
+    app.config["MESSAGES_PER_DAY"] = 2
+    first, second = sent_request(client), sent_request(client)
+    answer(client, first, text="One.")
+    answer(client, second, text="Two.")
+    refused = answer(client, first, text="Three.")
+    page = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "You have written 2 messages today, the most a day allows" in page
+    assert "Three." not in page
+
+
+def test_a_bundle_attached_to_one_request_never_moves_to_another(app, client, captured_bundle):
+    first, second = sent_request(client), sent_request(client)
+    answer(client, first, text="The evidence.", bundles=captured_bundle)
+    refused = answer(client, second, text="Again.", bundles=captured_bundle)
+    page = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "already attached to another of your requests" in page
+    assert "Again." not in page
+    with app.app_context():
+        from webtool.services.evidence_records import own_bundle
+
+        bundle = own_bundle(captured_bundle, REQUESTER)
+        assert bundle.request_id == own_request(first, REQUESTER).id
+
+
+def test_deleting_a_request_deletes_its_mail_not_yet_sent(app, client, mailbox):
+    staff_wanting_mail(client)
+    mailbox.stop()
+    reference = sent_request(client)
+    answer(client, reference)
+    with app.app_context():
+        assert len(db.session().scalars(select(OutboxMail)).all()) == 4
+    post(client, f"/requests/{reference}/withdraw")
+    post(client, f"/requests/{reference}/delete")
+    with app.app_context():
+        assert db.session().scalars(select(OutboxMail)).all() == []
+    mailbox.start()
+    with app.app_context():
+        assert send_waiting() == 0
+    assert mailbox.to("jane@legal.example") == []

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
-from support.helpers import ADMIN, REQUESTER, audit_actions, post, send, status_of
+from support.helpers import ADMIN, REQUESTER, audit_actions, post, send, status_of, write
 from support.logins import log_in
 
 from webtool.infra import db
@@ -64,7 +64,7 @@ def test_a_withdrawal_is_explained_confirmed_and_leaves_the_books(sandbox, app, 
 
 def test_the_download_holds_everything_readable_and_escaped(app, client):
     reference = sent_request(client, description=MARKUP)
-    post(client, f"/requests/{reference}/message", text="More: " + MARKUP)
+    write(client, reference, "More: " + MARKUP)
     assert "Download" in client.get("/my-data").get_data(as_text=True)
     download = post(client, "/my-data")
     assert download.headers["Content-Disposition"].startswith("attachment")
@@ -80,7 +80,7 @@ def test_the_download_holds_everything_readable_and_escaped(app, client):
 
 def test_a_deletion_removes_the_person_and_keeps_the_books_detached(app, client):
     reference = sent_request(client)
-    post(client, f"/requests/{reference}/message", text="Here is more.")
+    write(client, reference, "Here is more.")
     approved_with_money(app, reference)
     assert client.get(f"/requests/{reference}/delete").status_code == 404  # not ended yet
     post(client, f"/requests/{reference}/withdraw")

@@ -178,7 +178,7 @@ def every_sealed_column_filled(app) -> None:
                 updated_at=now(),
             )
         )
-        write_as_requester(case, REQUESTER, "The posts are still up.", [])
+        write_as_requester(case, REQUESTER, "The posts are still up.", [], "0" * 32)
         set_staff_notice("Jane Doe", "jane@example.org", True)
         db.session().add(
             OutboxMail(created_at=now(), mail_sealed=seal.seal('{"to": "x@example.org"}'), tries=0)

@@ -5,6 +5,7 @@ end, and the farm's own API asked without the tool's client. Logging in is in lo
 from __future__ import annotations
 
 import re
+import secrets
 import socket
 import threading
 import time
@@ -57,6 +58,13 @@ def post(client, url: str, **data) -> object:
     """`data` posted to `url` with the session's CSRF token, as the tool's own forms send it."""
     token = CSRF_TOKEN.search(client.get("/").get_data(as_text=True))[1]
     return client.post(url, data={"csrf_token": token, **data})
+
+
+def write(client, reference: str, text: str, **more) -> object:
+    """A message on the request `reference`, from its page's form, with a one-time key of its
+    own: sent again with the same `submission_key`, it is the same message."""
+    more.setdefault("submission_key", secrets.token_hex(16))
+    return post(client, f"/requests/{reference}/message", text=text, **more)
 
 
 def send(client, **changes) -> object:

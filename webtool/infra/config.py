@@ -125,6 +125,9 @@ def flask_settings(instance: Path, environ: Mapping[str, str] | None = None) -> 
         "SESSION_LIFETIME": timedelta(hours=int(env.get("CHLDP_SESSION_LIFETIME_HOURS", "168"))),
         "EVIDENCE_CAPTURES_PER_HOUR": int(env.get("CHLDP_EVIDENCE_CAPTURES_PER_HOUR", "10")),
         "MAX_CAPTURES": int(env.get("CHLDP_MAX_CAPTURES", "2")),
+        # Messages a requester may write in a day: on one request, and on all of theirs.
+        "MESSAGES_PER_CASE": int(env.get("CHLDP_MESSAGES_PER_CASE", "10")),
+        "MESSAGES_PER_DAY": int(env.get("CHLDP_MESSAGES_PER_DAY", "20")),
         # A worker marks the capture it runs alive this often; one not marked for the second
         # time span lost its worker, and another worker takes it up from where it stopped.
         "CAPTURE_HEARTBEAT": timedelta(seconds=15),

@@ -246,6 +246,12 @@ class CaseMessage(Base):
     attachments_sealed: Mapped[str] = mapped_column(LONG_TEXT)  # JSON: bundle references
     # When the other side first opened it: the queue puts unread answers first.
     read_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # The form's one-time key: a form sent twice (a resend, a slow network) stores one message.
+    submission_key: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("request_id", "submission_key", name="uq_case_messages_submission"),
+    )
 
 
 class OutboxMail(Base):
@@ -260,6 +266,21 @@ class OutboxMail(Base):
     # A sender holds the row until then; one killed meanwhile leaves it to the next.
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     tries: Mapped[int] = mapped_column(Integer, default=0)
+    # The request it is about, if any: deleting the request deletes its mail not yet sent.
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("help_requests.id", name="fk_outbox_request"), nullable=True, index=True
+    )
+
+
+class RefusedAttempt(Base):
+    """Requests for the staff console by someone not on the staff list, counted per hour and
+    kind of path: an attack leaves a count, not a row per request."""
+
+    __tablename__ = "refused_attempts"
+
+    hour: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class StaffNotice(Base):

@@ -25,12 +25,13 @@ import pickle
 import sqlite3
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 from cryptography.fernet import InvalidToken
 from flask import Flask
 from huey import Huey, SqliteHuey
-from huey.api import TaskWrapper
+from huey.api import Task, TaskWrapper
+from huey.exceptions import RetryTask
 from huey.serializer import Serializer
 from huey.storage import RedisStorage
 from redis import RedisError
@@ -131,6 +132,15 @@ def retried_task(
         context=context,
         name=name,
     )(run_in(app, function, module))
+
+
+def try_again_later(task: Task) -> NoReturn:
+    """Ends this try of `task`: the queue runs it again after its next wait, one try fewer.
+    The queue logs it in one line, without a traceback: what failed would carry what the task
+    worked on (a username in a URL's query), and the task has said what failed already."""
+    # Huey gives a try back for RetryTask and takes one for running it again: one fewer here.
+    task.retries -= 1
+    raise RetryTask()
 
 
 def enqueued(task: TaskWrapper, *args: object) -> bool:

@@ -41,6 +41,8 @@ def page_context(help_request: HelpRequest) -> dict[str, object]:
         ],
         "emails": notifications.requester_emails(help_request),
         "said": get_flashed_messages(category_filter=[SAID]),
+        "message_key": conversation.new_key(),
+        "unread": conversation.unread(help_request, from_requester=False),
     }
 
 
@@ -49,16 +51,29 @@ def page_context(help_request: HelpRequest) -> dict[str, object]:
 def message(reference: str) -> ResponseReturnValue:
     found = _own(reference)
     try:
-        conversation.write_as_requester(
-            found, signed_in_user(), request.form.get("text", ""), request.form.getlist("bundles")
+        stored = conversation.write_as_requester(
+            found,
+            signed_in_user(),
+            request.form.get("text", ""),
+            request.form.getlist("bundles"),
+            request.form.get("submission_key", ""),
         )
     except conversation.MessageRefused as refused:
-        return _back(reference, str(refused))
+        return _back(reference, refused.key, *refused.params)
     except SQLAlchemyError:
         db.session().rollback()
         return _back(reference, "chldp-ask-error-database")
-    notifications.answered(found)
+    if stored and not conversation.unanswered_before(found):
+        notifications.answered(found)  # once, until someone of the team has read it
     return _back(reference, "chldp-conversation-sent")
+
+
+@blueprint.route("/requests/<reference>/read", methods=["POST"])
+@login_required
+def read(reference: str) -> ResponseReturnValue:
+    """The legal team's messages marked read."""
+    conversation.mark_read(_own(reference), from_requester=False)
+    return _back(reference, "chldp-conversation-marked-read")
 
 
 @blueprint.route("/requests/<reference>/emails", methods=["POST"])
@@ -92,7 +107,7 @@ def delete(reference: str) -> ResponseReturnValue:
     if request.method == "GET":
         return _confirm("delete", url_for("case.delete", reference=reference))
     rights.delete(found)
-    flash("chldp-delete-done", SAID)
+    flash(["chldp-delete-done"], SAID)  # type: ignore[arg-type]  # Flask keeps any JSON
     return redirect(url_for("requester.my_requests"))
 
 
@@ -120,7 +135,8 @@ def _own(reference: str) -> HelpRequest:
     return found
 
 
-def _back(reference: str, said: str) -> ResponseReturnValue:
-    # A message key kept in the session: a link cannot put words on the page.
-    flash(said, SAID)
+def _back(reference: str, said: str, *params: object) -> ResponseReturnValue:
+    # A message key (and its parameters) kept in the session: a link cannot put words on the
+    # page.
+    flash([said, *params], SAID)  # type: ignore[arg-type]  # Flask keeps any JSON
     return redirect(url_for("requester.sent", reference=reference) + "#conversation")

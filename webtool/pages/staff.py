@@ -170,6 +170,8 @@ def _case_page(found: HelpRequest, links_form: evidence.LinksForm) -> str:
         fresh=engagement_view.report_of(now) if now.status == "done" else None,
         fresh_progress=engagement_view.progress_of(now),
         conversation=conversation.for_staff(found),
+        unread=conversation.unread(found, from_requester=True),
+        message_key=conversation.new_key(),
         steps=steps_for(found.status, g.staff_role),
         assistance=ASSISTANCE,
         categories=load_categories(),
@@ -207,10 +209,19 @@ def message(reference: str) -> ResponseReturnValue:
     found = _case(reference)
     text = request.form.get("text", "")
     if request.form.get("to") == "requester":
-        conversation.write_as_staff(found, g.staff_name, text)
-        notifications.news(found)
+        key = request.form.get("submission_key", "")
+        if conversation.write_as_staff(found, g.staff_name, text, key):
+            notifications.news(found)  # once, however often the form was sent
     else:
         casework.add_note(found, g.staff_name, text)
+    return _back(reference)
+
+
+@blueprint.route("/case/<reference>/read", methods=["POST"])
+def read(reference: str) -> ResponseReturnValue:
+    """The requester's messages marked read: the queue stops putting the case first, and the
+    team hears by e-mail of the requester's next answer."""
+    conversation.mark_read(_case(reference), from_requester=True)
     return _back(reference)
 
 

@@ -16,12 +16,11 @@ from typing import Any, cast
 
 from flask import current_app
 from huey.api import Task
-from huey.exceptions import RetryTask
 from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.local import LocalProxy
 
-from webtool.infra import db
+from webtool.infra import db, tasks
 from webtool.infra.clock import now
 from webtool.infra.crypto import Sealer
 from webtool.infra.models import EvidenceBundle, EvidenceItem
@@ -166,7 +165,7 @@ def _run_claimed(app: Tool, bundle_id: int, task: Task | None) -> None:
         if task is not None and task.retries:
             app.logger.warning("evidence capture %s will be tried again", bundle.reference)
             _mark(bundle, sealer, "retrying", {"retrying": _retry_reason(error)})
-            raise RetryTask() from None
+            tasks.try_again_later(task)
         app.logger.exception("evidence capture %s failed", bundle.reference)
         _finish(bundle, sealer, "failed", {"error": "chldp-evidence-error-failed"})
     except Exception:

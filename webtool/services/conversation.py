@@ -8,9 +8,13 @@ which case, and when, never what.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import re
+import secrets
+from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from program.case_flow import ENDED
 from program.refusal import Refused
@@ -20,6 +24,7 @@ from webtool.infra.clock import now
 from webtool.infra.models import CaseMessage, HelpRequest
 from webtool.services import casework
 from webtool.services.evidence_records import attach, own_bundle
+from webtool.services.help_requests import account_key
 from webtool.services.wiring import services
 
 MAX_TEXT = 20_000
@@ -32,35 +37,138 @@ class MessageRefused(Refused):
     """The message is not taken; the message key says why."""
 
 
-def write_as_requester(case: HelpRequest, user: User, text: str, bundles: list[str]) -> None:
-    """The requester's message, with their own finished bundles attached to the case. An
-    answer to a question moves the case back to review."""
-    text = _checked(case, text, bool(bundles))
+def write_as_requester(
+    case: HelpRequest, user: User, text: str, bundles: list[str], key: str
+) -> bool:
+    """The requester's message, with their own finished bundles attached to the case; False
+    when this form (its one-time `key`) was stored before, so nothing is stored or sent again.
+    An answer to a question moves the case back to review, and marks the team's messages
+    read."""
+    if _stored_before(case, key):
+        return False
+    text = _checked(case, text, bool(bundles), key)
+    _within_limits(case, user)
     attached = []
     for reference in bundles:
         bundle = own_bundle(reference, user)
         if bundle is None or bundle.status != "done":
             raise MessageRefused("chldp-conversation-error-bundle")
+        if bundle.request_id not in (None, case.id):
+            # Evidence on one request stays there: attaching it here would take it off that one.
+            raise MessageRefused("chldp-conversation-error-bundle-elsewhere")
         attached.append(bundle)
     for bundle in attached:
         attach(bundle, case)
-    _add(case, REQUESTER, text, [bundle.reference for bundle in attached])
+    _add(case, REQUESTER, text, [bundle.reference for bundle in attached], key)
+    _mark_read(case, from_requester=False)
     casework.audit(REQUESTER, "message", case.reference, attachments=len(attached))
     if case.status == "information_requested":
         casework.change_status(case, REQUESTER, REQUESTER, "in_review", "")
     else:
-        db.session().commit()
+        _committed(case, key)
+    return True
 
 
-def write_as_staff(case: HelpRequest, staff_name: str, text: str) -> None:
-    """A message from the legal team to the requester."""
-    _add(case, staff_name, _checked(case, text, False), [])
+def write_as_staff(case: HelpRequest, staff_name: str, text: str, key: str = "") -> bool:
+    """A message from the legal team to the requester; False when this form (its one-time
+    `key`, when it has one) was stored before. Writing marks the requester's messages read."""
+    if key and _stored_before(case, key):
+        return False
+    _add(case, staff_name, _checked(case, text, False, key or None), [], key or None)
+    _mark_read(case, from_requester=True)
     casework.audit(staff_name, "message", case.reference)
+    _committed(case, key)
+    return True
+
+
+def unanswered_before(case: HelpRequest) -> int:
+    """The requester's messages on `case` that no one of the team has read, but the newest:
+    the team hears of the first by e-mail, and of the next once they have read it."""
+    return max(0, unread(case, from_requester=True) - 1)
+
+
+def mark_read(case: HelpRequest, from_requester: bool) -> None:
+    """The other side's messages on `case` marked read, by a button on the page."""
+    _mark_read(case, from_requester)
     db.session().commit()
 
 
-def _checked(case: HelpRequest, text: str, has_attachments: bool) -> str:
+def unread(case: HelpRequest, from_requester: bool) -> int:
+    """Messages on `case` from that side that the other has not marked read."""
+    count = db.session().scalar(
+        select(func.count())
+        .select_from(CaseMessage)
+        .where(
+            CaseMessage.request_id == case.id,
+            CaseMessage.from_requester.is_(from_requester),
+            CaseMessage.read_at.is_(None),
+        )
+    )
+    return count or 0
+
+
+def new_key() -> str:
+    """A message form's one-time key."""
+    return secrets.token_hex(16)
+
+
+def _stored_before(case: HelpRequest, key: str) -> bool:
+    return (
+        key != ""
+        and db.session().scalar(
+            select(CaseMessage.id).where(
+                CaseMessage.request_id == case.id, CaseMessage.submission_key == key
+            )
+        )
+        is not None
+    )
+
+
+def _committed(case: HelpRequest, key: str) -> None:
+    """The message stored; the same form sent twice at once stores it once (the unique key
+    refuses the second), and that is not an error."""
+    try:
+        db.session().commit()
+    except IntegrityError:
+        db.session().rollback()
+        if not (key and _stored_before(case, key)):
+            raise
+
+
+def _within_limits(case: HelpRequest, user: User) -> None:
+    """A requester writes at most MESSAGES_PER_CASE on a case and MESSAGES_PER_DAY on all of
+    theirs in a day: enough for any conversation, too few to flood the legal team."""
+    since = now() - timedelta(days=1)
+    limits = current_app.config
+    on_case = db.session().scalar(
+        select(func.count())
+        .select_from(CaseMessage)
+        .where(
+            CaseMessage.request_id == case.id,
+            CaseMessage.from_requester.is_(True),
+            CaseMessage.at >= since,
+        )
+    )
+    if (on_case or 0) >= limits["MESSAGES_PER_CASE"]:
+        raise MessageRefused("chldp-conversation-error-toomany-case", limits["MESSAGES_PER_CASE"])
+    everywhere = db.session().scalar(
+        select(func.count())
+        .select_from(CaseMessage)
+        .join(HelpRequest, HelpRequest.id == CaseMessage.request_id)
+        .where(
+            HelpRequest.requester_key == account_key(user),
+            CaseMessage.from_requester.is_(True),
+            CaseMessage.at >= since,
+        )
+    )
+    if (everywhere or 0) >= limits["MESSAGES_PER_DAY"]:
+        raise MessageRefused("chldp-conversation-error-toomany-day", limits["MESSAGES_PER_DAY"])
+
+
+def _checked(case: HelpRequest, text: str, has_attachments: bool, key: str | None) -> str:
     text = text.strip()
+    if key is not None and not re.fullmatch(r"[0-9a-f]{32}", key):
+        raise MessageRefused("chldp-ask-error-form")
     if case.status in ENDED:
         raise MessageRefused("chldp-conversation-error-ended")
     if not text and not has_attachments:
@@ -70,7 +178,9 @@ def _checked(case: HelpRequest, text: str, has_attachments: bool) -> str:
     return text
 
 
-def _add(case: HelpRequest, author: str, text: str, attachments: list[str]) -> None:
+def _add(
+    case: HelpRequest, author: str, text: str, attachments: list[str], key: str | None
+) -> None:
     seal = services().sealer.seal
     db.session().add(
         CaseMessage(
@@ -80,6 +190,7 @@ def _add(case: HelpRequest, author: str, text: str, attachments: list[str]) -> N
             from_requester=author == REQUESTER,
             text_sealed=seal(text),
             attachments_sealed=seal(json.dumps(attachments)),
+            submission_key=key,
         )
     )
 
@@ -106,10 +217,9 @@ def messages(case: HelpRequest) -> list[dict]:
 
 def for_requester(case: HelpRequest) -> list[dict]:
     """What the requester reads: the messages and each step of their case (never a note),
-    in order; the team's messages are marked read."""
+    in order. Reading marks nothing: answering, or the page's button, does."""
     steps = [event for event in casework.history(case) if event["kind"] == "status"]
     said = [{**m, "kind": "message"} for m in messages(case)]
-    _mark_read(case, from_requester=False)
     return sorted(
         said + [{"at": e["at"], "kind": "status", "to": e["to"]} for e in steps],
         key=lambda entry: entry["at"],
@@ -118,11 +228,10 @@ def for_requester(case: HelpRequest) -> list[dict]:
 
 def for_staff(case: HelpRequest) -> list[dict]:
     """What the legal team reads: messages both ways, internal notes and steps (as the case's
-    history has them: "author", "from", "to"), in order; the requester's messages are marked
-    read."""
+    history has them: "author", "from", "to"), in order. Reading marks nothing: writing to
+    the requester, or the page's button, does."""
     events = [{**event, "author": event["actor"]} for event in casework.history(case)]
     said = [{**m, "kind": "message"} for m in messages(case)]
-    _mark_read(case, from_requester=True)
     return sorted(said + events, key=lambda entry: entry["at"])
 
 
@@ -136,7 +245,6 @@ def _mark_read(case: HelpRequest, from_requester: bool) -> None:
     )
     for row in unread:
         row.read_at = now()
-    db.session().commit()
 
 
 def unread_for_requester(case: HelpRequest) -> int:

@@ -143,7 +143,7 @@ def gather(report_id: int, *, task: Task) -> None:
             _set(row, "failed", str(error))
             return
         _set(row, "retrying", str(error))
-        raise  # the queue runs the task again after a wait
+        tasks.try_again_later(task)
     else:
         _set(row, "done", report=report)
 

@@ -55,7 +55,7 @@ def news(case: HelpRequest) -> None:
         return
     lang = sealed.language.casefold() if sealed.language.casefold() in catalogue() else "en"
     link = external_url("requester.sent", reference=case.reference)
-    _deliver(lambda: _queue(contact["email"], lang, "news", case.reference, link))
+    _deliver(lambda: _queue(contact["email"], lang, "news", case, link))
 
 
 def _to_staff(case: HelpRequest, kind: str) -> None:
@@ -63,7 +63,7 @@ def _to_staff(case: HelpRequest, kind: str) -> None:
 
     def queue_each() -> None:
         for address in staff_addresses():
-            _queue(address, "en", kind, case.reference, link)
+            _queue(address, "en", kind, case, link)
 
     _deliver(queue_each)
 
@@ -113,14 +113,18 @@ def requester_emails(case: HelpRequest) -> bool | None:
     return contact.get("emails", True) if contact.get("email") else None
 
 
-def _queue(to: str, lang: str, kind: str, reference: str, link: str) -> None:
+def _queue(to: str, lang: str, kind: str, case: HelpRequest, link: str) -> None:
     mail = {
         "to": to,
-        "subject": render(lang, f"chldp-mail-{kind}-subject", reference),
-        "body": render(lang, f"chldp-mail-{kind}-body", reference, link),
+        "subject": render(lang, f"chldp-mail-{kind}-subject", case.reference),
+        "body": render(lang, f"chldp-mail-{kind}-body", case.reference, link),
     }
     seal = services().sealer.seal
-    db.session().add(OutboxMail(created_at=now(), mail_sealed=seal(json.dumps(mail)), tries=0))
+    db.session().add(
+        OutboxMail(
+            created_at=now(), mail_sealed=seal(json.dumps(mail)), tries=0, request_id=case.id
+        )
+    )
 
 
 def _deliver(queue_mails: Callable[[], None]) -> None:

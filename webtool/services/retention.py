@@ -28,6 +28,7 @@ from webtool.infra.models import (
     EvidenceItem,
     HelpRequest,
     LedgerEntry,
+    OutboxMail,
     UserSession,
 )
 from webtool.services.casework import audit
@@ -124,7 +125,8 @@ def delete_request(request: HelpRequest, actor: str = "retention", action: str =
     )
     bundles = select(EvidenceBundle.id).where(EvidenceBundle.request_id == request.id)
     session.execute(delete(EvidenceItem).where(EvidenceItem.bundle_id.in_(bundles)))
-    for kept_with in (CaseEvent, CaseMessage, EvidenceBundle):
+    # Its e-mails not yet sent go with it: a relay that comes back sends nothing about it.
+    for kept_with in (CaseEvent, CaseMessage, EvidenceBundle, OutboxMail):
         session.execute(delete(kept_with).where(kept_with.request_id == request.id))
     audit(actor, action, request.reference, ledger_entries_kept=ledger)
     session.delete(request)

@@ -105,7 +105,11 @@ class ApiClient:
                 reply = self._get(api_url, full)
             except (requests.ConnectionError, requests.Timeout) as error:
                 if last:
-                    raise Unavailable(f"{_host(api_url)} could not be reached ({error}).") from None
+                    # Named by its kind only: the error's own words carry the URL, and its
+                    # query names whom the request was about.
+                    raise Unavailable(
+                        f"{_host(api_url)} could not be reached ({_failure(error)})."
+                    ) from None
                 time.sleep(delay)
                 delay *= 2
                 continue
@@ -211,6 +215,15 @@ def _refusal(answer: dict) -> ApiError | None:
         return None
     first = errors[0]
     return ApiError(first.get("code", "unknown"), first.get("text") or first.get("info", ""))
+
+
+def _failure(error: requests.RequestException) -> str:
+    """What went wrong with a connection, in words that name no URL."""
+    if isinstance(error, requests.Timeout):
+        return "it did not answer in time"
+    if "refused" in str(error).lower():
+        return "the connection was refused"
+    return "the connection failed"
 
 
 def _host(api_url: str) -> str:
