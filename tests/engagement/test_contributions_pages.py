@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from support.helpers import post
 from support.logins import log_in
 from support.manywikis import ManyWikis, edit
 
@@ -153,6 +154,7 @@ def farm_contributions(sandbox: dict, name: str, wiki: str, **params) -> list[tu
 
 def test_the_farms_first_pages_with_a_filter_and_their_csv(sandbox, client):
     log_in(client, REVIEWER)
+    post(client, "/staff/lookup", user="Veteran Editor")
     url = "/staff/lookup?user=Veteran+Editor&wiki=dewiki&namespace=0"
     shown, csv_rows, pages_seen = [], [], 0
     while url and pages_seen < 3:

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
-from support.helpers import farm_api
+from support.helpers import farm_api, look_up
 from support.logins import log_in
 
 from program.engagement import load_rules
@@ -212,9 +212,7 @@ def test_a_hidden_account_leaks_nowhere_in_the_web_tool(sandbox, app, client, ca
     monkeypatch.setenv("CHLDP_STAFF", "Jane Doe:admin")
     log_in(client, {"name": "Jane Doe", "id": 10})
     caplog.set_level(logging.DEBUG)
-    answer = client.get("/staff/lookup?user=Hidden Account")
-    assert answer.status_code < 500
-    page_text = answer.get_data(as_text=True)
+    page_text = look_up(client, "Hidden Account")
     assert 'class="findings"' not in page_text
     assert "There is no global account named Hidden Account." in page_text
     with app.app_context():

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 from support.faultserver import status
-from support.helpers import ON_SQLITE, send
+from support.helpers import ON_SQLITE, look_up, send
 from support.logins import log_in
 from werkzeug.serving import make_server
 
@@ -126,7 +126,7 @@ def test_trying_again_after_a_failure_asks_anew(failing_app, fault):
 def test_a_missing_account_fails_at_once_with_a_sentence(app, client, monkeypatch):
     monkeypatch.setenv("CHLDP_STAFF", "Jane Doe:admin")
     log_in(client, STAFF)
-    page = client.get("/staff/lookup?user=Nobody by this name").get_data(as_text=True)
+    page = look_up(client, "Nobody by this name")
     assert "There is no global account named Nobody by this name." in page
     [row] = rows(app)
     assert row.status == "failed"
@@ -196,8 +196,10 @@ def test_staff_see_progress_with_a_refresh_and_the_lookup_is_audited(queued_app,
     monkeypatch.setenv("CHLDP_STAFF", "Jane Doe:admin")
     client = queued_app.test_client()
     log_in(client, STAFF)
-    page = client.get("/staff/lookup?user=Veteran Editor").get_data(as_text=True)
+    page = look_up(client, "Veteran Editor")
     assert "Waiting for a free worker" in page and 'http-equiv="refresh"' in page
+    page = client.get("/staff/lookup?user=Veteran Editor").get_data(as_text=True)  # a refresh
+    assert "Waiting for a free worker" in page
     queue = queued_app.services.queue
     queue.execute(queue.dequeue())
     page = client.get("/staff/lookup?user=Veteran Editor").get_data(as_text=True)
@@ -207,7 +209,7 @@ def test_staff_see_progress_with_a_refresh_and_the_lookup_is_audited(queued_app,
         from webtool.infra.models import AuditEntry
 
         actions = db.session().scalars(select(AuditEntry.action)).all()
-    assert actions.count("lookup") == 2
+    assert actions.count("lookup") == 1  # one look-up, however often its page reloads
 
 
 def test_the_case_page_asks_for_the_report_now(queued_app, monkeypatch):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from support.helpers import ADMIN, REQUESTER, free_port
+from support.helpers import ADMIN, REQUESTER, free_port, post
 from support.logins import log_in
 from support.workers import Workers, wait_for
 
@@ -47,7 +47,7 @@ def test_reports_the_wiki_cannot_give_log_the_wiki_and_no_name(
 
     with caplog.at_level(logging.DEBUG):
         requester.get("/engagement")
-        staff.get("/staff/lookup", query_string={"user": LOOKED_UP})
+        post(staff, "/staff/lookup", user=LOOKED_UP)
 
     assert requester.get("/engagement/data").get_json()["status"] == "retrying"
     logged = caplog.text + capfd.readouterr().err

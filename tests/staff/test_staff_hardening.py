@@ -21,6 +21,7 @@ from support.helpers import (
     captured,
     change_status,
     form_fields,
+    look_up,
     post,
     send,
 )
@@ -180,5 +181,5 @@ def test_the_largest_amount_is_taken_exactly():
 
 def test_a_lookup_of_a_name_without_a_global_account_says_so(client):
     log_in(client, REVIEWER)
-    page = client.get("/staff/lookup?user=Nobody by this name").get_data(as_text=True)
+    page = look_up(client, "Nobody by this name")
     assert "There is no global account named Nobody by this name." in page

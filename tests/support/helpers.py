@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -58,6 +59,17 @@ def post(client, url: str, **data) -> object:
     """`data` posted to `url` with the session's CSRF token, as the tool's own forms send it."""
     token = CSRF_TOKEN.search(client.get("/").get_data(as_text=True))[1]
     return client.post(url, data={"csrf_token": token, **data})
+
+
+def look_up(client, name: str, **filters) -> str:
+    """A staff look-up of `name` asked with its form, and the page it leads to (with
+    `filters`, the contributions' own)."""
+    asked = post(client, "/staff/lookup", user=name)
+    assert asked.status_code == 302, asked.status_code
+    user = parse_qs(urlsplit(asked.headers["Location"]).query)["user"][0]
+    return client.get("/staff/lookup", query_string={"user": user, **filters}).get_data(
+        as_text=True
+    )
 
 
 def write(client, reference: str, text: str, **more) -> object:

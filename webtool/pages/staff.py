@@ -278,14 +278,27 @@ def evidence_bundle(reference: str) -> ResponseReturnValue:
     return zip_response(found)
 
 
+@blueprint.route("/lookup", methods=["POST"])
+def look_up() -> ResponseReturnValue:
+    """A look-up asked for with the form: written to the audit log once, and the report
+    gathered; the page then follows it (GET), changing nothing however often it reloads."""
+    name = normalise(request.form.get("user", ""))
+    casework.record(g.staff_name, "lookup", name)
+    engagement_view.wanted(name)
+    return redirect(url_for("staff.lookup", user=name))
+
+
 @blueprint.route("/lookup")
 def lookup() -> ResponseReturnValue:
     raw = request.args.get("user", "")
     if not raw:
         return render_template("staff/lookup.html", name="", report=None)
     name = normalise(raw)
-    casework.record(g.staff_name, "lookup", name, before=request.args.get("before"))
-    row = engagement_view.wanted(name)
+    row = engagement_view.current(name)
+    if row is None:
+        # Not asked for (a link, a bookmark, a report gone stale): the form, filled in. Only
+        # its button asks the wikis, and the audit log says who pressed it.
+        return render_template("staff/lookup.html", name=name, report=None, not_asked=True)
     if row.status != "done":
         # Under way, the page refreshes itself; failed, it says why (no such account, the wikis).
         return render_template(
