@@ -310,17 +310,18 @@ def test_a_staff_name_is_pinned_to_its_first_account(app, client):
     assert usurper.get("/staff/").status_code == 200  # unpinned: the next account is pinned
 
 
-def test_every_refused_attempt_at_the_console_is_audited(app, client):
+def test_every_refused_attempt_at_the_console_is_counted(app, client):
     client.get("/staff/audit")
     log_in(client, REQUESTER)
     client.get("/staff/nothing-here")
+    client.get("/staff/case/CHLDP-0000-0000-0000-0000")
+    client.get("/staff/case/CHLDP-1111-1111-1111-1111")
     with app.app_context():
-        from webtool.services.casework import audit_entries
+        from webtool.services.casework import audit_entries, refused_counts
 
-        refused = [e for e in audit_entries() if e["action"] == "refused"]
-    assert [e["target"] for e in refused] == ["/staff/nothing-here", "/staff/audit"]
-    assert REQUESTER["name"] in refused[0]["detail"]
-    assert {e["actor"] for e in refused} == {"not staff"}
+        assert [e for e in audit_entries() if e["action"] == "refused"] == []
+        counted = {r.kind: r.count for r in refused_counts()}
+    assert counted == {"anonymous:audit": 1, "not-staff:other": 1, "not-staff:case": 2}
 
 
 # The retention purge

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import func, select
 from support.helpers import (
     ADMIN,
     EVIDENCE_REFERENCE,
@@ -29,8 +31,11 @@ from support.logins import log_in
 
 from program.assistance import parse_amount
 from program.refusal import Refused
+from webtool.infra import db
+from webtool.infra.models import AuditEntry
 from webtool.pages.csv_export import cell
 from webtool.services import casework
+from webtool.services.casework import refused_counts
 
 pytestmark = pytest.mark.usefixtures("staff_list")
 
@@ -183,3 +188,49 @@ def test_a_lookup_of_a_name_without_a_global_account_says_so(client):
     log_in(client, REVIEWER)
     page = look_up(client, "Nobody by this name")
     assert "There is no global account named Nobody by this name." in page
+
+
+@pytest.mark.no_farm
+def test_a_flood_of_refused_requests_leaves_counts_and_no_rows(app, client, staff_list):
+    long_path = "/staff/" + "x" * 4000
+    for _ in range(300):
+        client.get(long_path)
+    log_in(client, REQUESTER)
+    for _ in range(300):
+        client.get(long_path)
+    with app.app_context():
+        assert db.session().scalar(select(func.count()).select_from(AuditEntry)) == 0
+        counted = {r.kind: r.count for r in refused_counts()}
+    assert counted == {"anonymous:other": 300, "not-staff:other": 300}
+    log_in(client, ADMIN)
+    page = client.get("/staff/audit").get_data(as_text=True)
+    assert "anonymous:other" in page and "300" in page
+    assert len(page) < 50_000
+
+
+@pytest.mark.no_farm
+def test_the_audit_log_is_read_a_page_at_a_time_and_exported_whole(app, client, staff_list):
+    with app.app_context():
+        for number in range(250):
+            casework.audit("Jane Doe", "lookup", f"Account {number:03d}")
+        db.session().commit()
+    log_in(client, ADMIN)
+    first = client.get("/staff/audit").get_data(as_text=True)
+    assert first.count("<tr><td>") == 100
+    assert "Account 249" in first and "Account 100" not in first  # the newest first
+    older = re.search(r'href="(/staff/audit\?before=\d+)"', first)[1]
+    second = client.get(older).get_data(as_text=True)
+    assert second.count("<tr><td>") == 100
+    assert not set(re.findall(r"Account \d{3}", first)) & set(re.findall(r"Account \d{3}", second))
+    exported = client.get("/staff/audit?format=csv")
+    assert exported.is_streamed
+    lines = exported.get_data(as_text=True).splitlines()
+    assert [line for line in lines if "Account" in line][0].endswith(",lookup,Account 000,{}")
+    assert len([line for line in lines if "Account" in line]) == 250
+
+
+@pytest.mark.no_farm
+def test_a_target_is_kept_to_its_bound(app):
+    with app.app_context():
+        casework.record("Jane Doe", "lookup", "y" * 5000)
+        assert casework.audit_entries()[0]["target"] == "y" * casework.TARGET_MOST

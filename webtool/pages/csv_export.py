@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Iterator
 
-from flask import Response
+from flask import Response, stream_with_context
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -26,13 +27,23 @@ def cell(value: object) -> object:
 
 
 def csv_download(filename: str, header: list[str], rows: Iterable[Iterable[object]]) -> Response:
-    """A CSV file to download: the header, then each row, every cell through `cell`."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows([cell(value) for value in row] for row in rows)
+    """A CSV file to download: the header, then each row, every cell through `cell`. Written
+    as `rows` are read (with the request's context, which reading them needs), so a long one
+    is never held whole."""
+
+    def lines() -> Iterator[str]:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        header_row: list[object] = list(header)
+        cells = ([cell(value) for value in row] for row in rows)
+        for line in itertools.chain([header_row], cells):
+            writer.writerow(line)
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+
     return Response(
-        out.getvalue(),
+        stream_with_context(lines()),
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename={filename}"},
     )

@@ -49,7 +49,7 @@ from webtool.services import (
 )
 from webtool.services import evidence_records as evidence
 from webtool.services.help_requests import KINDS, field_index, kinds_index, opened
-from webtool.services.staff_access import staff_role
+from webtool.services.staff_access import staff_role, staff_roles
 from webtool.wikis.usernames import normalise
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
@@ -68,12 +68,38 @@ def staff_only() -> ResponseReturnValue | None:
     user = current_user()
     g.staff_role, refusal = staff_role(user)
     if g.staff_role is None or user is None:
-        # Every attempt is on record; the page is the same plain one for everyone who is not
-        # staff, with no hint of what is here.
-        casework.record("not staff", "refused", request.path, account=user, reason=refusal)
+        # Every attempt is on record, and the page is the same plain one for everyone who is
+        # not staff, with no hint of what is here. An account with a staff member's name but
+        # not the account pinned to it gets an entry of its own (only such names can); anyone
+        # else is counted per hour and kind of path, so a flood adds to a number, not rows.
+        if user is not None and staff_roles().get(user["name"]):
+            casework.record("not staff", "refused", request.path, account=user, reason=refusal)
+        else:
+            who = "anonymous" if user is None else "not-staff"
+            casework.count_refused(f"{who}:{_section(request.path)}")
         return render_template("forbidden.html"), 403
     g.staff_name = user["name"]
     return None
+
+
+# The console's parts, as the first step of a path under /staff names them.
+SECTIONS = {
+    "audit",
+    "case",
+    "counts",
+    "evidence",
+    "export.csv",
+    "lookup",
+    "lookup.csv",
+    "notifications",
+    "program-status",
+}
+
+
+def _section(path: str) -> str:
+    """The part of the console a path asks for: one of SECTIONS, "queue" or "other"."""
+    first = path.removeprefix("/staff").strip("/").split("/")[0]
+    return "queue" if not first else first if first in SECTIONS else "other"
 
 
 @blueprint.context_processor
@@ -410,15 +436,18 @@ def program_status() -> ResponseReturnValue:
 @blueprint.route("/audit")
 @admin_only
 def audit_log() -> ResponseReturnValue:
-    entries = casework.audit_entries()
     casework.record(g.staff_name, "view-audit", "audit")
     if request.args.get("format") == "csv":
         rows = (
             [e["at"].isoformat(), e["actor"], e["action"], e["target"], e["detail"]]
-            for e in reversed(entries)
+            for e in casework.every_audit_entry()
         )
         return csv_download("audit.csv", _header("audit", AUDIT_CSV), rows)
-    return render_template("staff/audit.html", entries=entries)
+    before = request.args.get("before", "")
+    entries, older = casework.audit_page(int(before) if before.isdigit() else None)
+    return render_template(
+        "staff/audit.html", entries=entries, older=older, refused=casework.refused_counts()
+    )
 
 
 @blueprint.route("/notifications", methods=["GET", "POST"])

@@ -5,11 +5,15 @@ transaction, so there is no action without its entry and no entry without its ac
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, CursorResult, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from program.assistance import CENT, load_categories
 from program.case_flow import ENDED, check_step, status_word
@@ -17,41 +21,108 @@ from program.content import PROGRAM_STATUSES
 from program.refusal import Refused
 from webtool.infra import db
 from webtool.infra.clock import now
-from webtool.infra.models import AuditEntry, CaseEvent, HelpRequest, LedgerEntry, ProgramStatus
+from webtool.infra.models import (
+    AuditEntry,
+    CaseEvent,
+    HelpRequest,
+    LedgerEntry,
+    ProgramStatus,
+    RefusedAttempt,
+)
 from webtool.services.wiring import services
 
 LEDGER_KINDS = ("commitment", "payment")
 PUBLIC_MESSAGE_LENGTH = 500  # characters of the program's public status message
+TARGET_MOST = 200  # characters of an audit entry's target kept
+AUDIT_PAGE = 100  # entries on a page of the audit log
 
 
 def audit(actor: str, action: str, target: str, **detail: object) -> None:
-    """Add an audit entry to the current transaction; what it was about is sealed."""
+    """Add an audit entry to the current transaction; what it was about is sealed. The target
+    is cut to TARGET_MOST characters: a path or a name, whatever length a request sends."""
     seal = services().sealer.seal
     db.session().add(
         AuditEntry(
             at=now(),
             actor=actor,
             action=action,
-            target_sealed=seal(target),
+            target_sealed=seal(target[:TARGET_MOST]),
             detail_sealed=seal(json.dumps(detail, ensure_ascii=False, default=str)),
         )
     )
 
 
+def audit_page(before: int | None = None) -> tuple[list[dict], int | None]:
+    """AUDIT_PAGE entries of the audit log opened, newest first, older than the entry `before`
+    when given; and the id to ask for the page after, None on the last."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE + 1)
+    if before is not None:
+        query = query.where(AuditEntry.id < before)
+    rows = list(db.session().scalars(query))
+    more = len(rows) > AUDIT_PAGE
+    rows = rows[:AUDIT_PAGE]
+    return [_opened(row) for row in rows], rows[-1].id if more and rows else None
+
+
 def audit_entries(limit: int | None = None) -> list[dict]:
     """The audit log opened, newest first: {"at", "actor", "action", "target", "detail"}."""
-    open_ = services().sealer.open
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-    return [
-        {
-            "at": entry.at,
-            "actor": entry.actor,
-            "action": entry.action,
-            "target": open_(entry.target_sealed),
-            "detail": open_(entry.detail_sealed),
-        }
-        for entry in db.session().scalars(query)
-    ]
+    return [_opened(entry) for entry in db.session().scalars(query)]
+
+
+def every_audit_entry() -> Iterator[dict]:
+    """The whole audit log opened, oldest first, read a few hundred rows at a time: the CSV is
+    written as it is read, never held whole."""
+    query = select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=500)
+    for entry in db.session().scalars(query):
+        yield _opened(entry)
+
+
+def _opened(entry: AuditEntry) -> dict:
+    open_ = services().sealer.open
+    return {
+        "at": entry.at,
+        "actor": entry.actor,
+        "action": entry.action,
+        "target": open_(entry.target_sealed),
+        "detail": open_(entry.detail_sealed),
+    }
+
+
+def count_refused(kind: str) -> None:
+    """One more refused attempt of `kind` at the staff console this hour: a count per hour and
+    kind, so a flood of requests adds to a number instead of adding rows."""
+    hour = now().replace(minute=0, second=0, microsecond=0)
+    session = db.session()
+    if not _bumped(hour, kind):
+        session.add(RefusedAttempt(hour=hour, kind=kind, count=1))
+        try:
+            session.commit()
+            return
+        except IntegrityError:  # another request made the row first: add to it
+            session.rollback()
+            _bumped(hour, kind)
+    session.commit()
+
+
+def _bumped(hour: datetime, kind: str) -> bool:
+    bumped = db.session().execute(
+        update(RefusedAttempt)
+        .where(RefusedAttempt.hour == hour, RefusedAttempt.kind == kind)
+        .values(count=RefusedAttempt.count + 1)
+    )
+    return bool(cast("CursorResult[Any]", bumped).rowcount)
+
+
+def refused_counts(days: int = 7) -> list[RefusedAttempt]:
+    """The refused attempts of the last `days`, newest hour first."""
+    return list(
+        db.session().scalars(
+            select(RefusedAttempt)
+            .where(RefusedAttempt.hour >= now() - timedelta(days=days))
+            .order_by(RefusedAttempt.hour.desc(), RefusedAttempt.kind)
+        )
+    )
 
 
 def record(actor: str, action: str, target: str, **detail: object) -> None:

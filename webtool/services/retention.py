@@ -29,6 +29,7 @@ from webtool.infra.models import (
     HelpRequest,
     LedgerEntry,
     OutboxMail,
+    RefusedAttempt,
     UserSession,
 )
 from webtool.services.casework import audit
@@ -93,6 +94,7 @@ def purge(when: datetime | None = None) -> Purged:
         purged.bundles += 1
     audit_cutoff = when - timedelta(days=current_app.config["AUDIT_RETENTION_DAYS"])
     purged.audit_entries = _deleted(delete(AuditEntry).where(AuditEntry.at < audit_cutoff))
+    _deleted(delete(RefusedAttempt).where(RefusedAttempt.hour < audit_cutoff))
     # A session unused for longer than any idle limit can no longer be used.
     idle = max(current_app.config["SESSION_IDLE"], current_app.config["STAFF_SESSION_IDLE"])
     purged.sessions = _deleted(delete(UserSession).where(UserSession.seen_at < when - idle))
