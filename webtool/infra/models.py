@@ -88,7 +88,8 @@ class EvidenceBundle(Base):
     links_sealed: Mapped[str] = mapped_column(LONG_TEXT)
     # JSON: the refused links with their message keys, or why the capture failed.
     outcome_sealed: Mapped[str] = mapped_column(LONG_TEXT)
-    bundle_sealed: Mapped[str | None] = mapped_column(LONG_TEXT, nullable=True)
+    # Read only when the ZIP itself is wanted: a list of bundles never loads their bytes.
+    bundle_sealed: Mapped[str | None] = mapped_column(LONG_TEXT, nullable=True, deferred=True)
     manifest_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 

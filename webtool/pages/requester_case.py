@@ -12,6 +12,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -117,7 +118,7 @@ def my_data() -> ResponseReturnValue:
     if request.method == "GET":
         return _confirm("mydata", url_for("case.my_data"))
     return Response(
-        rights.everything_of(signed_in_user()),
+        stream_with_context(rights.everything_of(signed_in_user())),
         mimetype="application/zip",
         headers={"Content-Disposition": 'attachment; filename="chldp-my-data.zip"'},
     )

@@ -3,42 +3,53 @@ all of it, and have a withdrawn or closed request deleted at once."""
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
+from collections.abc import Iterator
+from zipfile import ZIP_DEFLATED, ZIP_STORED
 
 from flask import render_template
+from zipstream import ZipStream  # type: ignore[import-untyped]  # it ships no types
 
 from program.case_flow import ENDED
 from webtool.infra import db
 from webtool.infra.accounts import User
 from webtool.infra.models import HelpRequest
 from webtool.services import casework, conversation
-from webtool.services.evidence_records import own_bundles, zip_of
+from webtool.services.evidence_records import own_bundle, own_bundles, zip_of
 from webtool.services.help_requests import opened, own_requests
 from webtool.services.retention import delete_request
 
 
-def everything_of(user: User) -> bytes:
+def everything_of(user: User) -> Iterator[bytes]:
     """A ZIP of every request of `user` (what they typed, the engagement frozen with it, the
     messages both ways and each step), and every evidence bundle of theirs: `data.json`, the
-    bundles under `evidence/`, and an `index.html` that shows it all, every string escaped."""
+    bundles under `evidence/`, and an `index.html` that shows it all, every string escaped.
+
+    The ZIP is written as it is read (zipstream-ng), one bundle in memory at a time: with a
+    dozen bundles at their bound, holding it whole would take a good part of the webservice's
+    memory. The audit log says it was downloaded before the first byte goes."""
     requests = [_request_data(found) for found in own_requests(user)]
-    bundles = [bundle for bundle in own_bundles(user) if bundle.status == "done"]
-    data = {
-        "account": user["name"],
-        "requests": requests,
-        "evidence": [bundle.reference for bundle in bundles],
-    }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
-        archive.writestr("index.html", render_template("my_data_index.html", data=data))
-        for bundle in bundles:
-            archive.writestr(f"evidence/{bundle.reference}.zip", zip_of(bundle))
+    bundles = [bundle.reference for bundle in own_bundles(user) if bundle.status == "done"]
+    data = {"account": user["name"], "requests": requests, "evidence": bundles}
+    zipped = ZipStream(compress_type=ZIP_DEFLATED)
+    zipped.add(json.dumps(data, ensure_ascii=False, indent=2, default=str), "data.json")
+    zipped.add(render_template("my_data_index.html", data=data), "index.html")
+    for reference in bundles:
+        # A bundle is a ZIP already: stored as it is.
+        zipped.add(_bundle(reference, user), f"evidence/{reference}.zip", compress_type=ZIP_STORED)
     casework.audit("requester", "download-own-data", "requests", requests=len(requests))
     db.session().commit()
-    return buffer.getvalue()
+    return iter(zipped)
+
+
+def _bundle(reference: str, user: User) -> Iterator[bytes]:
+    """The bundle's ZIP when the download reaches it, and then forgotten by the session."""
+    bundle = own_bundle(reference, user)
+    if bundle is None:
+        return  # deleted while the download ran: its place stays empty
+    data = zip_of(bundle)
+    db.session().expunge(bundle)
+    yield data
 
 
 def _request_data(found: HelpRequest) -> dict[str, object]:

@@ -1,0 +1,130 @@
+"""Peak memory of the pages that list a requester's evidence, with 12 bundles of 8 MiB (the
+bound a bundle has): the evidence page, the request's page with them attached, the staff case
+page, and "download my data" read to its end. Measured with tracemalloc (what Python
+allocates), in one process, on SQLite, asking no wiki; each page is asked once before, as a
+running server has (its templates compiled, its messages read).
+
+Target (issue 22): under 60 MiB for `/evidence` and for `/my-data` (printed, not asserted).
+Run: .venv/bin/python benchmarks/memory.py [--bundles 12]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import socket
+import tempfile
+import tracemalloc
+from datetime import timedelta
+from pathlib import Path
+
+from webtool.app import create_app
+from webtool.infra import db
+from webtool.infra.clock import now
+from webtool.infra.models import EvidenceBundle
+from webtool.services import sessions
+from webtool.services.captures import MAX_BUNDLE_BYTES
+from webtool.services.help_requests import Submission, account_key, store
+from webtool.wikis.evidence.spool import MiB
+
+REQUESTER = {"name": "Veteran Editor", "id": 3}
+STAFF = {"name": "Jane Doe", "id": 10}
+
+
+def refused_api() -> str:
+    """An API address on loopback where nothing listens: the pages here ask no wiki."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}/w/api.php"
+
+
+def made_app(folder: Path):
+    os.environ.update(
+        CHLDP_CENTRAL_API=refused_api(),
+        CHLDP_OAUTH_CLIENT_ID="benchmark",
+        CHLDP_OAUTH_CLIENT_SECRET="benchmark",
+        CHLDP_STAFF="Jane Doe:admin",
+    )
+    url = f"sqlite:///{folder / 'chldp.sqlite'}"
+    db.upgrade(url)
+    return create_app(
+        {"SQLALCHEMY_URL": url, "REDIS_URL": None, "TESTING": True, "WTF_CSRF_ENABLED": False},
+        instance_path=str(folder / "instance"),
+    )
+
+
+def with_bundles(app, count: int) -> str:
+    """A request of REQUESTER's with `count` finished bundles of MAX_BUNDLE_BYTES attached."""
+    with app.app_context():
+        submission = Submission.blank("en")
+        submission.kinds, submission.country = ["doxxing"], "Brazil"
+        submission.description = "My address was published."
+        request = store(submission, REQUESTER, {"unavailable": True})
+        seal = app.services.sealer.seal_bytes
+        for number in range(count):
+            db.session().add(
+                EvidenceBundle(
+                    reference=f"EVID-{number:04d}-0000-0000-0000",
+                    submission_key=secrets.token_hex(16),
+                    owner_key=account_key(REQUESTER),
+                    owner_sealed=app.services.sealer.seal('{"name": "Veteran Editor", "id": 3}'),
+                    request_id=request.id,
+                    created_at=now(),
+                    updated_at=now(),
+                    purge_after=now() + timedelta(days=730),
+                    status="done",
+                    links_sealed=app.services.sealer.seal("https://en.wikipedia.org/?oldid=1"),
+                    links_total=1,
+                    links_done=1,
+                    refused=0,
+                    outcome_sealed=app.services.sealer.seal('{"refused": []}'),
+                    bundle_sealed=seal(os.urandom(MAX_BUNDLE_BYTES - 1024)),
+                )
+            )
+            db.session().commit()
+        return request.reference
+
+
+def logged_in(app, user: dict):
+    client = app.test_client()
+    with app.app_context():
+        token = sessions.create(user)
+    with client.session_transaction() as session:
+        session["user"], session["sid"] = user, token
+    return client
+
+
+def peak(send) -> tuple[float, int]:
+    """Peak MiB Python allocated while `send()` ran and its answer was read whole; its size."""
+    tracemalloc.start()
+    reply = send()
+    size = sum(len(chunk) for chunk in reply.response)
+    _, top = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    reply.close()
+    return top / MiB, size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bundles", type=int, default=12)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        app = made_app(Path(folder))
+        reference = with_bundles(app, args.bundles)
+        requester, staff = logged_in(app, REQUESTER), logged_in(app, STAFF)
+        print(f"{args.bundles} bundles of {MAX_BUNDLE_BYTES / MiB:.0f} MiB, on SQLite")
+        for name, send in [
+            ("/evidence", lambda: requester.get("/evidence", buffered=False)),
+            (f"/requests/{reference}", lambda: requester.get(f"/requests/{reference}")),
+            (f"/staff/case/{reference}", lambda: staff.get(f"/staff/case/{reference}")),
+            ("/my-data (POST)", lambda: requester.post("/my-data", buffered=False)),
+        ]:
+            peak(send)  # warm
+            top, size = peak(send)
+            print(f"  {name:34} peak {top:7.1f} MiB   answer {size / MiB:7.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()
