@@ -56,3 +56,17 @@ def test_every_key_the_templates_use_exists(template):
     assert used - set(ENGLISH) == set()
     for prefix in prefixes:
         assert any(key.startswith(prefix) for key in ENGLISH), prefix
+
+
+@pytest.mark.no_farm
+def test_qqx_shows_the_keys_on_every_page_and_is_not_remembered(client):
+    from support.helpers import REQUESTER
+    from support.logins import log_in
+
+    log_in(client, REQUESTER)
+    for url in ("/", "/ask", "/evidence", "/requests", "/privacy"):
+        page = client.get(url, query_string={"uselang": "qqx"}).get_data(as_text=True)
+        shown = re.findall(r"\(chldp-[a-z0-9-]+[:)]", page)
+        assert len(shown) > 5, url
+        assert "Ask for help" not in page, url  # the navigation's English, shown as its key
+    assert "Ask for help" in client.get("/ask").get_data(as_text=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 import signal
 import threading
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 from sqlalchemy import func, select
-from support.helpers import form_fields
+from support.helpers import ADMIN, form_fields, post, send
 from support.logins import log_in
 from support.slowwiki import SlowWikis
 from support.workers import Workers, wait_for
@@ -25,7 +26,7 @@ from werkzeug.serving import make_server
 from webtool.app import create_app
 from webtool.infra import db
 from webtool.infra.config import api_settings
-from webtool.infra.models import EvidenceBundle
+from webtool.infra.models import EvidenceBundle, EvidenceItem
 
 USERS = [{"name": "Veteran Editor", "id": 3}, {"name": "Grant Writer", "id": 5}]
 
@@ -189,3 +190,34 @@ def test_a_restart_of_the_web_tool_does_not_stop_a_capture(
         time.sleep(0.3)
     assert len(seen) > 1  # the page showed the capture moving on
     assert bundle_row(again, reference).items == 20
+
+
+def test_a_request_deleted_while_its_capture_runs_leaves_nothing_behind(
+    settings, tmp_path, sandbox, slow_wikis, caplog, monkeypatch
+):
+    monkeypatch.setenv("CHLDP_STAFF", "Jane Doe:admin")
+    app = web_app(settings, tmp_path / "instance")
+    requester, staff = app.test_client(), app.test_client()
+    log_in(requester, USERS[0])
+    reference = send(requester).headers["Location"].rsplit("/", 1)[1]
+    log_in(staff, ADMIN)
+    links = revision_links(sandbox, slow_wikis, 12)
+    post(staff, f"/staff/case/{reference}/evidence", links=links, submission_key="a" * 32)
+    queue = app.services.queue
+
+    def kept() -> int:
+        with app.app_context():
+            return db.session().scalar(select(func.count()).select_from(EvidenceItem))
+
+    with caplog.at_level(logging.INFO):
+        capture = threading.Thread(target=queue.execute, args=(queue.dequeue(),))
+        capture.start()
+        wait_for(lambda: kept() >= 1)  # under way
+        post(requester, f"/requests/{reference}/withdraw")
+        assert post(requester, f"/requests/{reference}/delete").status_code == 302
+        capture.join(120)
+    assert kept() == 0
+    with app.app_context():
+        assert db.session().scalar(select(func.count()).select_from(EvidenceBundle)) == 0
+    assert "its bundle was deleted meanwhile" in caplog.text
+    assert "StaleDataError" not in caplog.text and "Traceback" not in caplog.text

@@ -2,13 +2,15 @@
 
 The language is `uselang` when given (and remembered for the session), else the best match
 of the browser's Accept-Language, else English. A message missing in a language falls back
-to English, as MediaWiki does.
+to English, as MediaWiki does. `?uselang=qqx` shows each message's key (and its parameters)
+in its place, as MediaWiki does for translators; it is never remembered.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
@@ -21,6 +23,7 @@ from flask import Flask, g, request, session
 
 MESSAGES = Path(__file__).parent.parent / "messages"
 RTL = {"ar", "he", "fa", "ur"}
+QQX = "qqx"  # the pseudo-language that shows message keys
 PLURAL = re.compile(r"\{\{PLURAL:\$(\d+)\|([^}]*)\}\}")
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 PLURAL_ORDER = ("zero", "one", "two", "few", "many", "other")  # MediaWiki's order of forms
@@ -74,8 +77,20 @@ def render(lang: str, key: str, *params: object) -> str:
 
 
 def msg(key: str, *params: object) -> str:
-    """The message `key` in the page's language."""
+    """The message `key` in the page's language; its key with `?uselang=qqx`."""
+    if g.get("qqx"):
+        return keys_shown(key, params)
     return render(g.lang, key, *params)
+
+
+def keys_shown(key: str, params: Sequence[object]) -> str:
+    """What `?uselang=qqx` shows for a message: `(key: param, param)`, a parameter that is
+    itself a message shown the same way."""
+    shown = [
+        keys_shown(p["message"], p.get("params", ())) if isinstance(p, dict) else str(p)
+        for p in params
+    ]
+    return f"({key}: {', '.join(shown)})" if shown else f"({key})"
 
 
 def _written(lang: str, value: object) -> str:
@@ -121,13 +136,18 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def pick_language() -> None:
         g.lang = choose_language()
+        g.qqx = request.args.get("uselang") == QQX
 
     @app.context_processor
     def helpers() -> dict:
         lang = g.get("lang", "en")
         return {
             "msg": msg,
-            "say": lambda finding: said(finding, lang),
+            "say": lambda finding: (
+                keys_shown(finding["message"], finding["params"])
+                if g.get("qqx")
+                else said(finding, lang)
+            ),
             "date": date,
             "number": lambda n: format_decimal(n, locale=lang),
             "lang": lang,

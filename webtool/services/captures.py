@@ -37,6 +37,10 @@ from webtool.wikis.evidence.wikis import site_matrix
 MAX_BUNDLE_BYTES = 8 * 1024 * 1024  # sealed, it still fits one MariaDB packet (16 MiB)
 
 
+class BundleGone(Exception):
+    """The bundle was deleted while it was captured (its request deleted, or purged)."""
+
+
 def stopped_captures() -> list[int]:
     """Captures under way that nobody has marked alive for a while: their worker died, or
     their message was lost with Redis before a worker took it. Each is
@@ -158,21 +162,30 @@ def _run_claimed(app: Tool, bundle_id: int, task: Task | None) -> None:
     sealer = app.services.sealer
     try:
         _capture(app, bundle, sealer)
-    except (Unavailable, SQLAlchemyError) as error:
-        # A wiki or the database away may come back: try again later, from where it stopped,
-        # and say so on the page; after the last try, a sentence.
+    except Exception as error:
         session.rollback()
-        if task is not None and task.retries:
+        if _gone(bundle_id):
+            # Its request was deleted or purged meanwhile: nothing of it may stay, and nothing
+            # went wrong. What the capture kept after the deletion goes too.
+            session.execute(delete(EvidenceItem).where(EvidenceItem.bundle_id == bundle_id))
+            session.commit()
+            app.logger.info("an evidence capture stopped: its bundle was deleted meanwhile")
+            return
+        if isinstance(error, Unavailable | SQLAlchemyError) and task is not None and task.retries:
+            # A wiki or the database away may come back: try again later, from where it
+            # stopped, and say so on the page; after the last try, a sentence.
             app.logger.warning("evidence capture %s will be tried again", bundle.reference)
             _mark(bundle, sealer, "retrying", {"retrying": _retry_reason(error)})
             tasks.try_again_later(task)
-        app.logger.exception("evidence capture %s failed", bundle.reference)
-        _finish(bundle, sealer, "failed", {"error": "chldp-evidence-error-failed"})
-    except Exception:
         # Whatever broke, the person sees a sentence and keeps their links.
         app.logger.exception("evidence capture %s failed", bundle.reference)
-        session.rollback()
         _finish(bundle, sealer, "failed", {"error": "chldp-evidence-error-failed"})
+
+
+def _gone(bundle_id: int) -> bool:
+    """Whether the bundle's row is gone from the database."""
+    found = db.session().scalar(select(EvidenceBundle.id).where(EvidenceBundle.id == bundle_id))
+    return found is None
 
 
 def _retry_reason(error: Exception) -> str:
@@ -244,6 +257,10 @@ def _resume(bundle: EvidenceBundle, spool: Spool, sealer: Sealer) -> Resume:
         )
         session.add(item)
         session.commit()
+        # Deleted before this item was kept, or while (SQLite keeps no foreign key): stop here,
+        # and the item goes with the rest.
+        if _gone(bundle.id):
+            raise BundleGone
 
     return Resume(spool, earlier, finished)
 
