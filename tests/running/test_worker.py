@@ -111,7 +111,10 @@ def bundled_lines(app, reference: str) -> list[int]:
     with app.app_context():
         from webtool.services import evidence_records as store
 
-        found = bundle_row(app, reference)
+        # Read in this context: a bundle's bytes are loaded only when its ZIP is wanted.
+        found = db.session().scalar(
+            select(EvidenceBundle).where(EvidenceBundle.reference == reference)
+        )
         with zipfile.ZipFile(io.BytesIO(store.zip_of(found))) as archive:
             manifest = json.loads(archive.read("manifest.json"))
     return [item["line"] for item in manifest["items"]] + [r["line"] for r in manifest["refused"]]
