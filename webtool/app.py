@@ -77,7 +77,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
         }
     app.services = _services(app)
     app.teardown_appcontext(Database.close_session)
-    app.session_interface = sessions.SignedCookies()
+    app.session_interface = sessions.SealedCookies()
     # In this order: the language is chosen before a session is checked, so that a database
     # away is said in the reader's language.
     i18n.init_app(app)

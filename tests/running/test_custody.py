@@ -4,10 +4,12 @@ keeps the books, production's refusals. Runs on SQLite and on MariaDB."""
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import re
 import secrets
+import zlib
 from datetime import timedelta
 from decimal import Decimal
 
@@ -535,3 +537,24 @@ def test_the_upgrade_seals_what_an_earlier_version_stored(database_url, app):
             {"edits": 3},
         )
         assert audit_entries()[0]["target"] == "Grant Writer"
+
+
+def test_the_session_cookie_is_an_opaque_token(app, client):
+    log_in(client, REQUESTER)
+    assert client.get("/requests").status_code == 200
+    cookie = client.get_cookie("chldp_session").value
+    # What a signed cookie gave away to anyone: base64 (and zlib) of the account's JSON.
+    for part in cookie.lstrip(".").split("."):
+        decoded = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        for seen in (decoded, _inflated(decoded)):
+            assert b"Veteran" not in seen and b'"id"' not in seen and b"user" not in seen
+    tampered = cookie[:-8] + ("A" if cookie[-8] != "A" else "B") + cookie[-7:]
+    client.set_cookie("chldp_session", tampered)
+    assert client.get("/requests").status_code == 302  # a cookie that does not open: logged out
+
+
+def _inflated(data: bytes) -> bytes:
+    try:
+        return zlib.decompress(data)
+    except zlib.error:
+        return b""

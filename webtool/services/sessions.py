@@ -1,20 +1,27 @@
-"""Sessions the server can end. The signed cookie carries the account and a random token;
-the database keeps the token's SHA-256 with the times it was made and last used. A session
+"""Sessions the server can end. The cookie carries the account and a random token, sealed:
+to anyone without the tool's key it is an opaque token (a signed cookie is only base64, and
+showed the account's id and name). The database keeps the token's SHA-256 with the times it
+was made and last used. A session
 ends, for every copy of its cookie, on logout, after an idle time (shorter for staff), after
 an absolute lifetime, and when its account is no longer staff."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 from datetime import datetime, timedelta
 from functools import cache
 from typing import NamedTuple
 
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask, current_app, render_template, request, session
+from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import BadSignature
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import SQLAlchemyError
@@ -30,18 +37,48 @@ from webtool.services.staff_access import role_of
 TOUCH_EVERY = timedelta(minutes=1)
 
 
-class SignedCookies(SecureCookieSessionInterface):
-    """Flask's signed session cookie, its serializer made once for the app's keys rather
-    than again at every request."""
+class SealedCookies(SecureCookieSessionInterface):
+    """Flask's session cookie, sealed with Fernet under a key derived from SECRET_KEY (and
+    opened with the fallbacks too, for a rotation); the serializer made once for the app's
+    keys rather than again at every request."""
 
     def __init__(self) -> None:
-        self.serializers: dict[tuple, URLSafeTimedSerializer | None] = {}
+        self.serializers: dict[tuple, Sealed] = {}
 
-    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+    def get_signing_serializer(self, app: Flask) -> Sealed | None:  # type: ignore[override]
+        if not app.secret_key:
+            return None
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
         if keys not in self.serializers:
-            self.serializers[keys] = super().get_signing_serializer(app)
+            self.serializers[keys] = Sealed(keys)
         return self.serializers[keys]
+
+
+class Sealed:
+    """What the cookie holds: the session's JSON (Flask's tagged JSON), sealed. A cookie
+    that does not open, or is older than the session may be, is refused as Flask refuses a bad
+    signature: the visitor gets a new, empty session."""
+
+    def __init__(self, secrets_: tuple[str | bytes, ...]) -> None:
+        self.fernet = MultiFernet([Fernet(_cookie_key(secret)) for secret in secrets_])
+        self.json = TaggedJSONSerializer()
+
+    def dumps(self, value: dict) -> str:
+        return self.fernet.encrypt(self.json.dumps(value).encode()).decode("ascii")
+
+    def loads(self, token: str | bytes, max_age: int | None = None) -> dict:
+        raw = token.encode("ascii") if isinstance(token, str) else token
+        try:
+            return dict(self.json.loads(self.fernet.decrypt(raw, ttl=max_age).decode()))
+        except (InvalidToken, UnicodeError, ValueError):
+            raise BadSignature("the session cookie does not open") from None
+
+
+def _cookie_key(secret: str | bytes) -> bytes:
+    """A Fernet key of its own for the cookie, derived from a SECRET_KEY."""
+    material = secret.encode() if isinstance(secret, str) else secret
+    derived = HKDF(algorithm=SHA256(), length=32, salt=None, info=b"chldp session cookie")
+    return base64.urlsafe_b64encode(derived.derive(material))
 
 
 def start(user: dict) -> None:
