@@ -22,7 +22,7 @@ from support.helpers import (
     write,
 )
 from support.logins import log_in
-from support.smtp_sink import serving
+from support.smtp_sink import link_in, serving
 
 from webtool.infra import db
 from webtool.infra.models import CaseMessage, OutboxMail
@@ -30,6 +30,9 @@ from webtool.services.help_requests import own_request
 from webtool.services.notifications import send_waiting
 
 OTHER = {"name": "Grant Writer", "id": 5}
+# FORM asks in German, so the requester's e-mails are in German.
+CONFIRM = "Bestätigen Sie Ihre Adresse für die Anfrage "
+NEWS = "Neuigkeiten zu Ihrer Anfrage "
 QUESTION = "Which forum published the address of Veteran Editor?"
 ANSWER = "The forum at kiwi.example, posted by Blocked Harasser."
 # What no e-mail of these tests may carry: the request's description, country and language,
@@ -78,6 +81,18 @@ def sent_request(client) -> str:
     return send(client).headers["Location"].rsplit("/", 1)[1]
 
 
+def confirmed(client, mailbox, reference: str) -> None:
+    """The requester's address confirmed as they would: the link of the e-mail sent to it,
+    opened while logged in (which changes nothing), then its button."""
+    [asked] = [m for m in mailbox.to(FORM["email"]) if m["Subject"] == CONFIRM + reference]
+    log_in(client, REQUESTER)
+    link = link_in(asked).replace("http://localhost", "")
+    page = client.get(link).get_data(as_text=True)
+    assert "Confirm my address" in page
+    token = re.search(r'name="token" value="([^"]+)"', page)[1]
+    post(client, f"/requests/{reference}/confirm-email", token=token)
+
+
 def ask(client, reference: str) -> None:
     log_in(client, REVIEWER)
     post(client, f"/staff/case/{reference}/status", status="information_requested", reason=QUESTION)
@@ -92,8 +107,10 @@ def test_a_question_and_its_answer_make_a_sealed_audited_conversation(app, clien
     staff_wanting_mail(client)
     reference = sent_request(client)
     assert [m["Subject"] for m in mailbox.to("jane@legal.example")] == [f"New request {reference}"]
+    confirmed(client, mailbox, reference)
     ask(client, reference)
-    [news] = mailbox.to(FORM["email"])
+    [_, news] = mailbox.to(FORM["email"])
+    assert news["Subject"] == NEWS + reference
     assert reference in news["Subject"] and f"/requests/{reference}" in news.get_content()
 
     log_in(client, REQUESTER)
@@ -171,9 +188,47 @@ def test_only_the_requesters_own_finished_bundles_attach(app, client):
 
 def test_a_requester_turns_emails_off(app, client, mailbox):
     reference = sent_request(client)
+    confirmed(client, mailbox, reference)
     post(client, f"/requests/{reference}/emails", emails="")
     ask(client, reference)
-    assert mailbox.to(FORM["email"]) == []
+    assert [m["Subject"] for m in mailbox.to(FORM["email"])] == [CONFIRM + reference]
+
+
+def test_news_goes_only_to_an_address_its_owner_confirmed(app, client, mailbox):
+    reference = sent_request(client)
+    [asked] = mailbox.to(FORM["email"])
+    assert asked["Subject"] == CONFIRM + reference
+    ask(client, reference)
+    assert len(mailbox.to(FORM["email"])) == 1  # not confirmed: no news
+    log_in(client, REQUESTER)
+    link = link_in(asked).replace("http://localhost", "")
+    client.get(link)  # opening the link changes nothing
+    assert "We sent a link to your address" in client.get(f"/requests/{reference}").text
+    wrong = post(client, f"/requests/{reference}/confirm-email", token="not-the-token")
+    assert "This link is not the newest one" in client.get(wrong.headers["Location"]).text
+    log_in(client, OTHER)
+    assert client.get(link).status_code == 404  # someone else's request
+    confirmed(client, mailbox, reference)
+    assert "We sent a link to your address" not in client.get(f"/requests/{reference}").text
+    log_in(client, REVIEWER)
+    post(client, f"/staff/case/{reference}/message", text="We read it.", to="requester")
+    assert [m["Subject"] for m in mailbox.to(FORM["email"])] == [
+        CONFIRM + reference,
+        NEWS + reference,
+    ]
+
+
+def test_an_address_is_one_address(client, mailbox):
+    log_in(client, REQUESTER)
+    for typed in (
+        "victim@example.org,postmaster",
+        "Victim <victim@example.org>",
+        "a@b.org b@c.org",
+    ):
+        reply = send(client, email=typed)
+        assert reply.status_code == 400, typed
+        assert "This does not look like an email address" in reply.get_data(as_text=True)
+    assert mailbox.texts() == []
 
 
 def test_with_the_smtp_server_down_messages_stay_and_mails_go_out_once_it_is_back(
@@ -193,12 +248,13 @@ def test_with_the_smtp_server_down_messages_stay_and_mails_go_out_once_it_is_bac
         assert send_waiting() == 5  # what the worker's minute does
         assert send_waiting() == 0
     assert len(mailbox.to("jane@legal.example")) == 2
-    assert len(mailbox.to(FORM["email"])) == 1
+    assert [m["Subject"] for m in mailbox.to(FORM["email"])] == [CONFIRM + reference]
 
 
 def test_a_message_form_sent_twice_is_stored_and_mailed_once(app, client, mailbox):
     staff_wanting_mail(client)
     reference = sent_request(client)
+    confirmed(client, mailbox, reference)
     key = "0123456789abcdef0123456789abcdef"
     for _ in range(2):  # a resend, or a slow network's second try
         assert answer(client, reference, submission_key=key).status_code == 302
@@ -217,7 +273,10 @@ def test_a_message_form_sent_twice_is_stored_and_mailed_once(app, client, mailbo
         f"New request {reference}",
         f"The requester answered on {reference}",
     ]
-    assert len(mailbox.to(FORM["email"])) == 1
+    assert [m["Subject"] for m in mailbox.to(FORM["email"])] == [
+        CONFIRM + reference,
+        NEWS + reference,
+    ]
     log_in(client, REQUESTER)
     page = client.get(f"/requests/{reference}").get_data(as_text=True)
     assert page.count(ANSWER) == 1 and page.count("We read it.") == 1
@@ -273,7 +332,7 @@ def test_deleting_a_request_deletes_its_mail_not_yet_sent(app, client, mailbox):
     reference = sent_request(client)
     answer(client, reference)
     with app.app_context():
-        assert len(db.session().scalars(select(OutboxMail)).all()) == 4
+        assert len(db.session().scalars(select(OutboxMail)).all()) == 5  # 2 + 1 + 2
     post(client, f"/requests/{reference}/withdraw")
     post(client, f"/requests/{reference}/delete")
     with app.app_context():

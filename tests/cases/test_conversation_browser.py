@@ -8,7 +8,6 @@ Every e-mail says only a reference and a link. Runs on SQLite and on MariaDB."""
 from __future__ import annotations
 
 import json
-import re
 import threading
 import zipfile
 
@@ -16,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from support.browser import another_person, change_status, fill_request, log_in, shoot
 from support.helpers import ON_SQLITE
-from support.smtp_sink import serving
+from support.smtp_sink import link_in, serving
 from werkzeug.serving import make_server
 
 REQUESTER = "Veteran Editor"
@@ -76,10 +75,6 @@ def send_request(page: Page, description: str, email: str = "") -> str:
     return page.locator(".reference").inner_text()
 
 
-def link_in(mail) -> str:
-    return re.search(r"http://\S+", mail.get_content())[0]
-
-
 @ON_SQLITE
 def test_a_full_exchange_between_a_requester_and_the_legal_team(
     sandbox, mail_tool, page, evidence_links, tmp_path
@@ -101,6 +96,13 @@ def test_a_full_exchange_between_a_requester_and_the_legal_team(
     expect(main).to_contain_text('Write to the legal team below, under "Messages with the legal')
     expect(page.get_by_label("E-mail me when there is news")).to_be_checked()
     shoot(page, "30-conversation-sent")
+    # News goes to the address once it is confirmed: the link sent to it, opened logged in.
+    expect(main).to_contain_text("We sent a link to your address")
+    [asked] = mailbox.to(ADDRESS)
+    assert asked["Subject"] == f"Confirm your address for request {reference}"
+    page.goto(link_in(asked))
+    page.get_by_role("button", name="Confirm my address").click()
+    expect(main).to_contain_text("Your address is confirmed")
     for address in STAFF_MAIL.values():
         assert [m["Subject"] for m in mailbox.to(address)] == [
             f"New request {older}",
@@ -115,7 +117,7 @@ def test_a_full_exchange_between_a_requester_and_the_legal_team(
     shoot(reviewer, "31-conversation-staff-asks")
 
     # The requester learns there is news, from the e-mail alone, and follows its link.
-    [news] = mailbox.to(ADDRESS)
+    [_, news] = mailbox.to(ADDRESS)
     assert news["Subject"] == f"News on your request {reference}"
     page.goto(link_in(news))
     expect(main).to_contain_text("More information requested")
@@ -168,7 +170,7 @@ def test_a_full_exchange_between_a_requester_and_the_legal_team(
     admin.get_by_role("link", name="Queue").click()
     expect(rows.first).to_contain_text(older)
 
-    assert [m["Subject"] for m in mailbox.to(ADDRESS)] == [
+    assert [m["Subject"] for m in mailbox.to(ADDRESS)][1:] == [
         f"News on your request {reference}"
     ] * 3  # the question, the admin's message, the decision
     page.goto(link_in(mailbox.to(ADDRESS)[-1]))
@@ -216,7 +218,8 @@ def test_a_full_exchange_between_a_requester_and_the_legal_team(
     gone = page.goto(f"{tool}/requests/{reference}")
     assert gone.status == 404
 
-    assert len(mailbox.messages) == 9  # three to each of the two staff, three to the requester
+    # three to each of the two staff; to the requester, the link to confirm, then three news
+    assert len(mailbox.messages) == 10
     for text in mailbox.texts():
         for word in NEVER_IN_MAIL:
             assert word.casefold() not in text.casefold(), (word, text)

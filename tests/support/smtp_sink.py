@@ -3,6 +3,7 @@ and started again on its port, as a mail relay that goes away and comes back."""
 
 from __future__ import annotations
 
+import re
 import socket
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -48,3 +49,10 @@ def serving(monkeypatch) -> SmtpSink:
     monkeypatch.setenv("CHLDP_SMTP_PORT", str(mailbox.port))
     monkeypatch.setenv("CHLDP_SMTP_SENDER", "chldp@tools.example")
     return mailbox
+
+
+def link_in(mail: EmailMessage) -> str:
+    """The link an e-mail of the tool gives."""
+    found = re.search(r"http://\S+", mail.get_content())
+    assert found, mail.get_content()
+    return found[0]

@@ -142,6 +142,7 @@ def ask() -> ResponseReturnValue:
         submission.errors["form"] = "chldp-ask-error-database"
         return _ask_form(submission), 503
     notifications.new_request(saved)
+    notifications.ask_to_confirm(saved)
     return redirect(url_for("requester.sent", reference=saved.reference))
 
 

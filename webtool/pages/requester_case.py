@@ -41,6 +41,7 @@ def page_context(help_request: HelpRequest) -> dict[str, object]:
             if bundle.status == "done" and bundle.request_id in (None, help_request.id)
         ],
         "emails": notifications.requester_emails(help_request),
+        "confirmed": notifications.address_confirmed(help_request),
         "said": get_flashed_messages(category_filter=[SAID]),
         "message_key": conversation.new_key(),
         "unread": conversation.unread(help_request, from_requester=False),
@@ -87,6 +88,28 @@ def emails(reference: str) -> ResponseReturnValue:
     )
 
 
+@blueprint.route("/requests/<reference>/confirm-email", methods=["GET", "POST"])
+@login_required
+def confirm_email(reference: str) -> ResponseReturnValue:
+    """The link sent to the requester's address: a page that asks them to confirm (opening a
+    link changes nothing), then the address confirmed."""
+    found = _own(reference)
+    token = request.values.get("token", "")
+    if request.method == "GET":
+        target = url_for("case.confirm_email", reference=reference)
+        return _confirm("confirmemail", target, token=token)
+    if notifications.confirm(found, token):
+        return _back(reference, "chldp-contact-confirmed")
+    return _back(reference, "chldp-contact-confirm-wrong")
+
+
+@blueprint.route("/requests/<reference>/confirm-email/again", methods=["POST"])
+@login_required
+def confirm_email_again(reference: str) -> ResponseReturnValue:
+    notifications.ask_to_confirm(_own(reference))
+    return _back(reference, "chldp-contact-link-sent")
+
+
 @blueprint.route("/requests/<reference>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(reference: str) -> ResponseReturnValue:
@@ -124,9 +147,10 @@ def my_data() -> ResponseReturnValue:
     )
 
 
-def _confirm(action: str, target: str) -> str:
-    """The page that says in plain words what an action does, before it is done."""
-    return render_template("confirm.html", action=action, target=target)
+def _confirm(action: str, target: str, **fields: str) -> str:
+    """The page that says in plain words what an action does, before it is done; `fields`
+    go with its form."""
+    return render_template("confirm.html", action=action, target=target, fields=fields)
 
 
 def _own(reference: str) -> HelpRequest:

@@ -27,7 +27,9 @@ from webtool.services.wiring import services
 
 KINDS = ("harassment", "doxxing", "cyberattack", "other")
 ACKNOWLEDGEMENTS = ("discretion", "limited_funds", "not_our_lawyer", "no_fines")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# One address, and only one: no list, no name, no comment ("a@example.org,b@example.org" or
+# "Name <a@example.org>" would reach more than the requester, or someone else).
+EMAIL = re.compile(r"^[^@\s,;:<>()\[\]\"'\\]+@[^@\s,;:<>()\[\]\"'\\]+\.[^@\s,;:<>()\[\]\"'\\]+$")
 LIMITS = {"description": 20_000, "country": 100, "language": 35, "email": 254, "other_contact": 500}
 
 
@@ -118,7 +120,10 @@ def store(submission: Submission, user: User, engagement: dict) -> HelpRequest:
         language_index=field_index("language", submission.language),
         description_sealed=seal(submission.description),
         contact_sealed=seal(
-            json.dumps({"email": submission.email, "other": submission.other_contact})
+            # An address gets news only once the requester has opened the link sent to it.
+            json.dumps(
+                {"email": submission.email, "other": submission.other_contact, "confirmed": False}
+            )
         ),
         engagement_sealed=seal(json.dumps(engagement, ensure_ascii=False)),
     )

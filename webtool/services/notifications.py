@@ -1,5 +1,7 @@
 """E-mails that carry nothing sensitive: staff learn of a new request or of a requester's
-answer, a requester who gave an address learns there is news on their request. Each says the
+answer, a requester who gave an address learns there is news on their request, once they have
+confirmed it is theirs (a link sent to it, opened while logged in): news never goes to an
+address someone mistyped, or typed to have another person's mailbox receive it. Each says the
 reference and gives a link, nothing more: no description, no name, no country, no message
 text, since e-mail is exactly the channel a doxxer may watch.
 
@@ -11,7 +13,10 @@ a row is claimed before it is sent and deleted once the server took it, so it go
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import secrets
 import smtplib
 from collections.abc import Callable
 from datetime import timedelta
@@ -48,14 +53,58 @@ def answered(case: HelpRequest) -> None:
 
 
 def news(case: HelpRequest) -> None:
-    """To the requester, when they gave an address and did not turn e-mails off."""
+    """To the requester, when they gave an address, confirmed it and did not turn e-mails
+    off."""
     sealed = opened(case)
     contact = sealed.contact()
     if not contact.get("email") or not contact.get("emails", True):
         return
-    lang = sealed.language.casefold() if sealed.language.casefold() in catalogue() else "en"
+    if not contact.get("confirmed"):
+        return
     link = external_url("requester.sent", reference=case.reference)
-    _deliver(lambda: _queue(contact["email"], lang, "news", case, link))
+    _deliver(lambda: _queue(contact["email"], _language(sealed.language), "news", case, link))
+
+
+def ask_to_confirm(case: HelpRequest) -> None:
+    """A link to the requester's address, to confirm it is theirs: the only e-mail an address
+    gets before that. A new link replaces the one sent before."""
+    sealed = opened(case)
+    contact = sealed.contact()
+    if not contact.get("email") or contact.get("confirmed"):
+        return
+    token = secrets.token_urlsafe(24)
+    contact["confirm_hash"] = _hashed(token)
+    case.contact_sealed = services().sealer.seal(json.dumps(contact))
+    link = external_url("case.confirm_email", reference=case.reference, token=token)
+    db.session().commit()
+    _deliver(lambda: _queue(contact["email"], _language(sealed.language), "confirm", case, link))
+
+
+def confirm(case: HelpRequest, token: str) -> bool:
+    """The requester's address confirmed with the link's token; False when the token is not
+    the newest link's."""
+    contact = opened(case).contact()
+    wanted = contact.get("confirm_hash")
+    if not isinstance(wanted, str) or not hmac.compare_digest(_hashed(token), wanted):
+        return False
+    contact.pop("confirm_hash")
+    contact["confirmed"] = True
+    case.contact_sealed = services().sealer.seal(json.dumps(contact))
+    audit("requester", "confirm-email", case.reference)
+    db.session().commit()
+    return True
+
+
+def address_confirmed(case: HelpRequest) -> bool:
+    return bool(opened(case).contact().get("confirmed"))
+
+
+def _hashed(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _language(language: str) -> str:
+    return language.casefold() if language.casefold() in catalogue() else "en"
 
 
 def _to_staff(case: HelpRequest, kind: str) -> None:
