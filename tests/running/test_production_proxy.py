@@ -141,7 +141,13 @@ def test_production_behind_the_proxy_sends_people_to_its_https_address(productio
     )
     assert sent.status == 302, sent.text
     with app.app_context():
-        (mail,) = db.session().query(OutboxMail).all()
-        body = json.loads(Sealer(app.config["ENCRYPTION_KEYS"]).open(mail.mail_sealed))["body"]
-    links = re.findall(r"\w+://\S+", body)
-    assert links and all(link.startswith(f"{PUBLIC_URL}/staff/case/") for link in links)
+        sealer = Sealer(app.config["ENCRYPTION_KEYS"])
+        bodies = [
+            json.loads(sealer.open(mail.mail_sealed))["body"]
+            for mail in db.session().query(OutboxMail).order_by(OutboxMail.id)
+        ]
+    # The legal team's "new request", then the requester's link to confirm their address.
+    [staff_links, requester_links] = [re.findall(r"\w+://\S+", body) for body in bodies]
+    assert staff_links and all(link.startswith(f"{PUBLIC_URL}/staff/case/") for link in staff_links)
+    assert requester_links
+    assert all(link.startswith(f"{PUBLIC_URL}/requests/") for link in requester_links)

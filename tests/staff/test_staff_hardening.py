@@ -234,3 +234,19 @@ def test_a_target_is_kept_to_its_bound(app):
     with app.app_context():
         casework.record("Jane Doe", "lookup", "y" * 5000)
         assert casework.audit_entries()[0]["target"] == "y" * casework.TARGET_MOST
+
+
+def test_a_link_from_another_site_opens_nothing_of_the_console(app, client, staff_list, case):
+    log_in(client, ADMIN)
+    elsewhere = {"Sec-Fetch-Site": "cross-site"}
+    for path in (f"/staff/case/{case}", "/staff/lookup?user=Grant+Writer", "/staff/export.csv"):
+        page = client.get(path, headers=elsewhere)
+        assert page.status_code == 200
+        assert "You followed a link to the console from another site" in page.text
+        assert f'href="{path}' in page.text.replace("&amp;", "&")
+    assert audit_actions(app) == []
+    assert (
+        client.get(f"/staff/case/{case}", headers={"Sec-Fetch-Site": "same-origin"}).status_code
+        == 200
+    )
+    assert ("Jane Doe", "view-case") in audit_actions(app)

@@ -79,6 +79,10 @@ def staff_only() -> ResponseReturnValue | None:
             casework.count_refused(f"{who}:{_section(request.path)}")
         return render_template("forbidden.html"), 403
     g.staff_name = user["name"]
+    if request.method == "GET" and request.headers.get("Sec-Fetch-Site") == "cross-site":
+        # A link on another site opens nothing of the console, so nobody else's link writes
+        # an entry in the staff member's name or starts any work: they open it from here.
+        return render_template("staff/from_elsewhere.html", target=request.full_path)
     return None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import zlib
 from datetime import datetime, timedelta
 from functools import cache
 from typing import NamedTuple
@@ -64,13 +65,17 @@ class Sealed:
         self.json = TaggedJSONSerializer()
 
     def dumps(self, value: dict) -> str:
-        return self.fernet.encrypt(self.json.dumps(value).encode()).decode("ascii")
+        # Compressed first, as Flask's signed cookie was: a browser drops a cookie past 4 KB,
+        # and the login's pending states add up in a session.
+        packed = zlib.compress(self.json.dumps(value).encode())
+        return self.fernet.encrypt(packed).decode("ascii")
 
     def loads(self, token: str | bytes, max_age: int | None = None) -> dict:
         raw = token.encode("ascii") if isinstance(token, str) else token
         try:
-            return dict(self.json.loads(self.fernet.decrypt(raw, ttl=max_age).decode()))
-        except (InvalidToken, UnicodeError, ValueError):
+            packed = self.fernet.decrypt(raw, ttl=max_age)
+            return dict(self.json.loads(zlib.decompress(packed).decode()))
+        except (InvalidToken, UnicodeError, ValueError, zlib.error):
             raise BadSignature("the session cookie does not open") from None
 
 
