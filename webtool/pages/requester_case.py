@@ -23,7 +23,7 @@ from webtool.infra.models import HelpRequest
 from webtool.pages.auth import login_required, signed_in_user
 from webtool.services import conversation, notifications, rights
 from webtool.services.evidence_records import own_bundles
-from webtool.services.help_requests import own_request
+from webtool.services.help_requests import new_submission_key, own_request
 
 blueprint = Blueprint("case", __name__)
 SAID = "chldp"  # the flash category of what the request's page says after an action
@@ -43,7 +43,7 @@ def page_context(help_request: HelpRequest) -> dict[str, object]:
         "emails": notifications.requester_emails(help_request),
         "confirmed": notifications.address_confirmed(help_request),
         "said": get_flashed_messages(category_filter=[SAID]),
-        "message_key": conversation.new_key(),
+        "message_key": new_submission_key(),
         "unread": conversation.unread(help_request, from_requester=False),
     }
 

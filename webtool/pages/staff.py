@@ -48,7 +48,13 @@ from webtool.services import (
     places,
 )
 from webtool.services import evidence_records as evidence
-from webtool.services.help_requests import KINDS, field_index, kinds_index, opened
+from webtool.services.help_requests import (
+    KINDS,
+    field_index,
+    kinds_index,
+    new_submission_key,
+    opened,
+)
 from webtool.services.staff_access import staff_role, staff_roles
 from webtool.wikis.usernames import normalise
 
@@ -201,7 +207,7 @@ def _case_page(found: HelpRequest, links_form: evidence.LinksForm) -> str:
         fresh_progress=engagement_view.progress_of(now),
         conversation=conversation.for_staff(found),
         unread=conversation.unread(found, from_requester=True),
-        message_key=conversation.new_key(),
+        message_key=new_submission_key(),
         steps=steps_for(found.status, g.staff_role),
         assistance=ASSISTANCE,
         categories=load_categories(),

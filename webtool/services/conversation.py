@@ -8,8 +8,6 @@ which case, and when, never what.
 from __future__ import annotations
 
 import json
-import re
-import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -24,7 +22,7 @@ from webtool.infra.clock import now
 from webtool.infra.models import CaseMessage, HelpRequest
 from webtool.services import casework
 from webtool.services.evidence_records import attach, own_bundle
-from webtool.services.help_requests import account_key
+from webtool.services.help_requests import account_key, is_submission_key
 from webtool.services.wiring import services
 
 MAX_TEXT = 20_000
@@ -64,9 +62,8 @@ def write_as_requester(
     casework.audit(REQUESTER, "message", case.reference, attachments=len(attached))
     if case.status == "information_requested":
         casework.change_status(case, REQUESTER, REQUESTER, "in_review", "")
-    else:
-        _committed(case, key)
-    return True
+        return True
+    return _committed(case, key)
 
 
 def write_as_staff(case: HelpRequest, staff_name: str, text: str, key: str = "") -> bool:
@@ -77,8 +74,7 @@ def write_as_staff(case: HelpRequest, staff_name: str, text: str, key: str = "")
     _add(case, staff_name, _checked(case, text, False, key or None), [], key or None)
     _mark_read(case, from_requester=True)
     casework.audit(staff_name, "message", case.reference)
-    _committed(case, key)
-    return True
+    return _committed(case, key)
 
 
 def unanswered_before(case: HelpRequest) -> int:
@@ -107,11 +103,6 @@ def unread(case: HelpRequest, from_requester: bool) -> int:
     return count or 0
 
 
-def new_key() -> str:
-    """A message form's one-time key."""
-    return secrets.token_hex(16)
-
-
 def _stored_before(case: HelpRequest, key: str) -> bool:
     return (
         key != ""
@@ -124,15 +115,17 @@ def _stored_before(case: HelpRequest, key: str) -> bool:
     )
 
 
-def _committed(case: HelpRequest, key: str) -> None:
-    """The message stored; the same form sent twice at once stores it once (the unique key
-    refuses the second), and that is not an error."""
+def _committed(case: HelpRequest, key: str) -> bool:
+    """Whether this request stored the message: the same form sent twice at once is stored
+    once (the unique key refuses the second), and for the second that is not an error."""
     try:
         db.session().commit()
     except IntegrityError:
         db.session().rollback()
         if not (key and _stored_before(case, key)):
             raise
+        return False
+    return True
 
 
 def _within_limits(case: HelpRequest, user: User) -> None:
@@ -167,7 +160,7 @@ def _within_limits(case: HelpRequest, user: User) -> None:
 
 def _checked(case: HelpRequest, text: str, has_attachments: bool, key: str | None) -> str:
     text = text.strip()
-    if key is not None and not re.fullmatch(r"[0-9a-f]{32}", key):
+    if key is not None and not is_submission_key(key):
         raise MessageRefused("chldp-ask-error-form")
     if case.status in ENDED:
         raise MessageRefused("chldp-conversation-error-ended")

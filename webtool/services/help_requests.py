@@ -79,13 +79,18 @@ class Submission:
                 self.errors[name] = "chldp-ask-error-toolong"
         if set(self.acknowledged) != set(ACKNOWLEDGEMENTS):
             self.errors["acknowledged"] = "chldp-ask-error-acknowledge"
-        if not re.fullmatch(r"[0-9a-f]{32}", self.submission_key):
+        if not is_submission_key(self.submission_key):
             self.errors["form"] = "chldp-ask-error-form"
         return not self.errors
 
 
 def new_submission_key() -> str:
+    """A form's one-time key: the same form sent twice is stored once."""
     return secrets.token_hex(16)
+
+
+def is_submission_key(key: str) -> bool:
+    return re.fullmatch(r"[0-9a-f]{32}", key) is not None
 
 
 def new_reference(prefix: str = "CHLDP") -> str:
