@@ -25,7 +25,8 @@ from webtool.infra.clock import now
 from webtool.infra.models import EvidenceBundle
 from webtool.services import sessions
 from webtool.services.captures import MAX_BUNDLE_BYTES
-from webtool.services.help_requests import Submission, account_key, store
+from webtool.infra.keyed import account_key
+from webtool.services.help_requests import Submission, store
 from webtool.wikis.evidence.spool import MiB
 
 REQUESTER = {"name": "Veteran Editor", "id": 3}

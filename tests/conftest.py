@@ -14,9 +14,9 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import URL, MetaData, create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError
-from support import CHECKOUT
+from support import CHECKOUT, keys
 from support.faultserver import FaultServer
-from support.helpers import REQUESTER, STAFF, farm_api
+from support.helpers import ADMIN, REQUESTER, REVIEWER, STAFF, farm_api
 from support.redisdb import empty_redis
 from werkzeug.serving import make_server
 
@@ -33,6 +33,11 @@ FARM_TOOLS = {"app", "queued_app"}
 # The newest revision of the migrations: a database at another one must be built again.
 MIGRATIONS = CHECKOUT / "webtool" / "infra" / "migrations"
 HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+# Argon2id at its least work: a passphrase costs a millisecond, not a tenth of a second and
+# 64 MiB (tests/staff/test_team_keys.py has one test on production's values). Set before any
+# tool starts, in this process and the tools and workers it starts.
+os.environ.setdefault("CHLDP_ARGON2_PASSES", "1")
+os.environ.setdefault("CHLDP_ARGON2_MEMORY_KIB", "8")
 
 
 def pytest_collection_modifyitems(items) -> None:
@@ -256,10 +261,12 @@ def tool_on(request, database_url: str, tmp_path, **settings):
         request.getfixturevalue("nowhere")
     else:
         request.getfixturevalue("sandbox")
-    return create_app(
+    made = create_app(
         {"SQLALCHEMY_URL": database_url, "TESTING": True, "REDIS_URL": None, **settings},
         instance_path=str(tmp_path / "instance"),
     )
+    keys.team_ready(made)
+    return made
 
 
 @pytest.fixture
@@ -320,6 +327,9 @@ def live_tool(sandbox, database_url, tmp_path):
         {"SQLALCHEMY_URL": database_url, "REDIS_URL": None, "TASKS_IMMEDIATE": True},
         instance_path=str(tmp_path / "instance"),
     )
+    # The team's keys made, and each member of the staff list holding them under
+    # keys.PASSPHRASE: the browser unlocks with it (support/browser.py).
+    keys.team_ready(app, (ADMIN["name"], REVIEWER["name"]))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -30,6 +30,7 @@ from webtool.pages import (
     requester,
     requester_case,
     staff,
+    staff_keys,
 )
 from webtool.pages import evidence as evidence_pages
 from webtool.services import captures, engagement_view, notifications, program_text, sessions
@@ -94,6 +95,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
         evidence_pages,
         health,
         staff,
+        staff_keys,
         public_api,
         privacy,
     ):

@@ -1,21 +1,38 @@
 """`flask --app webtool …` commands for operators: migrations, the background worker,
-retention, key rotation, and unpinning a staff name."""
+retention, key rotation, unpinning a staff name, and the keys held by people: making the
+recovery key, restoring the team's access with it, moving older requests to keys of their own."""
 
 from __future__ import annotations
+
+import sys
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from webtool.infra import db
-from webtool.infra.models import Base, EngagementReport, EvidenceBundle, HelpRequest, StaffPin
+from program.refusal import Refused
+from webtool.infra import db, keys
+from webtool.infra.keyed import account_key
+from webtool.infra.models import (
+    AuditEntry,
+    Base,
+    CaseEvent,
+    CaseMessage,
+    EngagementReport,
+    EvidenceBundle,
+    HelpRequest,
+    LedgerEntry,
+    StaffPin,
+)
 from webtool.infra.tasks import run_worker
+from webtool.services import team_keys
 from webtool.services.casework import audit
 from webtool.services.engagement_view import subject_key
 from webtool.services.evidence_records import owner_of
-from webtool.services.help_requests import account_key, field_index, kinds_index, opened
+from webtool.services.help_requests import opened
 from webtool.services.retention import purge as purge_expired
+from webtool.services.sealing import new_case_key, seal_for_case, seal_for_team, team_key
 from webtool.services.wiring import services
 
 
@@ -53,15 +70,18 @@ def sealed_columns() -> list[tuple[type[Base], str]]:
 @click.command("rotate-keys")
 @with_appcontext
 def rotate_keys() -> None:
-    """Re-seal every sealed column of every row with the newest encryption key, and compute
-    every keyed hash again with CHLDP_HASH_KEY (so that key can be changed too)."""
+    """Re-seal every value sealed under the server's keys with the newest encryption key, and
+    compute again the keyed hashes the server can (bundles, reports, requests from before keys
+    held by people). What is sealed to people's keys is theirs: it is left as it is, and a
+    request sealed to people keeps its requester's keyed hash, so CHLDP_HASH_KEY stays."""
     sealer = services().sealer
     session = db.session()
     count = 0
     for model, name in sealed_columns():
         for row in session.scalars(select(model)):
             token = getattr(row, name)
-            if token is not None:
+            # What is sealed to people's keys is not the server's to re-seal.
+            if token is not None and not keys.is_sealed_to_key(token):
                 setattr(row, name, sealer.reseal(token))
                 count += 1
         session.flush()
@@ -77,10 +97,8 @@ def _recompute_keyed_hashes() -> None:
     sealer = services().sealer
     for request in session.scalars(select(HelpRequest)):
         case = opened(request)
-        request.requester_key = account_key({"id": case.central_id})
-        request.kinds_index = kinds_index(case.kinds)
-        request.country_index = field_index("country", case.country)
-        request.language_index = field_index("language", case.language)
+        if not case.sealed:  # sealed to people, the requester's id is not the server's to read
+            request.requester_key = account_key({"id": case.central_id})
     for bundle in session.scalars(select(EvidenceBundle)):
         bundle.owner_key = account_key(owner_of(bundle))
     for report in session.scalars(select(EngagementReport)):
@@ -105,6 +123,107 @@ def unpin_staff(name: str) -> None:
     click.echo(f"{name} is no longer pinned to central id {pin.central_id}.")
 
 
+@click.command("make-recovery-key")
+def make_recovery_key() -> None:
+    """Make the recovery key pair, on a machine that is not the server: print its private half
+    once, to keep on paper or in the Foundation's vault, and the public half to configure."""
+    public, private = keys.new_pair()
+    click.echo("Private half (keep it offline; it is shown once, and opens every case):")
+    click.echo(f"  {keys.private_text(private)}")
+    click.echo("Public half (set it as CHLDP_RECOVERY_PUBLIC_KEY):")
+    click.echo(f"  {keys.public_text(public)}")
+    click.echo(f"Fingerprint, as the staff console shows it: {keys.fingerprint(public)}")
+
+
+@click.command("restore-access")
+@click.argument("name")
+@with_appcontext
+def restore_access(name: str) -> None:
+    """Grant NAME the team key again with the recovery key's private half, read from standard
+    input (never from the command line, which other users of the machine can see). NAME must
+    have set a passphrase. Cases stored before there was a team key are wrapped to it too."""
+    text = sys.stdin.readline()
+    try:
+        private = keys.private_from_text(text)
+    except ValueError:
+        raise click.ClickException("That is not a recovery private key.") from None
+    try:
+        moved = team_keys.restore(name, private)
+    except Refused as refused:
+        raise click.ClickException(REFUSALS.get(refused.key, refused.key)) from None
+    click.echo(f"{name} holds the team key again; {moved} case key(s) moved to the team key.")
+
+
+REFUSALS = {
+    "chldp-keys-error-no-key": "There is no team key yet, or NAME has not set a passphrase.",
+    "chldp-keys-error-recovery": "This recovery key does not open the team key.",
+}
+
+
+@click.command("reseal-cases")
+@with_appcontext
+def reseal_cases() -> None:
+    """Give every request stored before keys held by people a key pair of its own and seal its
+    words, messages, notes and attachments to it; the books and the audit log to the team key.
+    Needs the team key (an admin has unlocked). One request at a time, each in a transaction of
+    its own: run it again after an interruption and it goes on where it stopped."""
+    if team_key() is None:
+        raise click.ClickException(
+            "There is no team key yet: configure CHLDP_RECOVERY_PUBLIC_KEY, then an admin logs "
+            "in to the staff console and sets a passphrase."
+        )
+    sealer = services().sealer
+    session = db.session()
+    moved = 0
+    for number in session.scalars(
+        select(HelpRequest.id).where(HelpRequest.case_public_key.is_(None))
+    ).all():
+        request = session.get(HelpRequest, number)
+        if request is None:
+            continue  # purged meanwhile
+        old = {name: getattr(request, name) for name in CASE_COLUMNS}
+        for name, value in new_case_key(None).items():
+            setattr(request, name, value)
+        for name, value in old.items():
+            setattr(request, name, seal_for_case(request, sealer.open(value)))
+        for model in (CaseEvent, CaseMessage):
+            for row in session.scalars(select(model).where(model.request_id == request.id)):
+                for name in _sealed_names(model):
+                    value = getattr(row, name)
+                    if not keys.is_sealed_to_key(value):
+                        setattr(row, name, seal_for_case(request, sealer.open(value)))
+        session.commit()
+        moved += 1
+    books = 0
+    for model in (LedgerEntry, AuditEntry):
+        for row in session.scalars(select(model)):
+            for name in _sealed_names(model):
+                value = getattr(row, name)
+                if not keys.is_sealed_to_key(value):
+                    setattr(row, name, seal_for_team(sealer.open(value)))
+                    books += 1
+        session.commit()
+    click.echo(
+        f"{moved} request(s) sealed to keys of their own; {books} value(s) of the books and "
+        "the audit log sealed to the team key. Case data no longer needs CHLDP_ENCRYPTION_KEYS."
+    )
+
+
+CASE_COLUMNS = (
+    "requester_sealed",
+    "kinds_sealed",
+    "country_sealed",
+    "language_sealed",
+    "description_sealed",
+    "contact_sealed",
+    "engagement_sealed",
+)
+
+
+def _sealed_names(model: type[Base]) -> list[str]:
+    return [name for owner, name in sealed_columns() if owner is model]
+
+
 @click.command("worker")
 @click.option("--threads", default=2, show_default=True, help="tasks run at once here")
 @with_appcontext
@@ -120,4 +239,13 @@ def worker(threads: int) -> None:
 
 
 # What `flask --app webtool` offers, as the app factory adds them.
-COMMANDS = [database, purge, rotate_keys, unpin_staff, worker]
+COMMANDS = [
+    database,
+    purge,
+    rotate_keys,
+    unpin_staff,
+    make_recovery_key,
+    restore_access,
+    reseal_cases,
+    worker,
+]

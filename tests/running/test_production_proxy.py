@@ -26,7 +26,7 @@ from support.helpers import ADMIN, FORM, REQUESTER, STAFF, free_port, hidden_fie
 from support.logins import log_in
 
 from webtool.app import create_app
-from webtool.infra import db
+from webtool.infra import db, keys
 from webtool.infra.crypto import Sealer
 from webtool.infra.models import OutboxMail
 from webtool.services import notifications
@@ -45,6 +45,7 @@ def production(monkeypatch, tmp_path) -> dict[str, str]:
         "CHLDP_SECRET_KEY": secrets.token_hex(32),
         "CHLDP_HASH_KEY": secrets.token_hex(32),
         "CHLDP_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "CHLDP_RECOVERY_PUBLIC_KEY": keys.public_text(keys.new_pair()[0]),
         "CHLDP_OAUTH_CLIENT_ID": "chldp-consumer",
         "CHLDP_OAUTH_CLIENT_SECRET": secrets.token_hex(20),
         "CHLDP_OAUTH_BASE_URL": f"{nowhere}/w/rest.php/oauth2",

@@ -27,6 +27,7 @@ from support.helpers import (
     post,
     send,
 )
+from support.keys import holding_team_key
 from support.logins import log_in
 
 from program.assistance import parse_amount
@@ -233,6 +234,7 @@ def test_the_audit_log_is_read_a_page_at_a_time_and_exported_whole(app, client, 
 def test_a_target_is_kept_to_its_bound(app):
     with app.app_context():
         casework.record("Jane Doe", "lookup", "y" * 5000)
+        holding_team_key(app)
         assert casework.audit_entries()[0]["target"] == "y" * casework.TARGET_MOST
 
 

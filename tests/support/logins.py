@@ -9,14 +9,19 @@ from urllib.parse import urlsplit
 import requests
 
 
-def log_in(client, user: dict | None) -> None:
-    """`user` ({"name", "id"}) logged in on `client`; None logs out."""
+def log_in(client, user: dict | None, unlocked: bool = True) -> None:
+    """`user` ({"name", "id"}) logged in on `client`; None logs out. A member of the staff list
+    has their session unlocked (support/keys.py) unless not `unlocked`."""
+    from support import keys
     from webtool.services import sessions
+    from webtool.services.staff_access import role_of
 
     token = None
     if user:
         with client.application.app_context():
             token = sessions.create(user)
+        if unlocked and role_of(user["name"]):
+            keys.unlock(client.application, user["name"], token)
     with client.session_transaction() as session:
         session.pop("user", None)
         session.pop("sid", None)

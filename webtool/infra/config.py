@@ -24,6 +24,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from webtool.infra import keys
+from webtool.infra.keys import Cost
+
 WIKIMEDIA_OAUTH = "https://meta.wikimedia.org/w/rest.php/oauth2"
 DEFAULT_USER_AGENT = "chldp/0.1 (https://chldp.toolforge.org; legal@wikimedia.org) python-requests"
 WIKIMEDIA_CENTRAL_API = "https://meta.wikimedia.org/w/api.php"
@@ -31,6 +34,7 @@ WIKIMEDIA_CENTRAL_API = "https://meta.wikimedia.org/w/api.php"
 PROGRAM_API = "https://foundation.wikimedia.org/w/api.php"
 PROGRAM_PAGE = "Legal:Community Health Legal Defense Program"
 MAKE_SECRET = 'python -c "import secrets; print(secrets.token_hex(32))"'
+MAKE_RECOVERY_KEY = "flask --app webtool make-recovery-key"
 MAKE_FERNET_KEY = (
     'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
 )
@@ -112,6 +116,14 @@ def flask_settings(instance: Path, environ: Mapping[str, str] | None = None) -> 
         "PUBLIC_URL": public_url(env, production),
         "SQLALCHEMY_URL": env.get("DATABASE_URL") or f"sqlite:///{instance / 'chldp.sqlite'}",
         "ENCRYPTION_KEYS": _encryption_keys(env, instance, production),
+        # Keys held by people (keys.py): the recovery key's public half, and the work Argon2id
+        # does for a passphrase.
+        "RECOVERY_PUBLIC_KEY": _recovery_public_key(env, instance, production),
+        "PASSPHRASE_COST": Cost(
+            int(env.get("CHLDP_ARGON2_PASSES", "3")),
+            int(env.get("CHLDP_ARGON2_MEMORY_KIB", str(64 * 1024))),
+        ),
+        "UNLOCK_TRIES": int(env.get("CHLDP_UNLOCK_TRIES", "5")),
         "OAUTH": _oauth(env, production),
         "REDIS_URL": env.get("REDIS_URL"),
         "API": api_settings(env),
@@ -243,6 +255,33 @@ def _encryption_keys(env: Mapping[str, str], instance: Path, production: bool) -
                 f"{MAKE_FERNET_KEY}"
             )
     return keys or [_kept_in(instance / "encryption.key", lambda: Fernet.generate_key().decode())]
+
+
+def _recovery_public_key(env: Mapping[str, str], instance: Path, production: bool) -> bytes:
+    """The recovery key's public half (CHLDP_RECOVERY_PUBLIC_KEY): the team key is sealed to
+    it, so whoever holds the private half, kept offline, can restore the team's access. On a
+    laptop, a pair is made once in the instance folder (the private half beside it: a laptop's
+    data is test data)."""
+    value = env.get("CHLDP_RECOVERY_PUBLIC_KEY", "").strip()
+    if not value and production:
+        raise ConfigError(
+            "CHLDP_RECOVERY_PUBLIC_KEY is not set: make the recovery key offline with "
+            f"{MAKE_RECOVERY_KEY}, keep its private half on paper or in the Foundation's vault, "
+            "and set its public half here."
+        )
+    if not value:
+        private = keys.private_from_text(
+            _kept_in(
+                instance / "recovery-private.key", lambda: keys.private_text(keys.new_pair()[1])
+            )
+        )
+        return keys.public_of(private)
+    try:
+        return keys.public_from_text(value)
+    except ValueError:
+        raise ConfigError(
+            f"CHLDP_RECOVERY_PUBLIC_KEY is not a public key: make one with {MAKE_RECOVERY_KEY}."
+        ) from None
 
 
 def _oauth(env: Mapping[str, str], production: bool) -> OAuthSettings:

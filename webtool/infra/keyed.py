@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
+from typing import Any
 
 from flask import current_app
 
@@ -20,3 +22,9 @@ def keyed_hash(key: bytes, purpose: str, value: str) -> str:
 def blind_index(purpose: str, value: str | int) -> str:
     """`keyed_hash` with the running app's key."""
     return keyed_hash(current_app.config["HASH_KEY"], purpose, str(value))
+
+
+def account_key(user: Mapping[str, Any]) -> str:
+    """The keyed hash that finds an account's rows (its requests, bundles, sessions and key),
+    from the account's central "id"."""
+    return blind_index("requester", user["id"])

@@ -1,11 +1,14 @@
 """What the tool stores: requests for help (each with its engagement frozen at submission),
 the staff's work on them, the fund's ledger, the audit log, sessions and the program's status.
 
-Whatever tells who asked, about what or from where is sealed (crypto.py): every such column's
-name ends in `_sealed`, which is how key rotation finds them all. Where a page must find rows
-by such a value (a person's own requests, the queue's filters), a keyed hash of it is kept
-beside it (`_key` and `_index` columns, keyed.py): it matches the value without revealing it.
-The README lists every column and why it is plain or sealed.
+Whatever tells who asked, about what or from where is sealed: every such column's name ends in
+`_sealed`. A case's words are sealed to the case's own public key (keys.py), and its private
+key is kept wrapped to the legal team's key (and the requester's): nothing the server holds
+opens them. The books and the audit log are sealed to the team's public key. What stays under
+the server's Fernet keys (crypto.py: sessions' surroundings, reports being gathered, evidence
+not attached to a case, mail in the outbox) is what key rotation re-seals. Where a page must
+find rows by a value (a person's own requests), a keyed hash of it is kept beside it (`_key`
+columns, keyed.py). The README lists every column, who can open it and what a copy reveals.
 """
 
 from __future__ import annotations
@@ -49,14 +52,17 @@ class HelpRequest(Base):
     # For an approved case: "referral" to counsel, "funding", or "both".
     assistance: Mapped[str | None] = mapped_column(String(16), nullable=True)
     kinds_sealed: Mapped[str] = mapped_column(LONG_TEXT)  # comma-separated
-    kinds_index: Mapped[str] = mapped_column(String(400))  # a keyed hash per kind, spaced
     country_sealed: Mapped[str] = mapped_column(LONG_TEXT)
-    country_index: Mapped[str] = mapped_column(String(64), index=True)
     language_sealed: Mapped[str] = mapped_column(LONG_TEXT)
-    language_index: Mapped[str] = mapped_column(String(64), index=True)
     description_sealed: Mapped[str] = mapped_column(LONG_TEXT)
     contact_sealed: Mapped[str] = mapped_column(LONG_TEXT)
     engagement_sealed: Mapped[str] = mapped_column(LONG_TEXT)
+    # The case's key pair: every `_sealed` value of the case is sealed to the public half; the
+    # private half is kept only wrapped, to the team's key and to the requester's. Empty on a
+    # request stored before keys held by people, until `reseal-cases` gives it its own.
+    case_public_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    case_key_team: Mapped[str | None] = mapped_column(Text, nullable=True)
+    case_key_requester: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class EvidenceBundle(Base):
@@ -172,6 +178,9 @@ class UserSession(Base):
     staff: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     seen_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    # A staff member's private key while the session is unlocked, under a key derived from the
+    # session's token, which only the cookie holds.
+    unlocked: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class StaffPin(Base):
@@ -292,3 +301,67 @@ class StaffNotice(Base):
     name: Mapped[str] = mapped_column(String(255), primary_key=True)
     email_sealed: Mapped[str] = mapped_column(LONG_TEXT)
     wanted: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class StaffKey(Base):
+    """A member of the legal team's key pair; the private half only under their passphrase
+    (Argon2id). Wrong passphrases in a row make the account wait, whoever tries."""
+
+    __tablename__ = "staff_keys"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    private_locked: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    wrong_tries: Mapped[int] = mapped_column(Integer, default=0)
+    wait_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class TeamKey(Base):
+    """The legal team's key pair: cases' keys, the books and the audit log are sealed to its
+    public half. Its private half is kept only wrapped, to the recovery key here and to each
+    member granted it (TeamGrant)."""
+
+    __tablename__ = "team_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    recovery_public_key: Mapped[str] = mapped_column(String(64))
+    private_for_recovery: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(255))
+
+
+class TeamGrant(Base):
+    """The team's private key wrapped to one member's public key: given by an unlocked admin,
+    deleted as soon as the member is off the staff list."""
+
+    __tablename__ = "team_grants"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    private_for_member: Mapped[str] = mapped_column(Text)
+    granted_by: Mapped[str] = mapped_column(String(255))
+    granted_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RequesterKey(Base):
+    """A requester's public key, found by the keyed hash of their central id (a copy tells
+    whether a given account has stored something). Their private key is on their devices."""
+
+    __tablename__ = "requester_keys"
+
+    account_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RequesterDevice(Base):
+    """A requester's private key wrapped under a device key that only one browser's cookie
+    holds."""
+
+    __tablename__ = "requester_devices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_key: Mapped[str] = mapped_column(String(64), index=True)
+    private_locked: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -26,6 +26,7 @@ from webtool.pages import requester_case
 from webtool.pages.auth import current_user, login_required, signed_in_user
 from webtool.services import engagement_view, notifications, places, program_text
 from webtool.services.evidence_records import own_bundles
+from webtool.services.sealing import DEVICE_COOKIE, DEVICE_DAYS
 from webtool.services.help_requests import (
     ACKNOWLEDGEMENTS,
     KINDS,
@@ -152,6 +153,23 @@ def my_requests() -> str:
     return render_template("my_requests.html", requests=own_requests(signed_in_user()))
 
 
+@blueprint.after_app_request
+def device_cookie(response: Response) -> Response:
+    """The device key of a requester key made by this request: only this browser holds it, so
+    only this browser (and the requester's recovery, from part 2) opens what they stored."""
+    value = g.get("device_cookie")
+    if value:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            value,
+            max_age=DEVICE_DAYS * 86400,
+            httponly=True,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            samesite="Lax",
+        )
+    return response
+
+
 @blueprint.route("/requests/<reference>")
 @login_required
 def sent(reference: str) -> str:
@@ -159,10 +177,13 @@ def sent(reference: str) -> str:
     help_request = own_request(reference, requester)
     if help_request is None:
         abort(404)
+    sealed = opened(help_request)
     return render_template(
         "sent.html",
         help_request=help_request,
-        engagement=opened(help_request).engagement(),
+        # On a browser without the request's key: its words are not shown, and the page says so.
+        sealed_here=sealed.sealed,
+        engagement=sealed.engagement(),
         legal_email=current_app.config["LEGAL_EMAIL"],
         # Only the requester's own bundles: those staff captured for the case are the staff's,
         # and the requester's download would refuse them.

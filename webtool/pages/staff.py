@@ -36,6 +36,7 @@ from webtool.infra import db
 from webtool.infra.clock import now
 from webtool.infra.i18n import msg
 from webtool.infra.models import EvidenceBundle, HelpRequest
+from webtool.pages import staff_keys
 from webtool.pages.auth import current_user, signed_in_user
 from webtool.pages.csv_export import csv_download
 from webtool.pages.evidence import zip_response
@@ -46,15 +47,10 @@ from webtool.services import (
     engagement_view,
     notifications,
     places,
+    team_keys,
 )
 from webtool.services import evidence_records as evidence
-from webtool.services.help_requests import (
-    KINDS,
-    field_index,
-    kinds_index,
-    new_submission_key,
-    opened,
-)
+from webtool.services.help_requests import KINDS, Opened, new_submission_key, opened
 from webtool.services.staff_access import staff_role, staff_roles
 from webtool.wikis.usernames import normalise
 
@@ -89,7 +85,9 @@ def staff_only() -> ResponseReturnValue | None:
         # A link on another site opens nothing of the console, so nobody else's link writes
         # an entry in the staff member's name or starts any work: they open it from here.
         return render_template("staff/from_elsewhere.html", target=request.full_path)
-    return None
+    # Whoever is off the staff list loses the team key now, unlocked sessions included.
+    team_keys.drop_removed(staff_roles())
+    return staff_keys.gate()
 
 
 # The console's parts, as the first step of a path under /staff names them.
@@ -152,17 +150,16 @@ def queue() -> ResponseReturnValue:
     query = select(HelpRequest).order_by(HelpRequest.created_at)
     if filters["status"]:
         query = query.where(HelpRequest.status == filters["status"])
-    # Kinds, country and language are sealed: the queue matches their keyed hashes.
-    if filters["kind"]:
-        query = query.where(HelpRequest.kinds_index.contains(kinds_index([filters["kind"]])))
-    for name in ("country", "language"):
-        if filters[name]:
-            column = getattr(HelpRequest, f"{name}_index")
-            query = query.where(column == field_index(name, filters[name]))
     older = request.args.get("older_than_days", "")
     if older.isdigit():
         query = query.where(HelpRequest.created_at <= now() - timedelta(days=int(older)))
-    cases = [opened(found) for found in db.session().scalars(query)]
+    # Kinds, country and language are sealed to each case, with no index beside them: the
+    # queue opens them in this unlocked session and filters here.
+    cases = [
+        case
+        for case in (opened(found) for found in db.session().scalars(query))
+        if matches(case, filters)
+    ]
     waiting = conversation.waiting([case.row for case in cases])
     # Answers nobody on the team has read come first, then the oldest, as before.
     cases.sort(key=lambda case: waiting[case.row.id]["unread"] == 0)
@@ -194,6 +191,9 @@ def case(reference: str) -> ResponseReturnValue:
 def _case_page(found: HelpRequest, links_form: evidence.LinksForm) -> str:
     committed, paid = casework.case_money(found)
     sealed = opened(found)
+    if sealed.sealed:
+        # Not granted the team key: the reference, the status and the dates, nothing more.
+        return render_template("staff/case_sealed.html", case=found)
     now = engagement_view.wanted(sealed.name)
     return render_template(
         "staff/case.html",
@@ -487,6 +487,20 @@ def _back(reference: str) -> ResponseReturnValue:
 def _header(export: str, columns: tuple[str, ...]) -> list[str]:
     """A CSV's header row in the staff member's language."""
     return [msg(f"chldp-staff-csv-{export}-{column}") for column in columns]
+
+
+def matches(case: Opened, filters: dict[str, str]) -> bool:
+    """Whether an opened case passes the queue's filters of kind, country and language (the
+    same however capitalised); a case this session cannot open passes only when none is set."""
+    wanted = {name: filters[name].strip().casefold() for name in ("kind", "country", "language")}
+    if not any(wanted.values()):
+        return True
+    return (
+        not case.sealed
+        and (not wanted["kind"] or wanted["kind"] in case.kinds)
+        and (not wanted["country"] or wanted["country"] == case.country.strip().casefold())
+        and (not wanted["language"] or wanted["language"] == case.language.strip().casefold())
+    )
 
 
 def kinds_of(kinds: list[str]) -> str:

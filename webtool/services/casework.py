@@ -29,7 +29,7 @@ from webtool.infra.models import (
     ProgramStatus,
     RefusedAttempt,
 )
-from webtool.services.wiring import services
+from webtool.services.sealing import open_for_case, open_for_team, seal_for_case, seal_for_team
 
 LEDGER_KINDS = ("commitment", "payment")
 PUBLIC_MESSAGE_LENGTH = 500  # characters of the program's public status message
@@ -38,9 +38,10 @@ AUDIT_PAGE = 100  # entries on a page of the audit log
 
 
 def audit(actor: str, action: str, target: str, **detail: object) -> None:
-    """Add an audit entry to the current transaction; what it was about is sealed. The target
-    is cut to TARGET_MOST characters: a path or a name, whatever length a request sends."""
-    seal = services().sealer.seal
+    """Add an audit entry to the current transaction; what it was about is sealed to the
+    team's key (anyone writes, only the team reads). The target is cut to TARGET_MOST
+    characters: a path or a name, whatever length a request sends."""
+    seal = seal_for_team
     db.session().add(
         AuditEntry(
             at=now(),
@@ -79,7 +80,9 @@ def every_audit_entry() -> Iterator[dict]:
 
 
 def _opened(entry: AuditEntry) -> dict:
-    open_ = services().sealer.open
+    """An entry with its target and details opened; None where this session does not hold
+    the team key."""
+    open_ = open_for_team
     return {
         "at": entry.at,
         "actor": entry.actor,
@@ -162,21 +165,19 @@ def add_note(case: HelpRequest, actor: str, text: str) -> None:
 
 
 def _add_event(case: HelpRequest, actor: str, kind: str, text: str, **statuses: str) -> None:
-    sealer = services().sealer
     db.session().add(
         CaseEvent(
             request_id=case.id,
             at=now(),
             actor=actor,
             kind=kind,
-            text_sealed=sealer.seal(text),
+            text_sealed=seal_for_case(case, text),
             **statuses,
         )
     )
 
 
 def history(case: HelpRequest) -> list[dict]:
-    sealer = services().sealer
     events = db.session().scalars(
         select(CaseEvent).where(CaseEvent.request_id == case.id).order_by(CaseEvent.id)
     )
@@ -187,7 +188,7 @@ def history(case: HelpRequest) -> list[dict]:
             "kind": e.kind,
             "from": e.from_status,
             "to": e.to_status,
-            "text": sealer.open(e.text_sealed),
+            "text": open_for_case(case, e.text_sealed),
         }
         for e in events
     ]
@@ -253,7 +254,7 @@ def add_ledger_entry(
             kind=kind,
             category=category,
             amount_cents=int(amount * 100),
-            override_sealed=services().sealer.seal(override.strip()),
+            override_sealed=seal_for_team(override.strip()),
         )
     )
     audit(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from functools import partial
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -19,11 +20,12 @@ from program.refusal import Refused
 from webtool.infra import db
 from webtool.infra.accounts import User
 from webtool.infra.clock import now
+from webtool.infra.keyed import account_key
 from webtool.infra.models import CaseMessage, HelpRequest
 from webtool.services import casework
 from webtool.services.evidence_records import attach, own_bundle
-from webtool.services.help_requests import account_key, is_submission_key
-from webtool.services.wiring import services
+from webtool.services.help_requests import is_submission_key
+from webtool.services.sealing import open_for_case, seal_for_case
 
 MAX_TEXT = 20_000
 # A case in one of these waits for the team; in the others, for the requester or nobody.
@@ -174,7 +176,7 @@ def _checked(case: HelpRequest, text: str, has_attachments: bool, key: str | Non
 def _add(
     case: HelpRequest, author: str, text: str, attachments: list[str], key: str | None
 ) -> None:
-    seal = services().sealer.seal
+    seal = partial(seal_for_case, case)
     db.session().add(
         CaseMessage(
             request_id=case.id,
@@ -190,8 +192,9 @@ def _add(
 
 def messages(case: HelpRequest) -> list[dict]:
     """The messages of a case in order: {"at", "author", "from_requester", "text",
-    "attachments", "read_at"}."""
-    open_ = services().sealer.open
+    "attachments", "read_at"}; the text None, and no attachments, where this request holds
+    no key of the case."""
+    open_ = partial(open_for_case, case)
     rows = db.session().scalars(
         select(CaseMessage).where(CaseMessage.request_id == case.id).order_by(CaseMessage.id)
     )
@@ -201,7 +204,7 @@ def messages(case: HelpRequest) -> list[dict]:
             "author": row.author,
             "from_requester": row.from_requester,
             "text": open_(row.text_sealed),
-            "attachments": json.loads(open_(row.attachments_sealed)),
+            "attachments": json.loads(open_(row.attachments_sealed) or "[]"),
             "read_at": row.read_at,
         }
         for row in rows

@@ -23,8 +23,9 @@ from sqlalchemy.exc import IntegrityError
 from webtool.infra import db, tasks
 from webtool.infra.accounts import User
 from webtool.infra.clock import now
+from webtool.infra.keyed import account_key
 from webtool.infra.models import EvidenceBundle, HelpRequest
-from webtool.services.help_requests import account_key, new_reference, new_submission_key
+from webtool.services.help_requests import new_reference, new_submission_key
 from webtool.services.wiring import services
 from webtool.wikis.evidence.links import MAX_LINKS
 from webtool.wikis.evidence.wikis import MAX_LINK_LENGTH

@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import partial
 
 from flask import current_app
 from sqlalchemy import select
@@ -21,9 +20,9 @@ from werkzeug.datastructures import MultiDict
 
 from webtool.infra import db
 from webtool.infra.accounts import User
-from webtool.infra.keyed import blind_index
+from webtool.infra.keyed import account_key
 from webtool.infra.models import HelpRequest
-from webtool.services.wiring import services
+from webtool.services.sealing import new_case_key, open_for_case, requester_public, seal_for_case
 
 KINDS = ("harassment", "doxxing", "cyberattack", "other")
 ACKNOWLEDGEMENTS = ("discretion", "limited_funds", "not_our_lawyer", "no_fines")
@@ -107,31 +106,31 @@ def store(submission: Submission, user: User, engagement: dict) -> HelpRequest:
     existing = find_by_submission_key(submission.submission_key, user)
     if existing:
         return existing
-    seal = services().sealer.seal
     now = datetime.now(UTC).replace(tzinfo=None)
+    # A key pair of its own, wrapped to the team's key and to the requester's (made now if
+    # this is the first thing they store); every word below is sealed to its public half.
     request = HelpRequest(
         reference=new_reference(),
         submission_key=submission.submission_key,
         requester_key=account_key(user),
-        requester_sealed=seal(json.dumps({"name": user["name"], "id": user["id"]})),
         created_at=now,
         purge_after=now + timedelta(days=current_app.config["RETENTION_DAYS"]),
         status="new",
-        kinds_sealed=seal(",".join(submission.kinds)),
-        kinds_index=kinds_index(submission.kinds),
-        country_sealed=seal(submission.country),
-        country_index=field_index("country", submission.country),
-        language_sealed=seal(submission.language),
-        language_index=field_index("language", submission.language),
-        description_sealed=seal(submission.description),
-        contact_sealed=seal(
-            # An address gets news only once the requester has opened the link sent to it.
-            json.dumps(
-                {"email": submission.email, "other": submission.other_contact, "confirmed": False}
-            )
-        ),
-        engagement_sealed=seal(json.dumps(engagement, ensure_ascii=False)),
+        **new_case_key(requester_public(user)),
     )
+    seal = partial(seal_for_case, request)
+    request.requester_sealed = seal(json.dumps({"name": user["name"], "id": user["id"]}))
+    request.kinds_sealed = seal(",".join(submission.kinds))
+    request.country_sealed = seal(submission.country)
+    request.language_sealed = seal(submission.language)
+    request.description_sealed = seal(submission.description)
+    # An address gets news only once the requester has opened the link sent to it.
+    request.contact_sealed = seal(
+        json.dumps(
+            {"email": submission.email, "other": submission.other_contact, "confirmed": False}
+        )
+    )
+    request.engagement_sealed = seal(json.dumps(engagement, ensure_ascii=False))
     session = db.session()
     session.add(request)
     try:
@@ -146,26 +145,14 @@ def store(submission: Submission, user: User, engagement: dict) -> HelpRequest:
     return request
 
 
-def account_key(user: Mapping[str, Any]) -> str:
-    """The keyed hash that finds an account's rows (its requests, bundles and sessions), from
-    the account's central "id"."""
-    return blind_index("requester", user["id"])
-
-
-def field_index(name: str, value: str) -> str:
-    """The keyed hash the queue filters a field on; the same however it is capitalised."""
-    return blind_index(name, value.strip().casefold())
-
-
-def kinds_index(kinds: list[str]) -> str:
-    return " ".join(sorted(blind_index("kind", kind) for kind in kinds))
-
-
 @dataclass(frozen=True)
 class Opened:
-    """A request with its sealed fields opened, for the pages that show them."""
+    """A request with its sealed fields opened, for the pages that show them. `sealed` when
+    this request holds no key of the case: then only the row's plain columns (reference,
+    status, dates) can be shown."""
 
     row: HelpRequest
+    sealed: bool
     name: str
     central_id: int
     kinds: list[str]
@@ -173,29 +160,32 @@ class Opened:
     language: str
 
     def engagement(self) -> dict:
-        return json.loads(_open(self.row.engagement_sealed))
+        return json.loads(self._open(self.row.engagement_sealed) or "{}")
 
     def description(self) -> str:
-        return _open(self.row.description_sealed)
+        return self._open(self.row.description_sealed) or ""
 
     def contact(self) -> dict:
-        return json.loads(_open(self.row.contact_sealed))
+        return json.loads(self._open(self.row.contact_sealed) or "{}")
+
+    def _open(self, value: str) -> str | None:
+        return open_for_case(self.row, value)
 
 
 def opened(request: HelpRequest) -> Opened:
-    requester = json.loads(_open(request.requester_sealed))
+    requester = open_for_case(request, request.requester_sealed)
+    if requester is None:
+        return Opened(request, True, "", 0, [], "", "")
+    who = json.loads(requester)
     return Opened(
         request,
-        requester["name"],
-        requester["id"],
-        [kind for kind in _open(request.kinds_sealed).split(",") if kind],
-        _open(request.country_sealed),
-        _open(request.language_sealed),
+        False,
+        who["name"],
+        who["id"],
+        [kind for kind in (open_for_case(request, request.kinds_sealed) or "").split(",") if kind],
+        open_for_case(request, request.country_sealed) or "",
+        open_for_case(request, request.language_sealed) or "",
     )
-
-
-def _open(token: str) -> str:
-    return services().sealer.open(token)
 
 
 def find_by_submission_key(key: str, user: User) -> HelpRequest | None:

@@ -36,6 +36,7 @@ from webtool.infra.i18n import catalogue, render
 from webtool.infra.models import HelpRequest, OutboxMail, StaffNotice
 from webtool.services.casework import audit
 from webtool.services.help_requests import EMAIL, opened
+from webtool.services.sealing import seal_for_case
 from webtool.services.staff_access import staff_roles
 from webtool.services.wiring import services
 
@@ -71,10 +72,10 @@ def ask_to_confirm(case: HelpRequest) -> None:
     sealed = opened(case)
     contact = sealed.contact()
     if not contact.get("email") or contact.get("confirmed"):
-        return
+        return  # none given, or this browser holds no key of the case
     token = secrets.token_urlsafe(24)
     contact["confirm_hash"] = _hashed(token)
-    case.contact_sealed = services().sealer.seal(json.dumps(contact))
+    case.contact_sealed = seal_for_case(case, json.dumps(contact))
     link = external_url("case.confirm_email", reference=case.reference, token=token)
     db.session().commit()
     _deliver(lambda: _queue(contact["email"], _language(sealed.language), "confirm", case, link))
@@ -89,7 +90,7 @@ def confirm(case: HelpRequest, token: str) -> bool:
         return False
     contact.pop("confirm_hash")
     contact["confirmed"] = True
-    case.contact_sealed = services().sealer.seal(json.dumps(contact))
+    case.contact_sealed = seal_for_case(case, json.dumps(contact))
     audit("requester", "confirm-email", case.reference)
     db.session().commit()
     return True
@@ -150,8 +151,9 @@ def set_staff_notice(name: str, email: str, wanted: bool) -> None:
 def set_requester_emails(case: HelpRequest, wanted: bool) -> None:
     """The requester's e-mails on this request turned on or off."""
     contact = opened(case).contact()
-    seal = services().sealer.seal
-    case.contact_sealed = seal(json.dumps({**contact, "emails": wanted}))
+    if not contact:
+        return  # this browser holds no key of the case: nothing is changed, nothing lost
+    case.contact_sealed = seal_for_case(case, json.dumps({**contact, "emails": wanted}))
     audit("requester", "requester-notifications", case.reference, wanted=wanted)
     db.session().commit()
 

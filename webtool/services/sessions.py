@@ -8,7 +8,6 @@ an absolute lifetime, and when its account is no longer staff."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import secrets
 import zlib
 from datetime import datetime, timedelta
@@ -30,8 +29,9 @@ from sqlalchemy.sql import Executable
 
 from webtool.infra import db
 from webtool.infra.clock import now
+from webtool.infra.keyed import account_key
+from webtool.infra.keys import token_hash
 from webtool.infra.models import UserSession
-from webtool.services.help_requests import account_key
 from webtool.services.staff_access import role_of
 
 # Writing the last use on every request would make each page a database write.
@@ -98,7 +98,7 @@ def create(user: dict) -> str:
     started = now()
     db.session().add(
         UserSession(
-            token_hash=_hash(token),
+            token_hash=token_hash(token),
             user_key=account_key(user),
             staff=role_of(user["name"]) is not None,
             created_at=started,
@@ -113,7 +113,7 @@ def end() -> None:
     """Log out: the session ends on the server, so a copy of the cookie is worth nothing."""
     token = session.get("sid")
     if isinstance(token, str):
-        db.session().execute(delete(UserSession).where(UserSession.token_hash == _hash(token)))
+        db.session().execute(delete(UserSession).where(UserSession.token_hash == token_hash(token)))
         db.session().commit()
     _forget()
 
@@ -146,7 +146,7 @@ class Seen(NamedTuple):
 def _alive(user: dict, token: object) -> bool:
     if not isinstance(token, str):
         return False
-    found = _seen(_hash(token))
+    found = _seen(token_hash(token))
     if found is None or found.user_key != account_key(user):
         return False
     staff = role_of(user["name"]) is not None
@@ -226,7 +226,3 @@ def _forget() -> None:
     session.clear()
     if language:
         session["uselang"] = language
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,77 @@
+"""The staff pages that open sealed cases: the queue with 1,000 cases and one case page (with
+a few messages and notes), for a staff member whose session is unlocked. In one process, on
+SQLite, asking no wiki; each page asked once before, as a running server has, then the median
+of several runs.
+
+Targets (issue 23, keys held by people): the queue within 1.5x and the case page within 1.2x
+of the figures before cases were sealed to the team, measured on the same machine:
+  before (Fernet under the server's key): queue 1,000 cases  see --before; case page the same.
+Run: .venv/bin/python benchmarks/sealed_pages.py [--cases 1000] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from memory import STAFF, logged_in, made_app  # noqa: E402
+
+from webtool.services import casework, conversation  # noqa: E402
+from webtool.services.help_requests import Submission, new_submission_key, store  # noqa: E402
+
+
+def with_cases(app, count: int) -> str:
+    """`count` requests from as many requesters; the last one has three messages each way and
+    two notes. Its reference."""
+    with app.app_context():
+        for number in range(count):
+            submission = Submission.blank("en")
+            submission.kinds, submission.country = ["doxxing", "harassment"], "Brazil"
+            submission.description = f"Request {number}: my address was published. " * 20
+            user = {"name": f"Requester {number}", "id": 1000 + number}
+            request = store(submission, user, {"unavailable": True})
+        for turn in range(3):
+            conversation.write_as_staff(request, STAFF["name"], f"Question {turn}?")
+            conversation.write_as_requester(
+                request, user, f"Answer {turn}.", [], new_submission_key()
+            )
+            casework.add_note(request, STAFF["name"], f"Note {turn}.")
+        return request.reference
+
+
+def timed(send, runs: int) -> float:
+    """The median milliseconds of `runs` answers, each read whole."""
+    send()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        reply = send()
+        assert reply.status_code == 200, reply.status_code
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        app = made_app(Path(folder))
+        reference = with_cases(app, args.cases)
+        staff = logged_in(app, STAFF)
+        queue = timed(lambda: staff.get("/staff/"), args.runs)
+        case = timed(lambda: staff.get(f"/staff/case/{reference}"), args.runs)
+        print(f"{args.cases} cases on SQLite, median of {args.runs}")
+        print(f"  /staff/ (the queue)        {queue:8.1f} ms")
+        print(f"  /staff/case/<reference>    {case:8.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""Keys held by people: the staff's keys, the team key and its grants, requesters' keys and
+devices, a key pair per case, and an unlocked session's key. The queue's keyed hashes of a
+case's kinds, country and language go: the queue filters in the unlocked session.
+
+Existing requests keep their Fernet-sealed values until `flask --app webtool reseal-cases`
+gives each its own key (README, "Moving to keys held by people").
+
+Revision ID: 0008
+Revises: 0007
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("help_requests") as table:
+        table.add_column(sa.Column("case_public_key", sa.String(64)))
+        table.add_column(sa.Column("case_key_team", sa.Text))
+        table.add_column(sa.Column("case_key_requester", sa.Text))
+        table.drop_index("ix_help_requests_country_index")
+        table.drop_index("ix_help_requests_language_index")
+        table.drop_column("kinds_index")
+        table.drop_column("country_index")
+        table.drop_column("language_index")
+    with op.batch_alter_table("user_sessions") as table:
+        table.add_column(sa.Column("unlocked", sa.Text))
+    op.create_table(
+        "staff_keys",
+        sa.Column("name", sa.String(255), primary_key=True),
+        sa.Column("public_key", sa.String(64), nullable=False),
+        sa.Column("private_locked", sa.Text, nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("wrong_tries", sa.Integer, nullable=False),
+        sa.Column("wait_until", sa.DateTime),
+        mysql_charset="utf8mb4",
+    )
+    op.create_table(
+        "team_keys",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("public_key", sa.String(64), nullable=False),
+        sa.Column("recovery_public_key", sa.String(64), nullable=False),
+        sa.Column("private_for_recovery", sa.Text, nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("created_by", sa.String(255), nullable=False),
+        mysql_charset="utf8mb4",
+    )
+    op.create_table(
+        "team_grants",
+        sa.Column("name", sa.String(255), primary_key=True),
+        sa.Column("private_for_member", sa.Text, nullable=False),
+        sa.Column("granted_by", sa.String(255), nullable=False),
+        sa.Column("granted_at", sa.DateTime, nullable=False),
+        mysql_charset="utf8mb4",
+    )
+    op.create_table(
+        "requester_keys",
+        sa.Column("account_key", sa.String(64), primary_key=True),
+        sa.Column("public_key", sa.String(64), nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        mysql_charset="utf8mb4",
+    )
+    op.create_table(
+        "requester_devices",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("account_key", sa.String(64), nullable=False, index=True),
+        sa.Column("private_locked", sa.Text, nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        mysql_charset="utf8mb4",
+    )
+
+
+def downgrade() -> None:
+    for table in ("requester_devices", "requester_keys", "team_grants", "team_keys", "staff_keys"):
+        op.drop_table(table)
+    with op.batch_alter_table("user_sessions") as table:
+        table.drop_column("unlocked")
+    with op.batch_alter_table("help_requests") as table:
+        table.add_column(
+            sa.Column("kinds_index", sa.String(400), nullable=False, server_default="")
+        )
+        table.add_column(
+            sa.Column("country_index", sa.String(64), nullable=False, server_default="")
+        )
+        table.add_column(
+            sa.Column("language_index", sa.String(64), nullable=False, server_default="")
+        )
+        table.create_index("ix_help_requests_country_index", ["country_index"])
+        table.create_index("ix_help_requests_language_index", ["language_index"])
+        table.drop_column("case_key_requester")
+        table.drop_column("case_key_team")
+        table.drop_column("case_public_key")

@@ -1,0 +1,244 @@
+"""What a request may open of what is sealed to people (DESIGN.md, "Keys held by people"):
+the unlocked staff member's private key, the team's private key through their grant, each
+case's private key, the requester's private key from this browser's device key. Worked out
+once per request and kept in `g`; the grant is read afresh on every request, so a grant
+deleted ends access at once.
+
+Anyone may seal: to a case's public key (`seal_for_case`), to the team's (`seal_for_team`).
+A copy of the server opens none of it: private keys are stored only wrapped, under a
+passphrase, under a public key, or under a secret that only a cookie holds.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import current_app, g, has_request_context, request, session
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from program.refusal import Refused
+from webtool.infra import db, keys
+from webtool.infra.accounts import User
+from webtool.infra.clock import now
+from webtool.infra.keyed import account_key
+from webtool.infra.keys import WrongKey, token_hash
+from webtool.infra.models import (
+    HelpRequest,
+    RequesterDevice,
+    RequesterKey,
+    TeamGrant,
+    TeamKey,
+    UserSession,
+)
+from webtool.services.wiring import services
+
+DEVICE_COOKIE = "chldp_device"
+DEVICE_DAYS = 400  # the longest a browser keeps a cookie
+TEAM = 1  # the team key's row: there is one
+
+
+def _held() -> dict[str, Any]:
+    """What this request has opened so far."""
+    if "held_keys" not in g:
+        g.held_keys = {}
+    return g.held_keys  # type: ignore[no-any-return]
+
+
+# The legal team's keys.
+
+
+def unlock_session(private: bytes) -> None:
+    """The private key kept with this session, under a key derived from its token: only the
+    cookie holds the token, so the row alone opens nothing, and the session's end ends it."""
+    token = session.get("sid")
+    if not isinstance(token, str):
+        raise Refused("chldp-keys-error-session")
+    db.session().execute(
+        update(UserSession)
+        .where(UserSession.token_hash == token_hash(token))
+        .values(unlocked=keys.lock_with_secret(private, token, "unlocked session"))
+    )
+    db.session().commit()
+    _held()["staff"] = private
+
+
+def staff_private() -> bytes | None:
+    """The signed-in staff member's private key, when their session is unlocked."""
+    held = _held()
+    if "staff" not in held:
+        held["staff"] = None
+        token = session.get("sid") if has_request_context() else None
+        if isinstance(token, str):
+            locked = db.session().scalar(
+                select(UserSession.unlocked).where(UserSession.token_hash == token_hash(token))
+            )
+            if locked:
+                held["staff"] = keys.unlock_with_secret(locked, token, "unlocked session")
+    return held["staff"]  # type: ignore[no-any-return]
+
+
+def team_key() -> TeamKey | None:
+    return db.session().get(TeamKey, TEAM)
+
+
+def recovery_public() -> bytes:
+    """The recovery key the team key is wrapped to: the one configured when it was made."""
+    team = team_key()
+    if team is not None:
+        return keys.public_from_text(team.recovery_public_key)
+    return current_app.config["RECOVERY_PUBLIC_KEY"]  # type: ignore[no-any-return]
+
+
+def team_public() -> bytes:
+    """What the books, the audit log and cases' keys are sealed to: the team's public key, or
+    the recovery key's while there is no team key yet."""
+    held = _held()
+    if "team public" not in held:
+        team = team_key()
+        held["team public"] = (
+            keys.public_from_text(team.public_key)
+            if team
+            else current_app.config["RECOVERY_PUBLIC_KEY"]
+        )
+    return held["team public"]  # type: ignore[no-any-return]
+
+
+def forget_team_public() -> None:
+    """After the team key is made: what is sealed next goes to it."""
+    _held().pop("team public", None)
+
+
+def team_private() -> bytes | None:
+    """The team's private key, through the signed-in member's grant, read afresh."""
+    held = _held()
+    if "team" not in held:
+        held["team"] = None
+        name, private = g.get("staff_name"), staff_private()
+        grant = db.session().get(TeamGrant, name) if name and private else None
+        if grant is not None and private is not None:
+            try:
+                held["team"] = keys.open_with(private, grant.private_for_member)
+            except WrongKey:
+                pass  # granted to a key this member no longer has
+    return held["team"]  # type: ignore[no-any-return]
+
+
+# Cases.
+
+
+def new_case_key(requester_public: bytes | None) -> dict[str, str | None]:
+    """A case's key pair, as the request's columns keep it."""
+    public, private = keys.new_pair()
+    return {
+        "case_public_key": keys.public_text(public),
+        "case_key_team": keys.seal_to(team_public(), private),
+        "case_key_requester": (
+            keys.seal_to(requester_public, private) if requester_public else None
+        ),
+    }
+
+
+def case_private(case: HelpRequest) -> bytes | None:
+    """The case's private key, when this request holds the team's key or the requester's."""
+    held = _held()
+    slot = f"case {case.id}"
+    if slot not in held:
+        held[slot] = None
+        for wrapped, opener in (
+            (case.case_key_team, team_private),
+            (case.case_key_requester, requester_private),
+        ):
+            private = opener() if wrapped else None
+            if wrapped and private:
+                try:
+                    held[slot] = keys.open_with(private, wrapped)
+                    break
+                except WrongKey:
+                    continue
+    return held[slot]  # type: ignore[no-any-return]
+
+
+def seal_for_case(case: HelpRequest, text: str) -> str:
+    """Sealed to the case's public key: anyone can add to a case, only its keys' holders read.
+    A request stored before keys held by people stays under the server's key until
+    `reseal-cases` gives it its own."""
+    if not case.case_public_key:
+        return services().sealer.seal(text)
+    return keys.seal_to(keys.public_from_text(case.case_public_key), text)
+
+
+def open_for_case(case: HelpRequest, value: str) -> str | None:
+    """The text, or None when this request holds no key of the case."""
+    if not keys.is_sealed_to_key(value):
+        return services().sealer.open(value)
+    private = case_private(case)
+    return keys.open_text(private, value) if private else None
+
+
+def seal_for_team(text: str) -> str:
+    return keys.seal_to(team_public(), text)
+
+
+def open_for_team(value: str) -> str | None:
+    """The text, or None when this request does not hold the team key (or the value was
+    sealed to the recovery key, before there was a team key)."""
+    if not keys.is_sealed_to_key(value):
+        return services().sealer.open(value)
+    private = team_private()
+    if private is None:
+        return None
+    try:
+        return keys.open_text(private, value)
+    except WrongKey:
+        return None
+
+
+# The requester's side.
+
+
+def requester_public(user: User) -> bytes:
+    """The requester's public key, made with the first thing they store: its private half
+    goes under a new device key, which the response gives this browser as a cookie."""
+    owner = account_key(user)
+    found = db.session().get(RequesterKey, owner)
+    if found is not None:
+        return keys.public_from_text(found.public_key)
+    public, private = keys.new_pair()
+    secret = secrets.token_urlsafe(32)
+    session = db.session()
+    session.add(
+        RequesterKey(account_key=owner, public_key=keys.public_text(public), created_at=now())
+    )
+    device = RequesterDevice(
+        account_key=owner,
+        private_locked=keys.lock_with_secret(private, secret, "device"),
+        created_at=now(),
+    )
+    session.add(device)
+    try:
+        session.commit()
+    except IntegrityError:  # made by another request at the same moment
+        session.rollback()
+        return requester_public(user)
+    g.device_cookie = f"{device.id}.{secret}"
+    _held()["requester"] = private
+    return public
+
+
+def requester_private() -> bytes | None:
+    """The signed-in requester's private key, when this browser holds the device key."""
+    held = _held()
+    if "requester" not in held:
+        held["requester"] = None
+        user = session.get("user") if has_request_context() else None
+        cookie = request.cookies.get(DEVICE_COOKIE, "") if has_request_context() else ""
+        number, _, secret = cookie.partition(".")
+        device = db.session().get(RequesterDevice, int(number)) if number.isdigit() else None
+        if user and device is not None and device.account_key == account_key(user):
+            try:
+                held["requester"] = keys.unlock_with_secret(device.private_locked, secret, "device")
+            except (WrongKey, ValueError):
+                pass
+    return held["requester"]  # type: ignore[no-any-return]
