@@ -22,10 +22,10 @@ from pathlib import Path
 from webtool.app import create_app
 from webtool.infra import db
 from webtool.infra.clock import now
+from webtool.infra.keyed import account_key
 from webtool.infra.models import EvidenceBundle
 from webtool.services import sessions
 from webtool.services.captures import MAX_BUNDLE_BYTES
-from webtool.infra.keyed import account_key
 from webtool.services.help_requests import Submission, store
 from webtool.wikis.evidence.spool import MiB
 

@@ -4,6 +4,7 @@ recovery key, restoring the team's access with it, moving older requests to keys
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -21,8 +22,10 @@ from webtool.infra.models import (
     CaseMessage,
     EngagementReport,
     EvidenceBundle,
+    EvidenceItem,
     HelpRequest,
     LedgerEntry,
+    RequesterKey,
     StaffPin,
 )
 from webtool.infra.tasks import run_worker
@@ -32,7 +35,14 @@ from webtool.services.engagement_view import subject_key
 from webtool.services.evidence_records import owner_of
 from webtool.services.help_requests import opened
 from webtool.services.retention import purge as purge_expired
-from webtool.services.sealing import new_case_key, seal_for_case, seal_for_team, team_key
+from webtool.services.sealing import (
+    captured_for_case,
+    new_case_key,
+    new_file_key,
+    seal_for_case,
+    seal_for_team,
+    team_key,
+)
 from webtool.services.wiring import services
 
 
@@ -80,8 +90,9 @@ def rotate_keys() -> None:
     for model, name in sealed_columns():
         for row in session.scalars(select(model)):
             token = getattr(row, name)
-            # What is sealed to people's keys is not the server's to re-seal.
-            if token is not None and not keys.is_sealed_to_key(token):
+            # What is sealed under a key of its own is not the server's to re-seal (a bundle's
+            # file key is, in its own column).
+            if token is not None and not keys.has_own_key(token):
                 setattr(row, name, sealer.reseal(token))
                 count += 1
         session.flush()
@@ -100,7 +111,9 @@ def _recompute_keyed_hashes() -> None:
         if not case.sealed:  # sealed to people, the requester's id is not the server's to read
             request.requester_key = account_key({"id": case.central_id})
     for bundle in session.scalars(select(EvidenceBundle)):
-        bundle.owner_key = account_key(owner_of(bundle))
+        owner = owner_of(bundle)
+        if owner is not None:  # attached to a case: the owner is the case's to read
+            bundle.owner_key = account_key(owner)
     for report in session.scalars(select(EngagementReport)):
         report.subject_key = subject_key(sealer.open(report.subject_sealed))
     # Sessions are known by their account's keyed hash alone: after a new hash key they no
@@ -181,23 +194,30 @@ def reseal_cases() -> None:
         request = session.get(HelpRequest, number)
         if request is None:
             continue  # purged meanwhile
-        old = {name: getattr(request, name) for name in CASE_COLUMNS}
-        for name, value in new_case_key(None).items():
+        old = {name: sealer.open(getattr(request, name)) for name in CASE_COLUMNS}
+        who = json.loads(old["requester_sealed"])
+        requester = session.get(RequesterKey, account_key(who))
+        wrapped_to = keys.public_from_text(requester.public_key) if requester else None
+        for name, value in new_case_key(wrapped_to).items():
             setattr(request, name, value)
-        for name, value in old.items():
-            setattr(request, name, seal_for_case(request, sealer.open(value)))
+        for name, text in old.items():
+            setattr(request, name, seal_for_case(request, text))
         for model in (CaseEvent, CaseMessage):
             for row in session.scalars(select(model).where(model.request_id == request.id)):
                 for name in _sealed_names(model):
                     value = getattr(row, name)
-                    if not keys.is_sealed_to_key(value):
+                    if not keys.has_own_key(value):
                         setattr(row, name, seal_for_case(request, sealer.open(value)))
+        for bundle in session.scalars(
+            select(EvidenceBundle).where(EvidenceBundle.request_id == request.id)
+        ):
+            _reseal_bundle(bundle, request)
         session.commit()
         moved += 1
     books = 0
-    for model in (LedgerEntry, AuditEntry):
-        for row in session.scalars(select(model)):
-            for name in _sealed_names(model):
+    for book in (LedgerEntry, AuditEntry):
+        for row in session.scalars(select(book)):
+            for name in _sealed_names(book):
                 value = getattr(row, name)
                 if not keys.is_sealed_to_key(value):
                     setattr(row, name, seal_for_team(sealer.open(value)))
@@ -207,6 +227,30 @@ def reseal_cases() -> None:
         f"{moved} request(s) sealed to keys of their own; {books} value(s) of the books and "
         "the audit log sealed to the team key. Case data no longer needs CHLDP_ENCRYPTION_KEYS."
     )
+
+
+def _reseal_bundle(bundle: EvidenceBundle, request: HelpRequest) -> None:
+    """A bundle attached to a request, from before: sealed once under a file key of its own,
+    which is sealed to the case; the server keeps no key of it once its capture has ended."""
+    if bundle.file_key_sealed or bundle.file_key_case:
+        return
+    sealer = services().sealer
+    key, columns = new_file_key(request)
+    file_sealer = keys.FileSealer(key)
+    for name in _sealed_names(EvidenceBundle):
+        value = getattr(bundle, name)
+        if value is not None:
+            setattr(bundle, name, file_sealer.seal_bytes(sealer.open_bytes(value)))
+    for item in db.session().scalars(
+        select(EvidenceItem).where(EvidenceItem.bundle_id == bundle.id)
+    ):
+        item.content_sealed = file_sealer.seal_bytes(sealer.open_bytes(item.content_sealed))
+    bundle.file_key_sealed, bundle.file_key_case = (
+        columns["file_key_sealed"],
+        columns["file_key_case"],
+    )
+    if bundle.status in ("done", "failed"):
+        captured_for_case(bundle)
 
 
 CASE_COLUMNS = (

@@ -13,7 +13,7 @@ import zipfile
 
 import pytest
 from playwright.sync_api import Page, expect
-from support.browser import another_person, change_status, fill_request, log_in, shoot
+from support.browser import another_person, change_status, fill_request, log_in, open_console, shoot
 from support.helpers import ON_SQLITE
 from support.smtp_sink import link_in, serving
 from werkzeug.serving import make_server
@@ -55,7 +55,7 @@ def staff_member(page: Page, tool: str, name: str, password: str) -> Page:
     """Someone of the legal team, in a browser context of their own, at the staff console."""
     theirs = another_person(page)
     log_in(theirs, tool, name, password)
-    theirs.goto(tool + "/staff/")
+    open_console(theirs, tool + "/staff/")
     return theirs
 
 
@@ -85,6 +85,12 @@ def test_a_full_exchange_between_a_requester_and_the_legal_team(
     admin = staff_member(page, tool, "Jane Doe", accounts["Jane Doe"]["password"])
     for staff, name in [(reviewer, "Émile"), (admin, "Jane Doe")]:
         wants_mail(staff, STAFF_MAIL[name])
+    # Being on the staff list opens nothing: the admin grants the reviewer the team key.
+    admin.get_by_role("link", name="Keys").click()
+    expect(admin.locator("main")).to_contain_text("Émile (reviewer)")
+    admin.get_by_role("button", name="Grant the team key to Émile").click()
+    expect(admin.locator("main")).to_contain_text("Émile holds the team key now.")
+    shoot(admin, "29-conversation-team-key-granted")
 
     # An older request, without an address, so that "first in the queue" means something.
     log_in(page, tool, REQUESTER, accounts[REQUESTER]["password"])
@@ -205,7 +211,7 @@ def test_a_full_exchange_between_a_requester_and_the_legal_team(
     expect(page.get_by_label("Your message to the legal team")).to_have_count(0)
     expect(main).not_to_contain_text("What happens next")  # no step is left to take
     shoot(page, "37-conversation-withdrawn")
-    admin.goto(f"{tool}/staff/case/{reference}")
+    open_console(admin, f"{tool}/staff/case/{reference}")
     expect(admin.locator(".case-status")).to_have_text("withdrawn")
 
     page.get_by_role("link", name="Delete this request").click()

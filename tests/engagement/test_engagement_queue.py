@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select, update
 from support.faultserver import status
 from support.helpers import ON_SQLITE, look_up, send
+from support.keys import holding_team_key
 from support.logins import log_in
 from werkzeug.serving import make_server
 
@@ -251,6 +252,7 @@ def test_a_request_freezes_a_report_of_the_day_and_never_gathers(queued_app):
     from webtool.services.help_requests import opened as opened_request
 
     with queued_app.app_context():
+        holding_team_key(queued_app)
         frozen = [
             opened_request(found).engagement()
             for found in db.session().scalars(select(HelpRequest).order_by(HelpRequest.id))

@@ -25,7 +25,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 from support import CHECKOUT
-from support.browser import CHROMIUM, CHROMIUM_ARGS, fill_request, log_in, shoot
+from support.browser import CHROMIUM, CHROMIUM_ARGS, fill_request, log_in, open_console, shoot
 from support.faultserver import Answer, FaultServer, ok
 from werkzeug.serving import make_server
 
@@ -47,6 +47,7 @@ BLOCKING = ("serious", "critical")
 # The central wiki refuses the questions about this account, so its report fails.
 UNLUCKY = "Grant Writer"
 STAFF = "Jane Doe"
+REVIEWER = "Émile"
 
 
 def relay_to(central_api: str) -> Callable[[dict[str, str]], Answer]:
@@ -86,7 +87,7 @@ def tool(sandbox: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterator[To
     central = FaultServer()
     central.route = relay_to(sandbox["centralauth_api_url"])
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CHLDP_STAFF", f"{STAFF}:admin")
+        patch.setenv("CHLDP_STAFF", f"{STAFF}:admin,{REVIEWER}:reviewer")
         app = create_app(
             {
                 "SQLALCHEMY_URL": database,
@@ -163,7 +164,11 @@ def pages(
         "requester": person(browser, tool, "Veteran Editor", sandbox),
         "unlucky": person(browser, tool, UNLUCKY, sandbox),
         "staff": person(browser, tool, STAFF, sandbox),
+        # On the staff list, and never sets a passphrase: the page that asks for one.
+        "newcomer": person(browser, tool, REVIEWER, sandbox),
     }
+    # The first admin sets a passphrase, which makes the team key, before any request.
+    open_console(people["staff"], tool.url + "/staff/")
     tool.run_queued()  # the reports of the people logged in
     requester = people["requester"]
     requester.goto(tool.url + "/ask")
@@ -209,6 +214,9 @@ def pages(
         "staff-audit": Visit("staff", "/staff/audit"),
         "staff-notifications": Visit("staff", "/staff/notifications"),
         "staff-program-status": Visit("staff", "/staff/program-status"),
+        "staff-passphrase": Visit("newcomer", "/staff/keys/passphrase"),
+        "staff-unlock": Visit("staff", "/staff/keys/unlock"),
+        "staff-keys": Visit("staff", "/staff/keys/"),
     }
     assert list(visits) == PAGES
     yield people, visits
@@ -247,6 +255,9 @@ PAGES = [
     "staff-audit",
     "staff-notifications",
     "staff-program-status",
+    "staff-passphrase",
+    "staff-unlock",
+    "staff-keys",
 ]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
-from support.browser import log_in
+from support.browser import log_in, open_console
 from support.helpers import ON_SQLITE
 
 from webtool.infra.i18n import render
@@ -104,7 +104,7 @@ def test_ask_for_help_and_decide_on_it_with_the_keyboard_alone(
     admin = browser.new_context().new_page()  # another person, with cookies of their own
     log_in(admin, live_tool, "Jane Doe", accounts["Jane Doe"]["password"])
     admin.wait_for_url(live_tool + "/")
-    admin.goto(f"{live_tool}/staff/case/{reference}")
+    open_console(admin, f"{live_tool}/staff/case/{reference}")
     keys = Keyboard(admin)
     keys.tab_to(admin.locator("#status"))
     keys.choose(admin.locator("#status"), "declined")

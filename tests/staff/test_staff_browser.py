@@ -4,7 +4,7 @@ funding and records a payment; the fund and the audit log show both."""
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect
-from support.browser import another_person, change_status, fill_request, log_in, shoot
+from support.browser import another_person, change_status, fill_request, log_in, open_console, shoot
 from support.helpers import ON_SQLITE
 
 
@@ -27,7 +27,7 @@ def test_a_case_from_review_to_payment(sandbox, live_tool, page, monkeypatch):
 
     reviewer = another_person(page)
     log_in(reviewer, live_tool, "Émile", accounts["Émile"]["password"])
-    reviewer.goto(live_tool + "/staff/")
+    open_console(reviewer, live_tool + "/staff/")
     reviewer.get_by_role("link", name=reference).click()
     reviewer.locator("#note").fill("Spoke with the requester; letters are credible.")
     reviewer.get_by_role("button", name="Add note").click()
@@ -38,7 +38,7 @@ def test_a_case_from_review_to_payment(sandbox, live_tool, page, monkeypatch):
 
     admin = another_person(page)
     log_in(admin, live_tool, "Jane Doe", accounts["Jane Doe"]["password"])
-    admin.goto(f"{live_tool}/staff/case/{reference}")
+    open_console(admin, f"{live_tool}/staff/case/{reference}")
     change_status(admin, "in_review", "")
     change_status(admin, "approved", "Severe and persistent; funding for local counsel.", "both")
     record_money(admin, "commitment", "legal_fees", "5000")

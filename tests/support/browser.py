@@ -55,3 +55,22 @@ def fill_request(page: Page, description: str, country: str) -> None:
     page.locator("#country").select_option(country)  # its code or its name in the page
     for box in page.locator("input[name=acknowledged]").all():
         box.check()
+
+
+def open_console(page: Page, url: str) -> None:
+    """`url` of the staff console, on the way setting the passphrase (the first time) or
+    unlocking the session with it, typed and sent with the Enter key as a person would."""
+    from support.keys import PASSPHRASE
+
+    page.goto(url)
+    repeated = page.get_by_label("The same passphrase again")
+    if repeated.count():
+        page.get_by_label("Passphrase", exact=True).fill(PASSPHRASE)
+        repeated.fill(PASSPHRASE)
+        repeated.press("Enter")
+        page.wait_for_url("**/staff/keys/")
+        page.goto(url)
+    elif page.get_by_role("button", name="Unlock").count():
+        page.get_by_label("Passphrase", exact=True).fill(PASSPHRASE)
+        page.get_by_label("Passphrase", exact=True).press("Enter")
+        page.wait_for_load_state()

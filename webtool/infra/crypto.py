@@ -6,7 +6,22 @@ The first key seals; every key opens. To rotate, put a new key first, run
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from cryptography.fernet import Fernet, MultiFernet
+
+
+class Sealing(Protocol):
+    """What seals and opens text and bytes: the server's keys (Sealer) or a bundle's file key
+    (keys.FileSealer)."""
+
+    def seal(self, text: str) -> str: ...
+
+    def open(self, token: str) -> str: ...
+
+    def seal_bytes(self, data: bytes) -> str: ...
+
+    def open_bytes(self, token: str) -> bytes: ...
 
 
 class Sealer:

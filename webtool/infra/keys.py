@@ -24,6 +24,7 @@ from nacl.public import PrivateKey, PublicKey, SealedBox
 from nacl.secret import SecretBox
 
 BOX = "box1:"  # a value sealed to a public key
+FILE = "file1:"  # a value sealed under a bundle's file key
 
 
 class WrongKey(Exception):
@@ -58,6 +59,11 @@ def is_sealed_to_key(value: str) -> bool:
     return value.startswith(BOX)
 
 
+def has_own_key(value: str) -> bool:
+    """Sealed under a key of its own (a case's, the team's, a bundle's), not the server's."""
+    return value.startswith((BOX, FILE))
+
+
 def open_with(private: bytes, value: str) -> bytes:
     if not is_sealed_to_key(value):
         raise WrongKey("not sealed to a key")
@@ -69,6 +75,33 @@ def open_with(private: bytes, value: str) -> bytes:
 
 def open_text(private: bytes, value: str) -> str:
     return open_with(private, value).decode("utf-8")
+
+
+class FileSealer:
+    """What is sealed under one evidence bundle's file key (random, 32 bytes): the file is
+    sealed once, and only the key is wrapped again (to the server while it captures, to the
+    case it is attached to). The same methods as crypto.Sealer."""
+
+    def __init__(self, key: bytes) -> None:
+        self.box = SecretBox(key)
+
+    def seal(self, text: str) -> str:
+        return self.seal_bytes(text.encode("utf-8"))
+
+    def open(self, value: str) -> str:
+        return self.open_bytes(value).decode("utf-8")
+
+    def seal_bytes(self, data: bytes) -> str:
+        return FILE + _text(self.box.encrypt(data))
+
+    def open_bytes(self, value: str) -> bytes:
+        if not value.startswith(FILE):
+            raise WrongKey("not sealed under a file key")
+        return _opened(self.box, value.removeprefix(FILE))
+
+
+def new_file_key() -> bytes:
+    return nacl.utils.random(SecretBox.KEY_SIZE)
 
 
 def lock_with_passphrase(secret: bytes, passphrase: str, cost: Cost) -> str:

@@ -96,6 +96,11 @@ class EvidenceBundle(Base):
     outcome_sealed: Mapped[str] = mapped_column(LONG_TEXT)
     # Read only when the ZIP itself is wanted: a list of bundles never loads their bytes.
     bundle_sealed: Mapped[str | None] = mapped_column(LONG_TEXT, nullable=True, deferred=True)
+    # The bundle's own file key, which seals its columns and items: under the server's key
+    # while the server may open it (capturing, or not attached to a case), and sealed to the
+    # case's public key once attached. A bundle from before has neither, until `reseal-cases`.
+    file_key_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    file_key_case: Mapped[str | None] = mapped_column(Text, nullable=True)
     manifest_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 

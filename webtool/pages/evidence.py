@@ -90,9 +90,13 @@ def attach(reference: str) -> ResponseReturnValue:
     return redirect(url_for("evidence.bundle", reference=found.reference))
 
 
-def zip_response(found: store.EvidenceBundle) -> Response:
+def zip_response(found: store.EvidenceBundle) -> ResponseReturnValue:
+    data = store.zip_of(found)
+    if data is None:
+        # Attached to a case whose key this browser (or session) does not hold.
+        return render_template("error.html", message_key="chldp-case-sealed-here"), 403
     return Response(
-        store.zip_of(found),
+        data,
         mimetype="application/zip",
         headers={
             "Content-Disposition": f'attachment; filename="chldp-evidence-{found.reference}.zip"'

@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     g,
@@ -26,7 +27,6 @@ from webtool.pages import requester_case
 from webtool.pages.auth import current_user, login_required, signed_in_user
 from webtool.services import engagement_view, notifications, places, program_text
 from webtool.services.evidence_records import own_bundles
-from webtool.services.sealing import DEVICE_COOKIE, DEVICE_DAYS
 from webtool.services.help_requests import (
     ACKNOWLEDGEMENTS,
     KINDS,
@@ -36,6 +36,7 @@ from webtool.services.help_requests import (
     own_requests,
     store,
 )
+from webtool.services.sealing import DEVICE_COOKIE, DEVICE_DAYS
 
 blueprint = Blueprint("requester", __name__)
 # A request's country and language are codes; every page names them in the reader's language.

@@ -35,7 +35,11 @@ def gate() -> ResponseReturnValue | None:
 def refused(refusal: Refused) -> ResponseReturnValue:
     db.session().rollback()
     flash(msg(refusal.key, *refusal.params), "error")
-    return redirect(request.full_path)
+    if request.endpoint == "staff_keys.unlock":
+        return redirect(url_for("staff_keys.unlock", next=request.form.get("next")))
+    if request.endpoint == "staff_keys.passphrase":
+        return redirect(url_for("staff_keys.passphrase"))
+    return redirect(url_for("staff_keys.overview"))
 
 
 @blueprint.route("/passphrase", methods=["GET", "POST"])

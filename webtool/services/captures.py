@@ -22,10 +22,11 @@ from werkzeug.local import LocalProxy
 
 from webtool.infra import db, tasks
 from webtool.infra.clock import now
-from webtool.infra.crypto import Sealer
+from webtool.infra.crypto import Sealing
 from webtool.infra.models import EvidenceBundle, EvidenceItem
 from webtool.infra.slots import Gate
 from webtool.services.evidence_records import RUNNING
+from webtool.services.sealing import bundle_sealer, captured_for_case
 from webtool.services.wiring import Tool
 from webtool.wikis.api import Unavailable
 from webtool.wikis.evidence.bundle import write_bundle
@@ -159,7 +160,10 @@ def _run_claimed(app: Tool, bundle_id: int, task: Task | None) -> None:
     bundle = session.get(EvidenceBundle, bundle_id)
     if bundle is None:
         return  # deleted since it was claimed (its request deleted or purged): nothing to do
-    sealer = app.services.sealer
+    # The worker holds the bundle's file key through the server's wrap until the capture ends.
+    sealer = bundle_sealer(bundle)
+    if sealer is None:
+        return  # ended already: only the case's keys open it now
     try:
         _capture(app, bundle, sealer)
     except Exception as error:
@@ -194,7 +198,7 @@ def _retry_reason(error: Exception) -> str:
     return "chldp-evidence-retrying-database"
 
 
-def _capture(app: Tool, bundle: EvidenceBundle, sealer: Sealer) -> None:
+def _capture(app: Tool, bundle: EvidenceBundle, sealer: Sealing) -> None:
     session = db.session()
     client = app.services.api
     # Raises Unavailable when the central wiki cannot be asked: the task tries again later.
@@ -232,7 +236,7 @@ def _capture(app: Tool, bundle: EvidenceBundle, sealer: Sealer) -> None:
     _finish(bundle, sealer, "done", {"refused": refused})
 
 
-def _resume(bundle: EvidenceBundle, spool: Spool, sealer: Sealer) -> Resume:
+def _resume(bundle: EvidenceBundle, spool: Spool, sealer: Sealing) -> Resume:
     """What earlier attempts at this capture kept, back in `spool`; and each line finished
     with from now on kept at once, in its own transaction."""
     earlier: dict[int, Kept | Refusal] = {}
@@ -276,15 +280,16 @@ def _refusal_fields(stored: str) -> dict[str, Any]:
     }
 
 
-def _mark(bundle: EvidenceBundle, sealer: Sealer, status: str, outcome: dict[str, Any]) -> None:
+def _mark(bundle: EvidenceBundle, sealer: Sealing, status: str, outcome: dict[str, Any]) -> None:
     bundle.status = status
     bundle.updated_at = now()
     bundle.outcome_sealed = sealer.seal(json.dumps(outcome, ensure_ascii=False))
     db.session().commit()
 
 
-def _finish(bundle: EvidenceBundle, sealer: Sealer, status: str, result: dict[str, Any]) -> None:
+def _finish(bundle: EvidenceBundle, sealer: Sealing, status: str, result: dict[str, Any]) -> None:
     """The capture's end: its outcome, and its items gone (they are in the bundle now)."""
     bundle.links_done = bundle.links_total
     db.session().execute(delete(EvidenceItem).where(EvidenceItem.bundle_id == bundle.id))
+    captured_for_case(bundle)
     _mark(bundle, sealer, status, result)

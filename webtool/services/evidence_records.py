@@ -24,8 +24,10 @@ from webtool.infra import db, tasks
 from webtool.infra.accounts import User
 from webtool.infra.clock import now
 from webtool.infra.keyed import account_key
+from webtool.infra.keys import FileSealer
 from webtool.infra.models import EvidenceBundle, HelpRequest
 from webtool.services.help_requests import new_reference, new_submission_key
+from webtool.services.sealing import attach_file_key, bundle_sealer, new_file_key
 from webtool.services.wiring import services
 from webtool.wikis.evidence.links import MAX_LINKS
 from webtool.wikis.evidence.wikis import MAX_LINK_LENGTH
@@ -112,7 +114,9 @@ def start(form: LinksForm, owner: User, request_id: int | None = None) -> Eviden
     existing = _by_submission_key(form.submission_key, owner)
     if existing:
         return existing
-    sealer = services().sealer
+    case = db.session().get(HelpRequest, request_id) if request_id is not None else None
+    key, key_columns = new_file_key(case)
+    sealer = FileSealer(key)
     created = now()
     bundle = EvidenceBundle(
         reference=new_reference("EVID"),  # told apart from a request's at a glance
@@ -130,6 +134,7 @@ def start(form: LinksForm, owner: User, request_id: int | None = None) -> Eviden
         refused=0,
         links_sealed=sealer.seal(form.links),
         outcome_sealed=sealer.seal("{}"),
+        **key_columns,
     )
     session = db.session()
     session.add(bundle)
@@ -167,9 +172,10 @@ def own_bundle(reference: str, owner: User) -> EvidenceBundle | None:
     )
 
 
-def owner_of(bundle: EvidenceBundle) -> User:
-    """The account that captured the bundle."""
-    return json.loads(services().sealer.open(bundle.owner_sealed))
+def owner_of(bundle: EvidenceBundle) -> User | None:
+    """The account that captured the bundle; None where this request holds no key of it."""
+    sealer = bundle_sealer(bundle)
+    return json.loads(sealer.open(bundle.owner_sealed)) if sealer else None
 
 
 def bundles_of_request(request_id: int) -> list[EvidenceBundle]:
@@ -186,6 +192,7 @@ def attach(bundle: EvidenceBundle, help_request: HelpRequest) -> None:
     """Attach a bundle to a request: from then on it is kept, and purged, with the request."""
     bundle.request_id = help_request.id
     bundle.purge_after = max(bundle.purge_after, help_request.purge_after)
+    attach_file_key(bundle, help_request)
     db.session().commit()
 
 
@@ -196,20 +203,28 @@ def stopped(bundle: EvidenceBundle) -> bool:
 
 
 def outcome(bundle: EvidenceBundle) -> dict[str, Any]:
-    """{"refused": [Refusal.record(), …], "error": message key, when nothing was kept}."""
-    return json.loads(services().sealer.open(bundle.outcome_sealed))
+    """{"refused": [Refusal.record(), …], "error": message key, when nothing was kept}; {}
+    where this request holds no key of the bundle."""
+    sealer = bundle_sealer(bundle)
+    return json.loads(sealer.open(bundle.outcome_sealed)) if sealer else {}
 
 
 def links_of(bundle: EvidenceBundle) -> str:
-    return services().sealer.open(bundle.links_sealed)
+    sealer = bundle_sealer(bundle)
+    return sealer.open(bundle.links_sealed) if sealer else ""
 
 
-def zip_of(bundle: EvidenceBundle) -> bytes:
-    return services().sealer.open_bytes(bundle.bundle_sealed or "")
+def zip_of(bundle: EvidenceBundle) -> bytes | None:
+    """The bundle's ZIP; None where this request holds no key of it."""
+    sealer = bundle_sealer(bundle)
+    return sealer.open_bytes(bundle.bundle_sealed or "") if sealer else None
 
 
-def manifest_of(bundle: EvidenceBundle) -> dict[str, Any]:
-    with zipfile.ZipFile(io.BytesIO(zip_of(bundle))) as archive:
+def manifest_of(bundle: EvidenceBundle) -> dict[str, Any] | None:
+    data = zip_of(bundle)
+    if data is None:
+        return None
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return json.loads(archive.read("manifest.json"))
 
 

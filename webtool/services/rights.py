@@ -49,7 +49,8 @@ def _bundle(reference: str, user: User) -> Iterator[bytes]:
         return  # deleted while the download ran: its place stays empty
     data = zip_of(bundle)
     db.session().expunge(bundle)
-    yield data
+    if data is not None:  # None: attached to a case whose key this browser does not hold
+        yield data
 
 
 def _request_data(found: HelpRequest) -> dict[str, object]:

@@ -22,9 +22,11 @@ from program.refusal import Refused
 from webtool.infra import db, keys
 from webtool.infra.accounts import User
 from webtool.infra.clock import now
+from webtool.infra.crypto import Sealing
 from webtool.infra.keyed import account_key
 from webtool.infra.keys import WrongKey, token_hash
 from webtool.infra.models import (
+    EvidenceBundle,
     HelpRequest,
     RequesterDevice,
     RequesterKey,
@@ -43,7 +45,7 @@ def _held() -> dict[str, Any]:
     """What this request has opened so far."""
     if "held_keys" not in g:
         g.held_keys = {}
-    return g.held_keys  # type: ignore[no-any-return]
+    return g.held_keys
 
 
 # The legal team's keys.
@@ -76,7 +78,7 @@ def staff_private() -> bytes | None:
             )
             if locked:
                 held["staff"] = keys.unlock_with_secret(locked, token, "unlocked session")
-    return held["staff"]  # type: ignore[no-any-return]
+    return held["staff"]
 
 
 def team_key() -> TeamKey | None:
@@ -88,7 +90,7 @@ def recovery_public() -> bytes:
     team = team_key()
     if team is not None:
         return keys.public_from_text(team.recovery_public_key)
-    return current_app.config["RECOVERY_PUBLIC_KEY"]  # type: ignore[no-any-return]
+    return current_app.config["RECOVERY_PUBLIC_KEY"]
 
 
 def team_public() -> bytes:
@@ -102,7 +104,7 @@ def team_public() -> bytes:
             if team
             else current_app.config["RECOVERY_PUBLIC_KEY"]
         )
-    return held["team public"]  # type: ignore[no-any-return]
+    return held["team public"]
 
 
 def forget_team_public() -> None:
@@ -122,7 +124,7 @@ def team_private() -> bytes | None:
                 held["team"] = keys.open_with(private, grant.private_for_member)
             except WrongKey:
                 pass  # granted to a key this member no longer has
-    return held["team"]  # type: ignore[no-any-return]
+    return held["team"]
 
 
 # Cases.
@@ -157,7 +159,7 @@ def case_private(case: HelpRequest) -> bytes | None:
                     break
                 except WrongKey:
                     continue
-    return held[slot]  # type: ignore[no-any-return]
+    return held[slot]
 
 
 def seal_for_case(case: HelpRequest, text: str) -> str:
@@ -241,4 +243,54 @@ def requester_private() -> bytes | None:
                 held["requester"] = keys.unlock_with_secret(device.private_locked, secret, "device")
             except (WrongKey, ValueError):
                 pass
-    return held["requester"]  # type: ignore[no-any-return]
+    return held["requester"]
+
+
+# Evidence bundles.
+
+
+def new_file_key(case: HelpRequest | None) -> tuple[bytes, dict[str, str | None]]:
+    """A bundle's file key, and its columns: wrapped under the server's key for the capture,
+    and to the case's public key when it is captured for a case."""
+    key = keys.new_file_key()
+    return key, {
+        "file_key_sealed": services().sealer.seal_bytes(key),
+        "file_key_case": _for_case(case, key),
+    }
+
+
+def _for_case(case: HelpRequest | None, key: bytes) -> str | None:
+    if case is None or not case.case_public_key:
+        return None
+    return keys.seal_to(keys.public_from_text(case.case_public_key), key)
+
+
+def bundle_sealer(bundle: EvidenceBundle) -> Sealing | None:
+    """What opens the bundle's columns and items here, or None when this request holds no key
+    of the case it is attached to."""
+    if bundle.file_key_sealed:
+        return keys.FileSealer(services().sealer.open_bytes(bundle.file_key_sealed))
+    if bundle.file_key_case and bundle.request_id is not None:
+        case = db.session().get(HelpRequest, bundle.request_id)
+        private = case_private(case) if case else None
+        if private is None:
+            return None
+        return keys.FileSealer(keys.open_with(private, bundle.file_key_case))
+    return services().sealer  # a bundle from before keys held by people
+
+
+def attach_file_key(bundle: EvidenceBundle, case: HelpRequest) -> None:
+    """The bundle's file key sealed to the case it is attached to, the file itself untouched;
+    once the capture has ended, the server's wrap goes, and only the case's keys open it."""
+    sealer = bundle_sealer(bundle)
+    if not isinstance(sealer, keys.FileSealer) or not case.case_public_key:
+        return
+    bundle.file_key_case = _for_case(case, bytes(sealer.box))
+    if bundle.status in ("done", "failed"):
+        bundle.file_key_sealed = None
+
+
+def captured_for_case(bundle: EvidenceBundle) -> None:
+    """At the end of a capture: a bundle attached to a case keeps no key the server opens."""
+    if bundle.file_key_case:
+        bundle.file_key_sealed = None

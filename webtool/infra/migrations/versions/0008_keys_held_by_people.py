@@ -1,6 +1,7 @@
 """Keys held by people: the staff's keys, the team key and its grants, requesters' keys and
-devices, a key pair per case, and an unlocked session's key. The queue's keyed hashes of a
-case's kinds, country and language go: the queue filters in the unlocked session.
+devices, a key pair per case, a file key per evidence bundle, and an unlocked session's key.
+The queue's keyed hashes of a case's kinds, country and language go: the queue filters in
+the unlocked session.
 
 Existing requests keep their Fernet-sealed values until `flask --app webtool reseal-cases`
 gives each its own key (README, "Moving to keys held by people").
@@ -30,6 +31,9 @@ def upgrade() -> None:
         table.drop_column("language_index")
     with op.batch_alter_table("user_sessions") as table:
         table.add_column(sa.Column("unlocked", sa.Text))
+    with op.batch_alter_table("evidence_bundles") as table:
+        table.add_column(sa.Column("file_key_sealed", sa.Text))
+        table.add_column(sa.Column("file_key_case", sa.Text))
     op.create_table(
         "staff_keys",
         sa.Column("name", sa.String(255), primary_key=True),
@@ -76,8 +80,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("requester_devices", "requester_keys", "team_grants", "team_keys", "staff_keys"):
-        op.drop_table(table)
+    for name in ("requester_devices", "requester_keys", "team_grants", "team_keys", "staff_keys"):
+        op.drop_table(name)
+    with op.batch_alter_table("evidence_bundles") as table:
+        table.drop_column("file_key_case")
+        table.drop_column("file_key_sealed")
     with op.batch_alter_table("user_sessions") as table:
         table.drop_column("unlocked")
     with op.batch_alter_table("help_requests") as table:
