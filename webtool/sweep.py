@@ -11,6 +11,8 @@ working on it: losing Redis delays work, and loses none.
   longer than the longest wait between tries, is queued again (services/engagement_view.py).
 - The outbox is sent from the sweep itself, every TASKS_TAKEN_UP_AFTER while e-mails wait
   (services/notifications.py).
+- The team key's grant of anyone taken off the staff list is deleted (services/team_keys.py),
+  even when nobody opens the console.
 - The nightly purge is run from the sweep itself, once a day after 03:17 UTC, unless the
   audit log says it ran (services/retention.py); one worker at a time.
 
@@ -29,7 +31,8 @@ from flask import Flask, current_app
 
 from webtool.infra import db, tasks
 from webtool.infra.clock import now
-from webtool.services import captures, engagement_view, notifications, retention
+from webtool.services import captures, engagement_view, notifications, retention, team_keys
+from webtool.services.staff_access import staff_roles
 from webtool.services.wiring import Tool, services
 
 PURGE_LEASE = timedelta(hours=1)  # a worker killed mid-purge frees it after this
@@ -62,7 +65,12 @@ def _sweep_forever(app: Flask) -> None:
 
 def sweep(app: Flask, mail: bool = True) -> None:
     """One round; each step on its own, so a database or a server away stops only its own."""
-    steps = [("captures", _captures), ("reports", _reports), ("purge", _purge)]
+    steps = [
+        ("captures", _captures),
+        ("reports", _reports),
+        ("grants", _grants),
+        ("purge", _purge),
+    ]
     if mail:
         steps.append(("mail", _mail))
     for name, step in steps:
@@ -84,6 +92,10 @@ def _reports() -> None:
     gather = services().tasks.gather_engagement
     for report_id in engagement_view.stalled_reports():
         tasks.enqueued(gather, report_id)
+
+
+def _grants() -> None:
+    team_keys.drop_removed(staff_roles())
 
 
 def _mail() -> None:
