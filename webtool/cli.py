@@ -195,7 +195,7 @@ def reseal_cases() -> None:
         if request is None:
             continue  # purged meanwhile
         old = {name: sealer.open(getattr(request, name)) for name in CASE_COLUMNS}
-        who = json.loads(old["requester_sealed"])
+        who = json.loads(old["facts_sealed"])
         requester = session.get(RequesterKey, account_key(who))
         wrapped_to = keys.public_from_text(requester.public_key) if requester else None
         for name, value in new_case_key(wrapped_to).items():
@@ -254,10 +254,7 @@ def _reseal_bundle(bundle: EvidenceBundle, request: HelpRequest) -> None:
 
 
 CASE_COLUMNS = (
-    "requester_sealed",
-    "kinds_sealed",
-    "country_sealed",
-    "language_sealed",
+    "facts_sealed",
     "description_sealed",
     "contact_sealed",
     "engagement_sealed",

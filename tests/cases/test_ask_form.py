@@ -6,6 +6,7 @@ Runs on SQLite and on MariaDB."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -14,6 +15,7 @@ from support.logins import log_in
 
 from webtool.infra import db
 from webtool.infra.models import HelpRequest
+from webtool.services.sealing import seal_for_case
 
 pytestmark = pytest.mark.no_farm
 
@@ -134,8 +136,9 @@ def test_a_request_sent_before_the_lists_shows_what_was_typed(sandbox, app, clie
     reference = send(client).headers["Location"].rsplit("/", 1)[1]
     with app.app_context():  # the row as the free-text form left it
         row = db.session().scalar(select(HelpRequest).where(HelpRequest.reference == reference))
-        seal = app.services.sealer.seal
-        row.country_sealed, row.language_sealed = seal("Bavaria, Germany"), seal("Deutsch bitte")
+        facts = {**REQUESTER, "kinds": FORM["kinds"]}
+        facts.update(country="Bavaria, Germany", language="Deutsch bitte")
+        row.facts_sealed = seal_for_case(row, json.dumps(facts))
         db.session().commit()
     log_in(client, ADMIN)
 

@@ -29,6 +29,7 @@ from sandbox.accounts import HOSTILE_SUMMARY
 from webtool.infra import db
 from webtool.infra.clock import now
 from webtool.infra.models import EvidenceBundle
+from webtool.services.sealing import bundle_sealer
 from webtool.wikis.evidence.bundle import verify_bundle
 
 
@@ -68,7 +69,10 @@ def test_the_bundle_and_links_are_sealed_at_rest(app, client, evidence_links, da
         sealed = db.session().scalar(
             select(EvidenceBundle.bundle_sealed).where(EvidenceBundle.reference == reference)
         )
-        assert app.services.sealer.open_bytes(sealed)[:2] == b"PK"
+        bundle = db.session().scalar(
+            select(EvidenceBundle).where(EvidenceBundle.reference == reference)
+        )
+        assert bundle_sealer(bundle).open_bytes(sealed)[:2] == b"PK"
 
 
 def test_nobody_else_sees_or_downloads_a_bundle(client, evidence_links):
@@ -151,7 +155,7 @@ def test_a_capture_under_way_says_why_it_waits(app, client, evidence_links, stat
         session = db.session()
         bundle = session.scalar(select(EvidenceBundle).where(EvidenceBundle.reference == reference))
         bundle.status, bundle.links_done = status, 1
-        bundle.outcome_sealed = app.services.sealer.seal(json.dumps(outcome))
+        bundle.outcome_sealed = bundle_sealer(bundle).seal(json.dumps(outcome))
         session.commit()
     page = client.get(f"/evidence/{reference}").get_data(as_text=True)
     assert said in page and "1 of 3 links captured" in page
@@ -237,13 +241,21 @@ def test_retention_purges_loose_bundles_and_rotation_reseals_them(app, client, e
     reference, _ = captured(client, evidence_links["text"])
     runner = app.test_cli_runner()
 
-    def sealed_zip() -> str:
+    def sealed() -> tuple[str, str]:
+        """The ZIP under the bundle's file key, and the file key under the server's."""
         with app.app_context():
-            return db.session().scalar(select(EvidenceBundle.bundle_sealed))
+            return (
+                db.session()
+                .execute(select(EvidenceBundle.bundle_sealed, EvidenceBundle.file_key_sealed))
+                .one()
+            )
 
-    before = sealed_zip()
+    zip_before, key_before = sealed()
     assert runner.invoke(args=["rotate-keys"]).exit_code == 0
-    assert sealed_zip() != before  # sealed anew (test_custody.py drops the old key after)
+    zip_after, key_after = sealed()
+    # Only the file key is sealed anew (test_custody.py drops the old key after); the file
+    # itself is never sealed again.
+    assert key_after != key_before and zip_after == zip_before
     assert client.get(f"/evidence/{reference}/bundle.zip").status_code == 200
     with app.app_context():
         session = db.session()

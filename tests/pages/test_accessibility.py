@@ -24,14 +24,20 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
-from support import CHECKOUT
-from support.browser import CHROMIUM, CHROMIUM_ARGS, fill_request, log_in, open_console, shoot
+from support.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    axe_violations,
+    fill_request,
+    log_in,
+    open_console,
+    shoot,
+)
 from support.faultserver import Answer, FaultServer, ok
 from werkzeug.serving import make_server
 
 from webtool.infra.config import api_settings
 
-AXE = CHECKOUT / "webtool/assets/node_modules/axe-core/axe.min.js"
 LANGUAGES = ("en", "ar")
 WIDTHS: dict[str, ViewportSize] = {
     "desktop": {"width": 1280, "height": 800},
@@ -43,7 +49,6 @@ NARROW: dict[str, ViewportSize] = {
     "320px": {"width": 320, "height": 640},
     "zoomed": {"width": 195, "height": 422},
 }
-BLOCKING = ("serious", "critical")
 # The central wiki refuses the questions about this account, so its report fails.
 UNLUCKY = "Grant Writer"
 STAFF = "Jane Doe"
@@ -263,17 +268,6 @@ PAGES = [
 
 def in_language(path: str, lang: str) -> str:
     return f"{path}{'&' if '?' in path else '?'}uselang={lang}"
-
-
-def axe_violations(page: Page) -> list[dict]:
-    """What axe-core finds on the page as it is now, of impact serious or critical."""
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-            .map(v => ({id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
-                        targets: v.nodes.map(n => n.target.join(' '))}))"""
-    )
-    return [v for v in found if v["impact"] in BLOCKING]
 
 
 def sideways(page: Page) -> list[dict]:

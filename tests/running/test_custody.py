@@ -26,6 +26,7 @@ from webtool.cli import sealed_columns
 from webtool.infra import db, keys
 from webtool.infra.clock import now
 from webtool.infra.config import WIKIMEDIA_CENTRAL_API, ConfigError, api_settings
+from webtool.infra.keys import FileSealer
 from webtool.infra.models import (
     AuditEntry,
     EngagementReport,
@@ -40,6 +41,7 @@ from webtool.services.casework import add_ledger_entry, add_note, change_status,
 from webtool.services.conversation import write_as_requester
 from webtool.services.help_requests import Submission, own_requests, store
 from webtool.services.notifications import set_staff_notice
+from webtool.services.sealing import new_file_key
 
 # An id no other value in the database can contain by chance.
 REQUESTER = {"name": "Veteran Editor", "id": 73317331}
@@ -142,13 +144,15 @@ def every_sealed_column_filled(app) -> None:
         change_status(case, "Jane Doe", "admin", "approved", "Severe doxxing", "funding")
         add_ledger_entry(case, "Jane Doe", "commitment", "legal_fees", Decimal("100"), "Urgent")
         seal = app.services.sealer
+        # Evidence not attached to a case: under its own file key, which the server's key seals.
+        key, key_columns = new_file_key(None)
+        file_sealer = FileSealer(key)
         db.session().add(
             EvidenceBundle(
                 reference="EVID-0000-0000-0000-0001",
                 submission_key="0" * 32,
                 owner_key="k",
-                owner_sealed=seal.seal(json.dumps(REQUESTER)),
-                request_id=case.id,
+                owner_sealed=file_sealer.seal(json.dumps(REQUESTER)),
                 created_at=now(),
                 updated_at=now(),
                 purge_after=case.purge_after,
@@ -157,17 +161,18 @@ def every_sealed_column_filled(app) -> None:
                 links_done=1,
                 items=1,
                 refused=0,
-                links_sealed=seal.seal("https://en.wikipedia.org/wiki/X"),
-                outcome_sealed=seal.seal("{}"),
-                bundle_sealed=seal.seal_bytes(b"PK"),
+                links_sealed=file_sealer.seal("https://en.wikipedia.org/wiki/X"),
+                outcome_sealed=file_sealer.seal("{}"),
+                bundle_sealed=file_sealer.seal_bytes(b"PK"),
                 manifest_sha256="0" * 64,
+                **key_columns,
             )
         )
         db.session().commit()
         bundle = db.session().scalar(select(EvidenceBundle))
         db.session().add(
             EvidenceItem(
-                bundle_id=bundle.id, position=0, kind="kept", content_sealed=seal.seal("x")
+                bundle_id=bundle.id, position=0, kind="kept", content_sealed=file_sealer.seal("x")
             )
         )
         db.session().add(
@@ -217,8 +222,10 @@ def test_rotating_keys_reseals_every_sealed_column(app, client):
         sealer = newest_only.services.sealer
         for model, name in columns:
             for token in db.session().scalars(select(getattr(model, name))):
-                if token is not None and not keys.is_sealed_to_key(token):
-                    sealer.open(token)  # raises InvalidToken if it was left behind
+                # What is sealed under a key of its own stays as it is; the rest opens with
+                # the newest key alone (InvalidToken if it was left behind).
+                if token is not None and not keys.has_own_key(token):
+                    sealer.open_bytes(token)
         reference = db.session().scalar(select(HelpRequest.reference))
         assert [r.reference for r in own_requests(REQUESTER)] == [reference]
     staff = newest_only.test_client()

@@ -9,6 +9,8 @@ from playwright.sync_api import Page
 from support import CHECKOUT
 
 SCREENSHOTS = CHECKOUT / "test-screenshots"
+AXE = CHECKOUT / "webtool/assets/node_modules/axe-core/axe.min.js"
+BLOCKING = ("serious", "critical")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -74,3 +76,15 @@ def open_console(page: Page, url: str) -> None:
         page.get_by_label("Passphrase", exact=True).fill(PASSPHRASE)
         page.get_by_label("Passphrase", exact=True).press("Enter")
         page.wait_for_load_state()
+
+
+def axe_violations(page: Page) -> list[dict]:
+    """What axe-core finds on the page as it is now, of impact serious or critical (the page's
+    context must bypass the tool's Content-Security-Policy to let axe-core in)."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+            .map(v => ({id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                        targets: v.nodes.map(n => n.target.join(' '))}))"""
+    )
+    return [v for v in found if v["impact"] in BLOCKING]

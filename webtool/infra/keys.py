@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import nacl.exceptions
 import nacl.pwhash.argon2id as argon2id
 import nacl.utils
+from nacl.bindings import crypto_box_seal_open
 from nacl.public import PrivateKey, PublicKey, SealedBox
 from nacl.secret import SecretBox
 
@@ -64,16 +65,28 @@ def has_own_key(value: str) -> bool:
     return value.startswith((BOX, FILE))
 
 
-def open_with(private: bytes, value: str) -> bytes:
-    if not is_sealed_to_key(value):
-        raise WrongKey("not sealed to a key")
-    try:
-        return SealedBox(PrivateKey(private)).decrypt(_bytes(value.removeprefix(BOX)))
-    except (nacl.exceptions.CryptoError, ValueError):
-        raise WrongKey("this key does not open it") from None
+class Opener:
+    """A private key with its public half, to open many values: working the public half out
+    is a key operation of its own, done once, or not at all when it is known (a case's)."""
+
+    def __init__(self, private: bytes, public: bytes | None = None) -> None:
+        self.private = private
+        self.public = public or public_of(private)
+
+    def open(self, value: str) -> bytes:
+        if not is_sealed_to_key(value):
+            raise WrongKey("not sealed to a key")
+        try:
+            return crypto_box_seal_open(_bytes(value.removeprefix(BOX)), self.public, self.private)
+        except (nacl.exceptions.CryptoError, ValueError):
+            raise WrongKey("this key does not open it") from None
 
 
-def open_text(private: bytes, value: str) -> str:
+def open_with(private: bytes | Opener, value: str) -> bytes:
+    return (private if isinstance(private, Opener) else Opener(private)).open(value)
+
+
+def open_text(private: bytes | Opener, value: str) -> str:
     return open_with(private, value).decode("utf-8")
 
 

@@ -43,17 +43,16 @@ class HelpRequest(Base):
     # The form's one-time key: posting the same form twice finds the first request.
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
     # Who asked: the keyed hash of their central id finds their requests; the name and id
-    # themselves are sealed.
+    # themselves are sealed, in the facts.
     requester_key: Mapped[str] = mapped_column(String(64), index=True)
-    requester_sealed: Mapped[str] = mapped_column(LONG_TEXT)  # {"name", "id"}
     created_at: Mapped[datetime] = mapped_column(DateTime)
     purge_after: Mapped[datetime] = mapped_column(DateTime, index=True)
     status: Mapped[str] = mapped_column(String(32), default="new", index=True)
     # For an approved case: "referral" to counsel, "funding", or "both".
     assistance: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    kinds_sealed: Mapped[str] = mapped_column(LONG_TEXT)  # comma-separated
-    country_sealed: Mapped[str] = mapped_column(LONG_TEXT)
-    language_sealed: Mapped[str] = mapped_column(LONG_TEXT)
+    # What the queue shows and filters on, opened once a case: JSON {"name", "id" (of the
+    # requester), "kinds", "country", "language"}.
+    facts_sealed: Mapped[str] = mapped_column(LONG_TEXT)
     description_sealed: Mapped[str] = mapped_column(LONG_TEXT)
     contact_sealed: Mapped[str] = mapped_column(LONG_TEXT)
     engagement_sealed: Mapped[str] = mapped_column(LONG_TEXT)

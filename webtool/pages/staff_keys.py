@@ -22,13 +22,11 @@ BEFORE_UNLOCKING = {"staff_keys.passphrase", "staff_keys.unlock"}
 def gate() -> ResponseReturnValue | None:
     """For the console's check: a staff member without a key sets a passphrase first, and one
     whose session is not unlocked unlocks it; then they go where they were going."""
-    if request.endpoint in BEFORE_UNLOCKING:
+    if request.endpoint in BEFORE_UNLOCKING or sealing.staff_private() is not None:
         return None
     if team_keys.staff_key(g.staff_name) is None:
         return redirect(url_for("staff_keys.passphrase"))
-    if sealing.staff_private() is None:
-        return redirect(url_for("staff_keys.unlock", next=request.full_path))
-    return None
+    return redirect(url_for("staff_keys.unlock", next=request.full_path))
 
 
 @blueprint.errorhandler(Refused)

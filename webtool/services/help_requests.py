@@ -119,10 +119,18 @@ def store(submission: Submission, user: User, engagement: dict) -> HelpRequest:
         **new_case_key(requester_public(user)),
     )
     seal = partial(seal_for_case, request)
-    request.requester_sealed = seal(json.dumps({"name": user["name"], "id": user["id"]}))
-    request.kinds_sealed = seal(",".join(submission.kinds))
-    request.country_sealed = seal(submission.country)
-    request.language_sealed = seal(submission.language)
+    request.facts_sealed = seal(
+        json.dumps(
+            {
+                "name": user["name"],
+                "id": user["id"],
+                "kinds": submission.kinds,
+                "country": submission.country,
+                "language": submission.language,
+            },
+            ensure_ascii=False,
+        )
+    )
     request.description_sealed = seal(submission.description)
     # An address gets news only once the requester has opened the link sent to it.
     request.contact_sealed = seal(
@@ -173,18 +181,20 @@ class Opened:
 
 
 def opened(request: HelpRequest) -> Opened:
-    requester = open_for_case(request, request.requester_sealed)
-    if requester is None:
+    # One value for what the queue shows: a case opened costs two key operations, its key's
+    # and this one's, however long the queue.
+    facts = open_for_case(request, request.facts_sealed)
+    if facts is None:
         return Opened(request, True, "", 0, [], "", "")
-    who = json.loads(requester)
+    found = json.loads(facts)
     return Opened(
         request,
         False,
-        who["name"],
-        who["id"],
-        [kind for kind in (open_for_case(request, request.kinds_sealed) or "").split(",") if kind],
-        open_for_case(request, request.country_sealed) or "",
-        open_for_case(request, request.language_sealed) or "",
+        found["name"],
+        found["id"],
+        found["kinds"],
+        found["country"],
+        found["language"],
     )
 
 

@@ -15,7 +15,7 @@ import secrets
 from typing import Any
 
 from flask import current_app, g, has_request_context, request, session
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from program.refusal import Refused
@@ -41,7 +41,7 @@ DEVICE_DAYS = 400  # the longest a browser keeps a cookie
 TEAM = 1  # the team key's row: there is one
 
 
-def _held() -> dict[str, Any]:
+def _held() -> dict[Any, Any]:
     """What this request has opened so far."""
     if "held_keys" not in g:
         g.held_keys = {}
@@ -67,17 +67,15 @@ def unlock_session(private: bytes) -> None:
 
 
 def staff_private() -> bytes | None:
-    """The signed-in staff member's private key, when their session is unlocked."""
+    """The signed-in staff member's private key, when their session is unlocked: the session's
+    row as the session check read it (sessions.py), opened with the cookie's token."""
     held = _held()
     if "staff" not in held:
         held["staff"] = None
         token = session.get("sid") if has_request_context() else None
-        if isinstance(token, str):
-            locked = db.session().scalar(
-                select(UserSession.unlocked).where(UserSession.token_hash == token_hash(token))
-            )
-            if locked:
-                held["staff"] = keys.unlock_with_secret(locked, token, "unlocked session")
+        locked = g.get("session_unlocked")
+        if isinstance(token, str) and locked:
+            held["staff"] = keys.unlock_with_secret(locked, token, "unlocked session")
     return held["staff"]
 
 
@@ -155,7 +153,7 @@ def case_private(case: HelpRequest) -> bytes | None:
             private = opener() if wrapped else None
             if wrapped and private:
                 try:
-                    held[slot] = keys.open_with(private, wrapped)
+                    held[slot] = keys.open_with(_opener(private), wrapped)
                     break
                 except WrongKey:
                     continue
@@ -176,7 +174,18 @@ def open_for_case(case: HelpRequest, value: str) -> str | None:
     if not keys.is_sealed_to_key(value):
         return services().sealer.open(value)
     private = case_private(case)
-    return keys.open_text(private, value) if private else None
+    if private is None:
+        return None
+    public = keys.public_from_text(case.case_public_key) if case.case_public_key else None
+    return keys.open_text(_opener(private, public), value)
+
+
+def _opener(private: bytes, public: bytes | None = None) -> keys.Opener:
+    """A keys.Opener of a private key, made once per request."""
+    held = _held()
+    if ("opener", private) not in held:
+        held[("opener", private)] = keys.Opener(private, public)
+    return held[("opener", private)]
 
 
 def seal_for_team(text: str) -> str:
@@ -192,7 +201,7 @@ def open_for_team(value: str) -> str | None:
     if private is None:
         return None
     try:
-        return keys.open_text(private, value)
+        return keys.open_text(_opener(private), value)
     except WrongKey:
         return None
 
@@ -275,7 +284,7 @@ def bundle_sealer(bundle: EvidenceBundle) -> Sealing | None:
         private = case_private(case) if case else None
         if private is None:
             return None
-        return keys.FileSealer(keys.open_with(private, bundle.file_key_case))
+        return keys.FileSealer(keys.open_with(_opener(private), bundle.file_key_case))
     return services().sealer  # a bundle from before keys held by people
 
 

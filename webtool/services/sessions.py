@@ -17,7 +17,7 @@ from typing import NamedTuple
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import Flask, current_app, render_template, request, session
+from flask import Flask, current_app, g, render_template, request, session
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
@@ -141,6 +141,7 @@ class Seen(NamedTuple):
     staff: bool
     created_at: datetime
     seen_at: datetime
+    unlocked: str | None  # a staff member's private key, locked under the token
 
 
 def _alive(user: dict, token: object) -> bool:
@@ -166,6 +167,8 @@ def _alive(user: dict, token: object) -> bool:
             .where(UserSession.id == found.id)
             .values(staff=found.staff or staff, seen_at=moment)
         )
+    # The unlocked key as the row has it, for sealing.staff_private: no second read.
+    g.session_unlocked = found.unlocked
     return True
 
 
@@ -186,8 +189,8 @@ def _seen(token_hash: str) -> Seen | None:
         connection.close()  # back to the pool, rolled back
     if found is None:
         return None
-    key, user_key, staff, created_at, seen_at = found
-    return Seen(key, user_key, bool(staff), _time(created_at), _time(seen_at))
+    key, user_key, staff, created_at, seen_at, unlocked = found
+    return Seen(key, user_key, bool(staff), _time(created_at), _time(seen_at), unlocked)
 
 
 @cache
@@ -205,6 +208,7 @@ SESSION_OF_TOKEN = select(
     UserSession.staff,
     UserSession.created_at,
     UserSession.seen_at,
+    UserSession.unlocked,
 ).where(UserSession.token_hash == bindparam("token_hash"))
 
 
