@@ -1,8 +1,8 @@
 """A full copy of the server opens no case: a requester sends a request with evidence and a
 message, the legal team answers, notes, decides and records a reason in the books; then
-everything the server holds (every table, the instance folder, the environment and settings;
-this tool runs without Redis here, its queue immediate) is taken, and with it and the tool's
-own code none of their words opens. The recovery key's private half, kept offline, opens them
+everything the server holds (every table, every Redis key and value, the instance folder, the
+environment and settings) is taken, and with it and the tool's own code none of their words
+opens. The recovery key's private half, kept offline, opens them
 all. And every column holds what the README's table says it holds."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, inspect, text
 from support import CHECKOUT
 from support.helpers import ADMIN, REQUESTER, captured, change_status, post, send, write
 from support.logins import log_in
+from support.redisdb import REDIS_URL
 from support.smtp_sink import SmtpSink
 
 from webtool.app import create_app
@@ -54,9 +55,11 @@ def mail(monkeypatch):
 
 
 @pytest.fixture
-def server(sandbox, database_url, tmp_path, recovery, mail, staff_list):
+def server(sandbox, database_url, tmp_path, recovery, mail, staff_list, redis_server):
+    """The tool with its cache and rate limits in Redis (the tasks run at once, in the
+    request that asks for them)."""
     return create_app(
-        {"SQLALCHEMY_URL": database_url, "REDIS_URL": None, "TASKS_IMMEDIATE": True},
+        {"SQLALCHEMY_URL": database_url, "REDIS_URL": REDIS_URL, "TASKS_IMMEDIATE": True},
         instance_path=str(tmp_path / "instance"),
     )
 
@@ -97,9 +100,9 @@ def used(server, evidence_links) -> str:
     return reference
 
 
-def copy_of(server, database_url: str) -> dict:
-    """Everything the server holds: each table's rows, the instance folder's files, the
-    environment, the settings."""
+def copy_of(server, database_url: str, redis_server) -> dict:
+    """Everything the server holds: each table's rows, every Redis key and value, the instance
+    folder's files, the environment, the settings."""
     engine = create_engine(database_url)
     tables = {}
     with engine.connect() as connection:
@@ -114,8 +117,23 @@ def copy_of(server, database_url: str) -> dict:
         for path in Path(server.instance_path).rglob("*")
         if path.is_file() and not path.name.endswith((".sqlite", ".db"))
     }
+    stored = {}
+    for key in redis_server.keys("*"):
+        kind = redis_server.type(key)
+        value = (
+            redis_server.get(key)
+            if kind == b"string"
+            else repr(
+                redis_server.dump(key)
+            )  # lists, sets, hashes: their bytes as Redis keeps them
+        )
+        stored[key.decode("utf-8", "replace")] = (
+            value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+        )
+    assert stored, "the tool kept nothing in Redis: the copy would not show Redis at all"
     return {
         "tables": tables,
+        "redis": stored,
         "files": files,
         "environment": dict(os.environ),
         "settings": {name: repr(value) for name, value in server.config.items()},
@@ -147,6 +165,12 @@ def what_the_server_opens(copy: dict, server) -> list[str]:
                         opened.append(fernet.open_bytes(value).decode("utf-8", "replace"))
                     except (InvalidToken, ValueError):
                         pass
+    for value in copy["redis"].values():  # the cache's values, sealed with the same keys
+        for token in re.findall(r"gAAAAA[A-Za-z0-9_\-=]+", value):
+            try:
+                opened.append(fernet.open_bytes(token).decode("utf-8", "replace"))
+            except (InvalidToken, ValueError):
+                pass
     for bundle in copy["tables"]["evidence_bundles"]:
         if bundle["file_key_sealed"]:
             sealer = keys.FileSealer(fernet.open_bytes(bundle["file_key_sealed"]))
@@ -177,10 +201,10 @@ WORDS = (DESCRIPTION, MESSAGE, ANSWER, NOTE, REASON, OVERRIDE, EVIDENCE)
 
 
 def test_a_full_copy_of_the_server_opens_no_case_and_the_recovery_key_opens_all(
-    server, database_url, evidence_links, recovery
+    server, database_url, evidence_links, recovery, redis_server
 ):
     reference = used(server, evidence_links)
-    copy = copy_of(server, database_url)
+    copy = copy_of(server, database_url, redis_server)
     held = everything_in(copy)
     opened_by_server = what_the_server_opens(copy, server)
     for word in WORDS:
@@ -260,9 +284,11 @@ def readme_table() -> dict[str, dict[str, str]]:
     return table
 
 
-def test_the_readme_says_what_every_column_of_the_copy_holds(server, database_url, evidence_links):
+def test_the_readme_says_what_every_column_of_the_copy_holds(
+    server, database_url, evidence_links, redis_server
+):
     used(server, evidence_links)
-    copy = copy_of(server, database_url)
+    copy = copy_of(server, database_url, redis_server)
     said = readme_table()
     server_keys = Sealer(server.config["ENCRYPTION_KEYS"])
     assert set(said) == set(copy["tables"]), "a table the README does not list, or the reverse"

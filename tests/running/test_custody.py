@@ -457,6 +457,23 @@ def test_production_refuses_missing_weak_or_example_secrets(
 
 
 @pytest.mark.parametrize(
+    "value",
+    ["", "change-me", "from example.env", base64.urlsafe_b64encode(b"k" * 31).decode()],
+    ids=["empty", "change-me", "from-example-env", "too-short"],
+)
+def test_production_refuses_a_missing_or_wrong_recovery_key(
+    production, monkeypatch, tmp_path, value
+):
+    if value == "from example.env":
+        value = example_env()["CHLDP_RECOVERY_PUBLIC_KEY"]
+    monkeypatch.setenv("CHLDP_RECOVERY_PUBLIC_KEY", value)
+    with pytest.raises(ConfigError, match="CHLDP_RECOVERY_PUBLIC_KEY") as refused:
+        create_app(instance_path=str(tmp_path))
+    assert "make-recovery-key" in str(refused.value)  # and how to make one
+    assert not list(tmp_path.iterdir())  # no pair made up in the instance folder
+
+
+@pytest.mark.parametrize(
     "value, said",
     [
         ("", "CHLDP_PUBLIC_URL is not set"),
