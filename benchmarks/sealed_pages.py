@@ -6,7 +6,11 @@ and the fastest of several runs.
 Targets (issue 23, keys held by people): the queue within 1.5x and the case page within 1.2x
 of the figures before cases were sealed to people, on the same machine (2 cores), where the
 queue opened four Fernet values a case under the server's key and filtered on keyed hashes:
-  before: queue 428.3 and 470.9 ms (two runs), case page 12.7 and 14.6 ms.
+  before (this script at commit 2aa815b, run in turn with this one), median and fastest of 25:
+    queue 343.2 / 259.5, 280.9 / 251.8, 354.9 / 251.7 ms;  case page 13.1 / 10.3, 11.0 / 9.2,
+    12.6 / 8.6 ms
+  after: queue 429.2 / 324.5, 362.1 / 291.8, 335.7 / 277.8 ms;  case page 11.4 / 9.4,
+    10.1 / 9.5, 12.2 / 10.4 ms
 Run: .venv/bin/python benchmarks/sealed_pages.py [--cases 1000] [--runs 25]
 """
 

@@ -23,7 +23,7 @@ from webtool.infra.models import HelpRequest
 from webtool.pages.auth import login_required, signed_in_user
 from webtool.services import conversation, notifications, rights
 from webtool.services.evidence_records import own_bundles
-from webtool.services.help_requests import new_submission_key, own_request
+from webtool.services.help_requests import new_submission_key, opened, own_request
 
 blueprint = Blueprint("case", __name__)
 SAID = "chldp"  # the flash category of what the request's page says after an action
@@ -82,7 +82,10 @@ def read(reference: str) -> ResponseReturnValue:
 @login_required
 def emails(reference: str) -> ResponseReturnValue:
     wanted = request.form.get("emails") == "on"
-    notifications.set_requester_emails(_own(reference), wanted)
+    found = _own(reference)
+    if opened(found).sealed:
+        return _back(reference, "chldp-case-sealed-here")  # the contact is sealed to the case
+    notifications.set_requester_emails(found, wanted)
     return _back(
         reference, "chldp-conversation-emails-on" if wanted else "chldp-conversation-emails-off"
     )
@@ -98,6 +101,8 @@ def confirm_email(reference: str) -> ResponseReturnValue:
     if request.method == "GET":
         target = url_for("case.confirm_email", reference=reference)
         return _confirm("confirmemail", target, token=token)
+    if opened(found).sealed:
+        return _back(reference, "chldp-case-sealed-here")  # the contact is sealed to the case
     if notifications.confirm(found, token):
         return _back(reference, "chldp-contact-confirmed")
     return _back(reference, "chldp-contact-confirm-wrong")
@@ -106,7 +111,10 @@ def confirm_email(reference: str) -> ResponseReturnValue:
 @blueprint.route("/requests/<reference>/confirm-email/again", methods=["POST"])
 @login_required
 def confirm_email_again(reference: str) -> ResponseReturnValue:
-    notifications.ask_to_confirm(_own(reference))
+    found = _own(reference)
+    if opened(found).sealed:
+        return _back(reference, "chldp-case-sealed-here")
+    notifications.ask_to_confirm(found)
     return _back(reference, "chldp-contact-link-sent")
 
 
