@@ -29,6 +29,7 @@ from webtool.pages import (
     public_api,
     requester,
     requester_case,
+    requester_key,
     staff,
     staff_keys,
 )
@@ -92,6 +93,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
         auth,
         requester,
         requester_case,
+        requester_key,
         evidence_pages,
         health,
         staff,

@@ -36,7 +36,7 @@ from webtool.services.evidence_records import owner_of
 from webtool.services.help_requests import opened
 from webtool.services.retention import purge as purge_expired
 from webtool.services.sealing import (
-    captured_for_case,
+    captured,
     new_case_key,
     new_file_key,
     seal_for_case,
@@ -250,7 +250,7 @@ def _reseal_bundle(bundle: EvidenceBundle, request: HelpRequest) -> None:
         columns["file_key_case"],
     )
     if bundle.status in ("done", "failed"):
-        captured_for_case(bundle)
+        captured(bundle)
 
 
 CASE_COLUMNS = (

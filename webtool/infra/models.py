@@ -96,10 +96,12 @@ class EvidenceBundle(Base):
     # Read only when the ZIP itself is wanted: a list of bundles never loads their bytes.
     bundle_sealed: Mapped[str | None] = mapped_column(LONG_TEXT, nullable=True, deferred=True)
     # The bundle's own file key, which seals its columns and items: under the server's key
-    # while the server may open it (capturing, or not attached to a case), and sealed to the
-    # case's public key once attached. A bundle from before has neither, until `reseal-cases`.
+    # while the worker captures, then sealed only to the requester who captured it and to the
+    # case it is attached to. A bundle from before has neither, until `reseal-cases`.
     file_key_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
     file_key_case: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Sealed to the requester's public key when a requester captured it.
+    file_key_requester: Mapped[str | None] = mapped_column(Text, nullable=True)
     manifest_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
@@ -350,13 +352,21 @@ class TeamGrant(Base):
 
 class RequesterKey(Base):
     """A requester's public key, found by the keyed hash of their central id (a copy tells
-    whether a given account has stored something). Their private key is on their devices."""
+    whether a given account has stored something). Their private key is on their devices, and
+    here only under their recovery phrase (Argon2id), which the tool shows them once."""
 
     __tablename__ = "requester_keys"
 
     account_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     public_key: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    private_for_phrase: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Wrong phrases in a row make the account wait, as a staff passphrase does.
+    wrong_tries: Mapped[int] = mapped_column(Integer, default=0)
+    wait_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Set when the requester, having lost both phrase and device, made a new key: their cases
+    # wait for a staff member to wrap them to it.
+    renewed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class RequesterDevice(Base):

@@ -25,7 +25,7 @@ from webtool.infra.limits import account, limiter, spend
 from webtool.infra.models import EngagementReport
 from webtool.pages import requester_case
 from webtool.pages.auth import current_user, login_required, signed_in_user
-from webtool.services import engagement_view, notifications, places, program_text
+from webtool.services import engagement_view, notifications, places, program_text, requester_keys
 from webtool.services.evidence_records import own_bundles
 from webtool.services.help_requests import (
     ACKNOWLEDGEMENTS,
@@ -36,7 +36,7 @@ from webtool.services.help_requests import (
     own_requests,
     store,
 )
-from webtool.services.sealing import DEVICE_COOKIE, DEVICE_DAYS
+from webtool.services.sealing import DEVICE_COOKIE, DEVICE_DAYS, requester_private
 
 blueprint = Blueprint("requester", __name__)
 # A request's country and language are codes; every page names them in the reader's language.
@@ -151,13 +151,22 @@ def ask() -> ResponseReturnValue:
 @blueprint.route("/requests")
 @login_required
 def my_requests() -> str:
-    return render_template("my_requests.html", requests=own_requests(signed_in_user()))
+    user = signed_in_user()
+    found = requester_keys.key_of(user)
+    device = {
+        "has_key": found is not None,
+        "holds": requester_private() is not None,
+        "has_phrase": bool(found and found.private_for_phrase),
+    }
+    return render_template("my_requests.html", requests=own_requests(user), device=device)
 
 
 @blueprint.after_app_request
 def device_cookie(response: Response) -> Response:
     """The device key of a requester key made by this request: only this browser holds it, so
     only this browser (and the requester's recovery, from part 2) opens what they stored."""
+    if g.get("forget_device"):
+        response.delete_cookie(DEVICE_COOKIE, httponly=True, samesite="Lax")
     value = g.get("device_cookie")
     if value:
         response.set_cookie(

@@ -47,6 +47,7 @@ from webtool.services import (
     engagement_view,
     notifications,
     places,
+    requester_keys,
     team_keys,
 )
 from webtool.services import evidence_records as evidence
@@ -218,6 +219,7 @@ def _case_page(found: HelpRequest, links_form: evidence.LinksForm) -> str:
         owner_of=evidence.owner_of,
         links_form=links_form,
         ledger_kinds=casework.LEDGER_KINDS,
+        renewal=requester_keys.renewal_waiting(found),
     )
 
 
@@ -258,6 +260,15 @@ def read(reference: str) -> ResponseReturnValue:
     """The requester's messages marked read: the queue stops putting the case first, and the
     team hears by e-mail of the requester's next answer."""
     conversation.mark_read(_case(reference), from_requester=True)
+    return _back(reference)
+
+
+@blueprint.route("/case/<reference>/requester-key", methods=["POST"])
+def wrap_to_renewed_key(reference: str) -> ResponseReturnValue:
+    """The requester, who lost phrase and device, reads again with their new key: the staff
+    member checked it is them in another way first (the page says so)."""
+    requester_keys.wrap_to_renewed_key(_case(reference), g.staff_name)
+    flash(msg("chldp-staff-renewed-done"), "done")
     return _back(reference)
 
 

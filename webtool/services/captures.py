@@ -26,7 +26,7 @@ from webtool.infra.crypto import Sealing
 from webtool.infra.models import EvidenceBundle, EvidenceItem
 from webtool.infra.slots import Gate
 from webtool.services.evidence_records import RUNNING
-from webtool.services.sealing import bundle_sealer, captured_for_case
+from webtool.services.sealing import bundle_sealer, captured
 from webtool.services.wiring import Tool
 from webtool.wikis.api import Unavailable
 from webtool.wikis.evidence.bundle import write_bundle
@@ -291,5 +291,5 @@ def _finish(bundle: EvidenceBundle, sealer: Sealing, status: str, result: dict[s
     """The capture's end: its outcome, and its items gone (they are in the bundle now)."""
     bundle.links_done = bundle.links_total
     db.session().execute(delete(EvidenceItem).where(EvidenceItem.bundle_id == bundle.id))
-    captured_for_case(bundle)
+    captured(bundle)
     _mark(bundle, sealer, status, result)

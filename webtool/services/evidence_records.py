@@ -26,6 +26,7 @@ from webtool.infra.clock import now
 from webtool.infra.keyed import account_key
 from webtool.infra.keys import FileSealer
 from webtool.infra.models import EvidenceBundle, HelpRequest
+from webtool.services import requester_keys
 from webtool.services.help_requests import new_reference, new_submission_key
 from webtool.services.sealing import attach_file_key, bundle_sealer, new_file_key
 from webtool.services.wiring import services
@@ -115,7 +116,10 @@ def start(form: LinksForm, owner: User, request_id: int | None = None) -> Eviden
     if existing:
         return existing
     case = db.session().get(HelpRequest, request_id) if request_id is not None else None
-    key, key_columns = new_file_key(case)
+    # A requester's own capture is sealed to their key (made now if this is the first thing
+    # they store); staff capture for a case, and it is sealed to the case.
+    requester = requester_keys.public_key(owner) if case is None else None
+    key, key_columns = new_file_key(case, requester)
     sealer = FileSealer(key)
     created = now()
     bundle = EvidenceBundle(

@@ -22,7 +22,8 @@ from webtool.infra import db
 from webtool.infra.accounts import User
 from webtool.infra.keyed import account_key
 from webtool.infra.models import HelpRequest
-from webtool.services.sealing import new_case_key, open_for_case, requester_public, seal_for_case
+from webtool.services import requester_keys
+from webtool.services.sealing import new_case_key, open_for_case, seal_for_case
 
 KINDS = ("harassment", "doxxing", "cyberattack", "other")
 ACKNOWLEDGEMENTS = ("discretion", "limited_funds", "not_our_lawyer", "no_fines")
@@ -116,7 +117,7 @@ def store(submission: Submission, user: User, engagement: dict) -> HelpRequest:
         created_at=now,
         purge_after=now + timedelta(days=current_app.config["RETENTION_DAYS"]),
         status="new",
-        **new_case_key(requester_public(user)),
+        **new_case_key(requester_keys.public_key(user)),
     )
     seal = partial(seal_for_case, request)
     request.facts_sealed = seal(

@@ -18,6 +18,7 @@ from webtool.services import casework, conversation
 from webtool.services.evidence_records import own_bundle, own_bundles, zip_of
 from webtool.services.help_requests import opened, own_requests
 from webtool.services.retention import delete_request
+from webtool.services.sealing import bundle_sealer
 
 
 def everything_of(user: User) -> Iterator[bytes]:
@@ -29,8 +30,16 @@ def everything_of(user: User) -> Iterator[bytes]:
     dozen bundles at their bound, holding it whole would take a good part of the webservice's
     memory. The audit log says it was downloaded before the first byte goes."""
     requests = [_request_data(found) for found in own_requests(user)]
-    bundles = [bundle.reference for bundle in own_bundles(user) if bundle.status == "done"]
-    data = {"account": user["name"], "requests": requests, "evidence": bundles}
+    done = [bundle for bundle in own_bundles(user) if bundle.status == "done"]
+    # On a device that does not hold the requester's key, what is sealed to it is not here,
+    # and data.json and the index say which.
+    bundles = [bundle.reference for bundle in done if bundle_sealer(bundle) is not None]
+    data = {
+        "account": user["name"],
+        "requests": requests,
+        "evidence": bundles,
+        "evidence_not_included": [b.reference for b in done if b.reference not in bundles],
+    }
     zipped = ZipStream(compress_type=ZIP_DEFLATED)
     zipped.add(json.dumps(data, ensure_ascii=False, indent=2, default=str), "data.json")
     zipped.add(render_template("my_data_index.html", data=data), "index.html")
@@ -59,6 +68,8 @@ def _request_data(found: HelpRequest) -> dict[str, object]:
         "reference": found.reference,
         "sent": found.created_at,
         "status": found.status,
+        # True when this device does not hold the key: only the lines above are included.
+        "sealed": sealed.sealed,
         "kinds": sealed.kinds,
         "country": sealed.country,
         "language": sealed.language,

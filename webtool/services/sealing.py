@@ -11,17 +11,13 @@ passphrase, under a public key, or under a secret that only a cookie holds.
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from flask import current_app, g, has_request_context, request, session
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 
 from program.refusal import Refused
 from webtool.infra import db, keys
-from webtool.infra.accounts import User
-from webtool.infra.clock import now
 from webtool.infra.crypto import Sealing
 from webtool.infra.keyed import account_key
 from webtool.infra.keys import WrongKey, token_hash
@@ -29,7 +25,6 @@ from webtool.infra.models import (
     EvidenceBundle,
     HelpRequest,
     RequesterDevice,
-    RequesterKey,
     TeamGrant,
     TeamKey,
     UserSession,
@@ -209,33 +204,9 @@ def open_for_team(value: str) -> str | None:
 # The requester's side.
 
 
-def requester_public(user: User) -> bytes:
-    """The requester's public key, made with the first thing they store: its private half
-    goes under a new device key, which the response gives this browser as a cookie."""
-    owner = account_key(user)
-    found = db.session().get(RequesterKey, owner)
-    if found is not None:
-        return keys.public_from_text(found.public_key)
-    public, private = keys.new_pair()
-    secret = secrets.token_urlsafe(32)
-    session = db.session()
-    session.add(
-        RequesterKey(account_key=owner, public_key=keys.public_text(public), created_at=now())
-    )
-    device = RequesterDevice(
-        account_key=owner,
-        private_locked=keys.lock_with_secret(private, secret, "device"),
-        created_at=now(),
-    )
-    session.add(device)
-    try:
-        session.commit()
-    except IntegrityError:  # made by another request at the same moment
-        session.rollback()
-        return requester_public(user)
-    g.device_cookie = f"{device.id}.{secret}"
+def hold_requester_private(private: bytes) -> None:
+    """The requester's private key, opened or made by this request (requester_keys.py)."""
     _held()["requester"] = private
-    return public
 
 
 def requester_private() -> bytes | None:
@@ -258,12 +229,16 @@ def requester_private() -> bytes | None:
 # Evidence bundles.
 
 
-def new_file_key(case: HelpRequest | None) -> tuple[bytes, dict[str, str | None]]:
+def new_file_key(
+    case: HelpRequest | None, requester: bytes | None = None
+) -> tuple[bytes, dict[str, str | None]]:
     """A bundle's file key, and its columns: wrapped under the server's key for the capture,
-    and to the case's public key when it is captured for a case."""
+    to the public key of the requester who captures it, and to the case's when it is captured
+    for a case."""
     key = keys.new_file_key()
     return key, {
         "file_key_sealed": services().sealer.seal_bytes(key),
+        "file_key_requester": keys.seal_to(requester, key) if requester else None,
         "file_key_case": _for_case(case, key),
     }
 
@@ -279,6 +254,12 @@ def bundle_sealer(bundle: EvidenceBundle) -> Sealing | None:
     of the case it is attached to."""
     if bundle.file_key_sealed:
         return keys.FileSealer(services().sealer.open_bytes(bundle.file_key_sealed))
+    mine = requester_private() if bundle.file_key_requester else None
+    if mine is not None:
+        try:
+            return keys.FileSealer(keys.open_with(_opener(mine), bundle.file_key_requester or ""))
+        except WrongKey:
+            pass  # another account's bundle, or a key renewed since: the case may open it
     if bundle.file_key_case and bundle.request_id is not None:
         case = db.session().get(HelpRequest, bundle.request_id)
         private = case_private(case) if case else None
@@ -296,10 +277,11 @@ def attach_file_key(bundle: EvidenceBundle, case: HelpRequest) -> None:
         return
     bundle.file_key_case = _for_case(case, bytes(sealer.box))
     if bundle.status in ("done", "failed"):
-        bundle.file_key_sealed = None
+        captured(bundle)
 
 
-def captured_for_case(bundle: EvidenceBundle) -> None:
-    """At the end of a capture: a bundle attached to a case keeps no key the server opens."""
-    if bundle.file_key_case:
+def captured(bundle: EvidenceBundle) -> None:
+    """At the end of a capture: a bundle sealed to its requester or to a case keeps no key the
+    server opens."""
+    if bundle.file_key_case or bundle.file_key_requester:
         bundle.file_key_sealed = None
