@@ -63,7 +63,10 @@ def bundle(reference: str) -> ResponseReturnValue:
         manifest=manifest,
         kinds=KINDS,
         attached_to=help_request,
-        requests=[] if help_request else own_requests(signed_in_user()),
+        sealed_here=not store.can_open(found),
+        requests=[]
+        if help_request or not store.can_open(found)
+        else own_requests(signed_in_user()),
         again=store.LinksForm.blank(store.links_of(found)) if ended_early else None,
         max_links=MAX_LINKS,
     )
@@ -85,6 +88,10 @@ def attach(reference: str) -> ResponseReturnValue:
     help_request = own_request(request.form.get("request", ""), signed_in_user())
     if help_request is None or found.status != "done":
         abort(404)
+    if not store.can_open(found):
+        # Sealed to the requester's key, which this browser does not hold: attached, nobody
+        # on the case could open it.
+        return render_template("error.html", message_key="chldp-case-sealed-here"), 403
     if found.request_id is None:
         store.attach(found, help_request)
     return redirect(url_for("evidence.bundle", reference=found.reference))

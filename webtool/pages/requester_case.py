@@ -22,7 +22,7 @@ from webtool.infra import db
 from webtool.infra.models import HelpRequest
 from webtool.pages.auth import login_required, signed_in_user
 from webtool.services import conversation, notifications, rights
-from webtool.services.evidence_records import own_bundles
+from webtool.services.evidence_records import can_open, own_bundles
 from webtool.services.help_requests import new_submission_key, opened, own_request
 
 blueprint = Blueprint("case", __name__)
@@ -38,7 +38,9 @@ def page_context(help_request: HelpRequest) -> dict[str, object]:
         "attachable": [
             bundle
             for bundle in own_bundles(signed_in_user())
-            if bundle.status == "done" and bundle.request_id in (None, help_request.id)
+            if bundle.status == "done"
+            and bundle.request_id in (None, help_request.id)
+            and can_open(bundle)
         ],
         "emails": notifications.requester_emails(help_request),
         "confirmed": notifications.address_confirmed(help_request),

@@ -23,7 +23,7 @@ from webtool.infra.clock import now
 from webtool.infra.keyed import account_key
 from webtool.infra.models import CaseMessage, HelpRequest
 from webtool.services import casework
-from webtool.services.evidence_records import attach, own_bundle
+from webtool.services.evidence_records import attach, can_open, own_bundle
 from webtool.services.help_requests import is_submission_key
 from webtool.services.sealing import open_for_case, seal_for_case
 
@@ -56,6 +56,10 @@ def write_as_requester(
         if bundle.request_id not in (None, case.id):
             # Evidence on one request stays there: attaching it here would take it off that one.
             raise MessageRefused("chldp-conversation-error-bundle-elsewhere")
+        if not can_open(bundle):
+            # Its file key is sealed to the requester's key, which this browser does not hold:
+            # attached, nobody on the case could open it.
+            raise MessageRefused("chldp-case-sealed-here")
         attached.append(bundle)
     for bundle in attached:
         attach(bundle, case)

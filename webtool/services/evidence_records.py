@@ -192,6 +192,12 @@ def bundles_of_request(request_id: int) -> list[EvidenceBundle]:
     )
 
 
+def can_open(bundle: EvidenceBundle) -> bool:
+    """Whether this request holds a key of the bundle (the requester's device, or the case's
+    through the team key)."""
+    return bundle_sealer(bundle) is not None
+
+
 def attach(bundle: EvidenceBundle, help_request: HelpRequest) -> None:
     """Attach a bundle to a request: from then on it is kept, and purged, with the request."""
     bundle.request_id = help_request.id

@@ -251,9 +251,11 @@ def _for_case(case: HelpRequest | None, key: bytes) -> str | None:
 
 def bundle_sealer(bundle: EvidenceBundle) -> Sealing | None:
     """What opens the bundle's columns and items here, or None when this request holds no key
-    of the case it is attached to."""
+    of it: not the requester's who captured it, nor the case's it is attached to."""
     if bundle.file_key_sealed:
         return keys.FileSealer(services().sealer.open_bytes(bundle.file_key_sealed))
+    if not (bundle.file_key_requester or bundle.file_key_case):
+        return services().sealer  # a bundle from before keys held by people
     mine = requester_private() if bundle.file_key_requester else None
     if mine is not None:
         try:
@@ -263,10 +265,9 @@ def bundle_sealer(bundle: EvidenceBundle) -> Sealing | None:
     if bundle.file_key_case and bundle.request_id is not None:
         case = db.session().get(HelpRequest, bundle.request_id)
         private = case_private(case) if case else None
-        if private is None:
-            return None
-        return keys.FileSealer(keys.open_with(_opener(private), bundle.file_key_case))
-    return services().sealer  # a bundle from before keys held by people
+        if private is not None:
+            return keys.FileSealer(keys.open_with(_opener(private), bundle.file_key_case))
+    return None
 
 
 def attach_file_key(bundle: EvidenceBundle, case: HelpRequest) -> None:
