@@ -25,6 +25,7 @@ from webtool.app import create_app
 from webtool.infra import keys
 from webtool.infra.crypto import Sealer
 from webtool.infra.keys import WrongKey
+from webtool.services.sealing import DEVICE_COOKIE
 
 PASSPHRASE = "four words for the team"
 MESSAGE = "My neighbour saw the forum post too."
@@ -64,14 +65,16 @@ def server(sandbox, database_url, tmp_path, recovery, mail, staff_list, redis_se
     )
 
 
-def used(server, evidence_links) -> str:
-    """The request, its evidence and conversation, the team's work on it; its reference."""
+def used(server, evidence_links) -> tuple[str, str, str]:
+    """The request, its evidence and conversation, the team's work on it; its reference, the
+    requester's recovery phrase and their device cookie."""
     admin = server.test_client()
     log_in(admin, ADMIN, unlocked=False)
     post(admin, "/staff/keys/passphrase", passphrase=PASSPHRASE, repeated=PASSPHRASE)
     requester = server.test_client()
     log_in(requester, REQUESTER)
-    bundle, _ = captured(requester, evidence_links["text"])
+    bundle, shown = captured(requester, evidence_links["text"])
+    phrase = " ".join(re.findall(r"<code>([a-z]+)</code>", shown.split('class="phrase"')[1]))
     reference = send(requester).headers["Location"].rsplit("/", 1)[1]
     write(requester, reference, MESSAGE, bundles=[bundle])
     change_status(admin, reference, "in_review")
@@ -97,7 +100,7 @@ def used(server, evidence_links) -> str:
         assert word in page, word  # the team reads them all
     assert OVERRIDE in admin.get("/staff/audit").get_data(as_text=True)
     assert ANSWER in requester.get(f"/requests/{reference}").get_data(as_text=True)
-    return reference
+    return reference, phrase, requester.get_cookie(DEVICE_COOKIE).value
 
 
 def copy_of(server, database_url: str, redis_server) -> dict:
@@ -203,7 +206,7 @@ WORDS = (DESCRIPTION, MESSAGE, ANSWER, NOTE, REASON, OVERRIDE, EVIDENCE)
 def test_a_full_copy_of_the_server_opens_no_case_and_the_recovery_key_opens_all(
     server, database_url, evidence_links, recovery, redis_server
 ):
-    reference = used(server, evidence_links)
+    reference, phrase, device = used(server, evidence_links)
     copy = copy_of(server, database_url, redis_server)
     held = everything_in(copy)
     opened_by_server = what_the_server_opens(copy, server)
@@ -217,6 +220,7 @@ def test_a_full_copy_of_the_server_opens_no_case_and_the_recovery_key_opens_all(
         *(row["private_for_member"] for row in copy["tables"]["team_grants"]),
         *(row["case_key_team"] for row in copy["tables"]["help_requests"]),
         *(row["case_key_requester"] for row in copy["tables"]["help_requests"]),
+        *(row["file_key_requester"] for row in copy["tables"]["evidence_bundles"]),
     ]
     candidates = key_like_values(copy)
     assert len(candidates) > 10  # the server's own keys, the public keys, hashes
@@ -250,6 +254,24 @@ def test_a_full_copy_of_the_server_opens_no_case_and_the_recovery_key_opens_all(
     opened += [file_sealer.open(bundle[name]) for name in ("links_sealed", "outcome_sealed")]
     for word in WORDS:
         assert any(word in value for value in opened), f"the recovery key does not open {word!r}"
+
+    # The copy with the requester's phrase, or with their device cookie, opens their side: what
+    # they wrote, the team's answer, their evidence.
+    (their_key,) = copy["tables"]["requester_keys"]
+    by_phrase = keys.unlock_with_passphrase(their_key["private_for_phrase"], phrase)
+    number, _, secret = device.partition(".")
+    (their_device,) = [r for r in copy["tables"]["requester_devices"] if r["id"] == int(number)]
+    by_device = keys.unlock_with_secret(their_device["private_locked"], secret, "device")
+    assert by_phrase == by_device
+    their_case = keys.open_with(by_phrase, case["case_key_requester"])
+    theirs = [keys.open_text(their_case, case["description_sealed"])]
+    theirs += [
+        keys.open_text(their_case, m["text_sealed"]) for m in copy["tables"]["case_messages"]
+    ]
+    their_files = keys.FileSealer(keys.open_with(by_phrase, bundle["file_key_requester"]))
+    theirs.append(their_files.open(bundle["outcome_sealed"]))
+    for word in (DESCRIPTION, MESSAGE, ANSWER, EVIDENCE):
+        assert any(word in value for value in theirs), f"the phrase does not open {word!r}"
     matches_the_readme(copy, server, database_url)
 
 

@@ -23,6 +23,7 @@ from support.helpers import (
     send,
     start_capture,
 )
+from support.keys import holding_requester_key
 from support.logins import log_in, log_in_as
 
 from sandbox.accounts import HOSTILE_SUMMARY
@@ -72,6 +73,7 @@ def test_the_bundle_and_links_are_sealed_at_rest(app, client, evidence_links, da
         bundle = db.session().scalar(
             select(EvidenceBundle).where(EvidenceBundle.reference == reference)
         )
+        holding_requester_key(client)  # sealed to the requester who captured it
         assert bundle_sealer(bundle).open_bytes(sealed)[:2] == b"PK"
 
 
@@ -155,6 +157,7 @@ def test_a_capture_under_way_says_why_it_waits(app, client, evidence_links, stat
         session = db.session()
         bundle = session.scalar(select(EvidenceBundle).where(EvidenceBundle.reference == reference))
         bundle.status, bundle.links_done = status, 1
+        holding_requester_key(client)
         bundle.outcome_sealed = bundle_sealer(bundle).seal(json.dumps(outcome))
         session.commit()
     page = client.get(f"/evidence/{reference}").get_data(as_text=True)
@@ -236,26 +239,29 @@ def test_staff_capture_for_a_case(app, client, evidence_links, monkeypatch):
     assert client.get(f"/staff/evidence/{reference}.zip").status_code == 200
 
 
-def test_retention_purges_loose_bundles_and_rotation_reseals_them(app, client, evidence_links):
+def test_retention_purges_loose_bundles_which_rotation_leaves_to_their_requester(
+    app, client, evidence_links
+):
     log_in(client, REQUESTER)
     reference, _ = captured(client, evidence_links["text"])
     runner = app.test_cli_runner()
 
-    def sealed() -> tuple[str, str]:
-        """The ZIP under the bundle's file key, and the file key under the server's."""
+    def sealed() -> tuple[str, str | None, str]:
+        """The ZIP under the bundle's file key, and the file key as the server and the
+        requester who captured it hold it."""
         with app.app_context():
-            return (
-                db.session()
-                .execute(select(EvidenceBundle.bundle_sealed, EvidenceBundle.file_key_sealed))
-                .one()
+            columns = (
+                EvidenceBundle.bundle_sealed,
+                EvidenceBundle.file_key_sealed,
+                EvidenceBundle.file_key_requester,
             )
+            return tuple(db.session().execute(select(*columns)).one())
 
-    zip_before, key_before = sealed()
+    before = sealed()
+    assert before[1] is None  # captured: only the requester's key opens it
     assert runner.invoke(args=["rotate-keys"]).exit_code == 0
-    zip_after, key_after = sealed()
-    # Only the file key is sealed anew (test_custody.py drops the old key after); the file
-    # itself is never sealed again.
-    assert key_after != key_before and zip_after == zip_before
+    # Nothing of it is the server's to re-seal, and the file is never sealed again.
+    assert sealed() == before
     assert client.get(f"/evidence/{reference}/bundle.zip").status_code == 200
     with app.app_context():
         session = db.session()

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from support.door import Door
 from support.helpers import ADMIN, REQUESTER, farm_api, free_port, start_capture
+from support.keys import holding_requester_key
 from support.logins import log_in
 from support.redisdb import REDIS_URL
 from support.smtp_sink import SmtpSink
@@ -98,7 +99,7 @@ def revision_link(sandbox) -> str:
 
 def ask_for_three_things(app, sandbox) -> tuple[str, int]:
     """A capture, an engagement report and an e-mail to the legal team, each queued; the
-    capture's reference and the report's id."""
+    capture's reference and the report's id. The requester's browser is kept in BROWSERS."""
     browser = app.test_client()
     log_in(browser, REQUESTER)
     reply = start_capture(browser, revision_link(sandbox))
@@ -109,7 +110,13 @@ def ask_for_three_things(app, sandbox) -> tuple[str, int]:
         submission = Submission.blank("en")
         submission.kinds, submission.description = ["doxxing"], "My address was published."
         notifications.new_request(store_request(submission, REQUESTER, {"unavailable": True}))
-    return reply.headers["Location"].rsplit("/", 1)[1], report.id
+    reference = reply.headers["Location"].rsplit("/", 1)[1]
+    BROWSERS[reference] = browser
+    return reference, report.id
+
+
+# The browser of each capture's requester, whose device key opens what it captured.
+BROWSERS: dict[str, object] = {}
 
 
 def all_done(app, relay, reference: str, report_id: int) -> bool:
@@ -170,6 +177,7 @@ def test_work_queued_before_a_flush_is_done_by_the_next_worker(
     workers.start()
     wait_for(lambda: all_done(app, relay, reference, report_id))
     with app.app_context():
+        holding_requester_key(BROWSERS[reference])
         assert store.links_of(store.own_bundle(reference, REQUESTER)).startswith("http")
 
 
@@ -200,6 +208,7 @@ def test_links_sent_while_redis_refuses_are_kept_and_the_page_says_the_capture_w
     page = browser.get(reply.headers["Location"]).get_data(as_text=True)
     assert "Your links are saved" in page and "You do not need to send them again" in page
     with app.app_context():
+        holding_requester_key(browser)
         (bundle,) = store.own_bundles(REQUESTER)
         assert (bundle.status, store.links_of(bundle)) == ("waiting", links)
 

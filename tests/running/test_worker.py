@@ -18,6 +18,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 from support.helpers import ADMIN, form_fields, post, send
+from support.keys import holding_requester_key
 from support.logins import log_in
 from support.slowwiki import SlowWikis
 from support.workers import Workers, wait_for
@@ -91,12 +92,18 @@ def revision_links(sandbox, slow_wikis, count: int) -> str:
     return "\n".join(f"{slow_wikis.url('enwiki')}/w/index.php?oldid={r}" for r in revids)
 
 
+# The browser of each capture's requester, whose device key opens the finished bundle.
+BROWSERS: dict[str, object] = {}
+
+
 def start_capture(app, user: dict, links: str) -> str:
     client = app.test_client()
     log_in(client, user)
     reply = client.post("/evidence", data={"links": links, **form_fields(client, "/evidence")})
     assert reply.status_code == 302, reply.get_data(as_text=True)
-    return reply.headers["Location"].rsplit("/", 1)[1]
+    reference = reply.headers["Location"].rsplit("/", 1)[1]
+    BROWSERS[reference] = client
+    return reference
 
 
 def bundle_row(app, reference: str) -> EvidenceBundle:
@@ -111,6 +118,7 @@ def bundled_lines(app, reference: str) -> list[int]:
     with app.app_context():
         from webtool.services import evidence_records as store
 
+        holding_requester_key(BROWSERS[reference])  # sealed to the requester who captured it
         # Read in this context: a bundle's bytes are loaded only when its ZIP is wanted.
         found = db.session().scalar(
             select(EvidenceBundle).where(EvidenceBundle.reference == reference)

@@ -96,3 +96,18 @@ def holding_team_key(app) -> None:
     from flask import g
 
     g.held_keys = {"team": team_private(app)}
+
+
+def holding_requester_key(client) -> None:
+    """Inside an app context: this context opens what is sealed to the requester whose
+    browser `client` is, with the device key its cookie holds."""
+    from flask import g
+
+    from webtool.infra.models import RequesterDevice
+    from webtool.services.sealing import DEVICE_COOKIE
+
+    number, _, secret = client.get_cookie(DEVICE_COOKIE).value.partition(".")
+    device = db.session().get(RequesterDevice, int(number))
+    held = g.get("held_keys") or {}
+    held["requester"] = keys.unlock_with_secret(device.private_locked, secret, "device")
+    g.held_keys = held

@@ -5,7 +5,7 @@ someone who lost both."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from program.refusal import Refused
@@ -20,7 +20,7 @@ blueprint = Blueprint("requester_key", __name__, url_prefix="/my-key")
 @blueprint.app_context_processor
 def phrase_waiting() -> dict[str, list[str]]:
     """The words of a phrase not yet kept, which every page shows first (_phrase.html)."""
-    shown = requester_keys.phrase_to_show() if "user" in session else None
+    shown = requester_keys.phrase_to_show()
     return {"phrase_words": shown.split() if shown else []}
 
 

@@ -63,7 +63,7 @@ def public_key(user: User) -> bytes:
         return public_key(user)
     _remember_device(user, private)
     if has_request_context():  # a person's request: the next page shows them the phrase
-        session[PHRASE_SHOWN] = phrase
+        _to_show(user, phrase)
     return public
 
 
@@ -96,8 +96,18 @@ def _remember_device(user: User, private: bytes) -> None:
     hold_requester_private(private)
 
 
+def _to_show(user: User, phrase: str) -> None:
+    """The phrase kept in the session (the sealed cookie, which the server does not store)
+    until the requester has seen it; for their account only."""
+    session[PHRASE_SHOWN] = [user["id"], phrase]
+
+
 def phrase_to_show() -> str | None:
-    return session.get(PHRASE_SHOWN)
+    """The phrase waiting to be shown to the signed-in account, if any."""
+    waiting, user = session.get(PHRASE_SHOWN), session.get("user")
+    if not waiting or not user or waiting[0] != user.get("id"):
+        return None
+    return str(waiting[1])
 
 
 def phrase_kept() -> None:
@@ -113,7 +123,7 @@ def give_phrase(user: User, private: bytes) -> None:
     phrase = new_phrase()
     found.private_for_phrase = _locked(private, phrase)
     db.session().commit()
-    session[PHRASE_SHOWN] = phrase
+    _to_show(user, phrase)
 
 
 def open_with_phrase(user: User, phrase: str) -> None:
@@ -180,7 +190,7 @@ def renew(user: User) -> None:
     )
     audit("requester", "renew-key", "requester")
     _remember_device(user, private)
-    session[PHRASE_SHOWN] = phrase
+    _to_show(user, phrase)
 
 
 def renewal_waiting(case: HelpRequest) -> RequesterKey | None:
