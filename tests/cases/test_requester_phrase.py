@@ -5,14 +5,17 @@ or cookie opens anything."""
 
 from __future__ import annotations
 
+import io
+import json
 import re
+import zipfile
 
 from sqlalchemy import select
 from support.helpers import ADMIN, REQUESTER, captured, post, send, write
 from support.logins import log_in
 
 from webtool.infra import db
-from webtool.infra.models import EvidenceBundle, RequesterDevice
+from webtool.infra.models import EvidenceBundle, RequesterDevice, RequesterKey
 from webtool.services.sealing import DEVICE_COOKIE
 
 ANSWER = "Please tell us which forum it was."
@@ -136,3 +139,44 @@ def test_evidence_is_sealed_to_the_requester_and_opened_with_the_phrase(
     post(other, "/my-key/open", phrase=phrase, next="/evidence")
     zipped = other.get(f"/evidence/{bundle}/bundle.zip")
     assert zipped.status_code == 200 and zipped.data[:2] == b"PK"
+
+
+def test_my_data_says_what_a_device_without_the_key_could_not_include(
+    app, client, evidence_links, staff_list
+):
+    log_in(client, REQUESTER)
+    bundle, _ = captured(client, evidence_links["text"])
+    reference, _ = sent_with_phrase(client)
+
+    def data_of(browser) -> tuple[dict, list[str]]:
+        reply = post(browser, "/my-data")
+        with zipfile.ZipFile(io.BytesIO(reply.get_data())) as archive:
+            return json.loads(archive.read("data.json")), archive.namelist()
+
+    here, files = data_of(client)
+    (request,) = here["requests"]
+    assert request["sealed"] is False and "Someone posted my home address" in request["description"]
+    assert f"evidence/{bundle}.zip" in files and here["evidence_not_included"] == []
+    other = app.test_client()
+    log_in(other, REQUESTER)
+    there, files = data_of(other)
+    (request,) = there["requests"]
+    assert request["sealed"] is True and request["description"] == ""
+    assert there["evidence_not_included"] == [bundle] and f"evidence/{bundle}.zip" not in files
+
+
+def test_a_key_made_before_phrases_gets_one_on_the_device_that_holds_it(app, client, staff_list):
+    log_in(client, REQUESTER)
+    reference, _ = sent_with_phrase(client)
+    with app.app_context():  # as a key made before phrases were
+        db.session().query(RequesterKey).update({"private_for_phrase": None})
+        db.session().commit()
+    assert "Make my recovery phrase" in client.get("/requests").get_data(as_text=True)
+    post(client, "/my-key/phrase/new", next="/requests")
+    phrase = phrase_on(client.get("/requests").get_data(as_text=True))
+    other = app.test_client()
+    log_in(other, REQUESTER)
+    post(other, "/my-key/open", phrase=phrase, next=f"/requests/{reference}")
+    assert "Open with your recovery phrase" not in other.get(f"/requests/{reference}").get_data(
+        as_text=True
+    )
