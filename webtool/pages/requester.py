@@ -163,8 +163,9 @@ def my_requests() -> str:
 
 @blueprint.after_app_request
 def device_cookie(response: Response) -> Response:
-    """The device key of a requester key made by this request: only this browser holds it, so
-    only this browser (and the requester's recovery, from part 2) opens what they stored."""
+    """The device key of a requester key made or opened by this request, which only this
+    browser holds (with the recovery phrase, the only ways to what they stored); or, this
+    device forgotten, the cookie deleted."""
     if g.get("forget_device"):
         response.delete_cookie(DEVICE_COOKIE, httponly=True, samesite="Lax")
     value = g.get("device_cookie")
