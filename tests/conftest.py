@@ -27,7 +27,7 @@ from sandbox.accounts import HARASSMENT_PAGE
 # What makes a test slow: a farm (and every fixture built on one), the browser, Redis, and
 # parameters that name a server. A web tool on the farm is slow unless the test is marked
 # `no_farm` (see `tool_on`).
-SLOW_FIXTURES = {"sandbox", "farm_dir", "page", "redis_server"}
+SLOW_FIXTURES = {"sandbox", "farm_dir", "page", "chromium", "redis_server"}
 SLOW_PARAMETERS = {"mariadb", "redis"}
 FARM_TOOLS = {"app", "queued_app"}
 # The newest revision of the migrations: a database at another one must be built again.
@@ -337,15 +337,21 @@ def live_tool(sandbox, database_url, tmp_path):
 
 
 @pytest.fixture
-def page():
-    """A page in Debian's Chromium, driven by Playwright."""
+def chromium():
+    """Debian's Chromium, driven by Playwright, for a test that opens several profiles."""
     from playwright.sync_api import sync_playwright
     from support.browser import CHROMIUM, CHROMIUM_ARGS
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser.new_context().new_page()
-        browser.close()
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(chromium):
+    """A page in Debian's Chromium, driven by Playwright."""
+    return chromium.new_context().new_page()
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,9 @@ import re
 import threading
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from support import keys as test_keys
-from support.browser import CHROMIUM, CHROMIUM_ARGS, axe_violations, fill_request, log_in, shoot
+from support.browser import clean_in, fill_request, log_in
 from support.helpers import ADMIN, STAFF, post
 from support.logins import log_in as log_in_client
 from werkzeug.serving import make_server
@@ -37,14 +37,6 @@ def tool(sandbox, sqlite_url, tmp_path, monkeypatch):
     server.shutdown()
 
 
-@pytest.fixture
-def browser():
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 def phone(browser: Browser, url: str, password: str, lang: str) -> Page:
     """The requester on a phone of their own (a browser profile: its own cookies)."""
     page = browser.new_context(bypass_csp=True, viewport=PHONE).new_page()
@@ -54,20 +46,13 @@ def phone(browser: Browser, url: str, password: str, lang: str) -> Page:
     return page
 
 
-def clean(page: Page, lang: str, name: str) -> None:
-    expect(page.locator("html")).to_have_attribute("lang", lang)
-    expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
-    assert axe_violations(page) == [], name
-    shoot(page, f"phrase-{lang}-{name}")
-
-
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_from_the_first_capture_to_the_answer_on_a_second_phone_with_the_phrase(
-    tool, browser: Browser, sandbox: dict, harassment: list[int], lang: str
+    tool, chromium: Browser, sandbox: dict, harassment: list[int], lang: str
 ):
     url, app = tool
     password = sandbox["accounts"]["Veteran Editor"]["password"]
-    first = phone(browser, url, password, lang)
+    first = phone(chromium, url, password, lang)
     server = sandbox["wikis"]["enwiki"]["server"]
     first.goto(url + "/evidence")
     first.locator("#links").fill(f"{server}/w/index.php?oldid={harassment[0]}")
@@ -76,7 +61,7 @@ def test_from_the_first_capture_to_the_answer_on_a_second_phone_with_the_phrase(
     expect(panel).to_be_visible()
     words = panel.locator("ol.phrase code").all_inner_texts()
     assert len(words) == 12 and all(re.fullmatch(r"[a-z]+", word) for word in words)
-    clean(first, lang, "shown")
+    clean_in(first, lang, f"phrase-{lang}-shown")
     first.locator("#kept").check()
     first.locator("form.phrase-kept button").click()
     expect(first.locator(".phrase-panel")).to_have_count(0)  # shown once
@@ -86,7 +71,7 @@ def test_from_the_first_capture_to_the_answer_on_a_second_phone_with_the_phrase(
     first.locator("form.ask button[type=submit]").click()
     reference = first.locator(".reference").inner_text()
     expect(first.locator(".phrase-panel")).to_have_count(0)
-    clean(first, lang, "sent")
+    clean_in(first, lang, f"phrase-{lang}-sent")
 
     staff = app.test_client()
     log_in_client(staff, ADMIN)
@@ -100,14 +85,14 @@ def test_from_the_first_capture_to_the_answer_on_a_second_phone_with_the_phrase(
     first.reload()
     expect(first.locator("main")).to_contain_text(ANSWER)
 
-    second = phone(browser, url, password, lang)
+    second = phone(chromium, url, password, lang)
     second.goto(f"{url}/requests/{reference}")
     expect(second.locator("main")).not_to_contain_text(ANSWER)
-    clean(second, lang, "sealed-here")
+    clean_in(second, lang, f"phrase-{lang}-sealed-here")
     second.locator("a[href^='/my-key/open']").first.click()
-    clean(second, lang, "open")
+    clean_in(second, lang, f"phrase-{lang}-open")
     second.locator("#phrase").fill(" ".join(words))
     second.locator("main form button[type=submit]").click()
     expect(second).to_have_url(f"{url}/requests/{reference}")
     expect(second.locator("main")).to_contain_text(ANSWER)
-    clean(second, lang, "opened")
+    clean_in(second, lang, f"phrase-{lang}-opened")

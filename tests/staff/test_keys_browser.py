@@ -8,8 +8,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-from support.browser import CHROMIUM, CHROMIUM_ARGS, axe_violations, log_in, shoot
+from playwright.sync_api import Browser, Page, expect
+from support.browser import clean_in, log_in
 from support.helpers import REQUESTER, STAFF
 from werkzeug.serving import make_server
 
@@ -39,14 +39,6 @@ def tool(sandbox, sqlite_url, tmp_path, monkeypatch):
     server.shutdown()
 
 
-@pytest.fixture
-def browser():
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 def member(browser: Browser, url: str, name: str, password: str, lang: str) -> Page:
     """A member of the legal team logged in, in a browser of their own, reading `lang`."""
     page = browser.new_context(bypass_csp=True).new_page()  # bypass: axe-core's script
@@ -56,18 +48,10 @@ def member(browser: Browser, url: str, name: str, password: str, lang: str) -> P
     return page
 
 
-def clean(page: Page, lang: str, name: str) -> None:
-    """The page in `lang`, its direction right, axe-core finding nothing serious."""
-    expect(page.locator("html")).to_have_attribute("lang", lang)
-    expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
-    assert axe_violations(page) == [], name
-    shoot(page, f"keys-{lang}-{name}")
-
-
 def choose_passphrase(page: Page, url: str, passphrase: str, lang: str, name: str) -> None:
     page.goto(url + "/staff/")
     expect(page).to_have_url(url + "/staff/keys/passphrase")
-    clean(page, lang, f"{name}-passphrase")
+    clean_in(page, lang, f"keys-{lang}-{name}-passphrase")
     page.locator("#passphrase").fill(passphrase)
     page.locator("#repeated").fill(passphrase)
     page.locator("#repeated").press("Enter")
@@ -76,11 +60,11 @@ def choose_passphrase(page: Page, url: str, passphrase: str, lang: str, name: st
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_the_first_admin_sets_up_the_team_key_grants_it_and_a_member_reads_a_case(
-    tool, browser: Browser, sandbox: dict, lang: str
+    tool, chromium: Browser, sandbox: dict, lang: str
 ):
     url, app, recovery_fingerprint = tool
     accounts = sandbox["accounts"]
-    admin = member(browser, url, "Jane Doe", accounts["Jane Doe"]["password"], lang)
+    admin = member(chromium, url, "Jane Doe", accounts["Jane Doe"]["password"], lang)
     choose_passphrase(admin, url, PASSPHRASES["Jane Doe"], lang, "admin")
     with app.app_context():
         team = db.session().get(TeamKey, 1)
@@ -88,7 +72,7 @@ def test_the_first_admin_sets_up_the_team_key_grants_it_and_a_member_reads_a_cas
     main = admin.locator("main")
     expect(main).to_contain_text(team_fingerprint)
     expect(main).to_contain_text(recovery_fingerprint)
-    clean(admin, lang, "admin-keys")
+    clean_in(admin, lang, f"keys-{lang}-admin-keys")
 
     from webtool.services.help_requests import Submission, store
 
@@ -98,28 +82,28 @@ def test_the_first_admin_sets_up_the_team_key_grants_it_and_a_member_reads_a_cas
         submission.description = DESCRIPTION
         reference = store(submission, REQUESTER, {"unavailable": True}).reference
 
-    reviewer = member(browser, url, "Émile", accounts["Émile"]["password"], lang)
+    reviewer = member(chromium, url, "Émile", accounts["Émile"]["password"], lang)
     choose_passphrase(reviewer, url, PASSPHRASES["Émile"], lang, "reviewer")
     expect(reviewer.locator(".cdx-message--warning")).to_be_visible()  # not granted yet
-    clean(reviewer, lang, "reviewer-not-granted")
+    clean_in(reviewer, lang, f"keys-{lang}-reviewer-not-granted")
     reviewer.goto(f"{url}/staff/case/{reference}")
     expect(reviewer.locator("main")).not_to_contain_text(DESCRIPTION)
-    clean(reviewer, lang, "reviewer-case-sealed")
+    clean_in(reviewer, lang, f"keys-{lang}-reviewer-case-sealed")
 
     admin.reload()
     admin.locator("form[action$='/staff/keys/grant'] button").click()
     expect(admin.locator(".cdx-message--success")).to_contain_text("Émile")
-    clean(admin, lang, "admin-granted")
+    clean_in(admin, lang, f"keys-{lang}-admin-granted")
 
     reviewer.goto(f"{url}/staff/case/{reference}")
     expect(reviewer.locator("main")).to_contain_text(DESCRIPTION)
-    clean(reviewer, lang, "reviewer-case")
+    clean_in(reviewer, lang, f"keys-{lang}-reviewer-case")
 
     # A new session of the same member: the case opens only once the passphrase is typed.
-    again = member(browser, url, "Émile", accounts["Émile"]["password"], lang)
+    again = member(chromium, url, "Émile", accounts["Émile"]["password"], lang)
     again.goto(f"{url}/staff/case/{reference}")
     expect(again.locator("#passphrase")).to_be_visible()
-    clean(again, lang, "reviewer-unlock")
+    clean_in(again, lang, f"keys-{lang}-reviewer-unlock")
     again.locator("#passphrase").fill(PASSPHRASES["Émile"])
     again.locator("#passphrase").press("Enter")
     expect(again).to_have_url(f"{url}/staff/case/{reference}")

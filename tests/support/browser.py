@@ -88,3 +88,14 @@ def axe_violations(page: Page) -> list[dict]:
                         targets: v.nodes.map(n => n.target.join(' '))}))"""
     )
     return [v for v in found if v["impact"] in BLOCKING]
+
+
+def clean_in(page: Page, lang: str, name: str) -> None:
+    """The page in `lang`, its direction right, axe-core finding nothing serious; a screenshot
+    named `name` kept."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
+    assert axe_violations(page) == [], name
+    shoot(page, name)

@@ -12,11 +12,10 @@ under a key Argon2id derives from a recovery phrase of twelve words shown once.
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 
 from flask import current_app, g, has_request_context, request, session
 from mnemonic import Mnemonic
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from program.refusal import Refused
@@ -26,6 +25,7 @@ from webtool.infra.clock import now
 from webtool.infra.keyed import account_key
 from webtool.infra.keys import WrongKey
 from webtool.infra.models import HelpRequest, RequesterDevice, RequesterKey
+from webtool.services import guesses
 from webtool.services.casework import audit
 from webtool.services.sealing import DEVICE_COOKIE, case_private, hold_requester_private
 
@@ -132,31 +132,15 @@ def open_with_phrase(user: User, phrase: str) -> None:
     found = key_of(user)
     if found is None or not found.private_for_phrase:
         raise Refused("chldp-phrase-error-none")
-    moment = now()
-    if found.wait_until and found.wait_until > moment:
-        minutes = int((found.wait_until - moment).total_seconds() // 60) + 1
-        raise Refused("chldp-phrase-error-wait", minutes)
+    guesses.refuse_while_waiting(found, "chldp-phrase-error-wait")
     try:
         private = keys.unlock_with_passphrase(found.private_for_phrase, normalised(phrase))
     except WrongKey:
-        _count_wrong(found)
+        guesses.count_wrong(found)
+        db.session().commit()
         raise Refused("chldp-phrase-error-wrong") from None
-    found.wrong_tries, found.wait_until = 0, None
+    guesses.guessed_right(found)
     _remember_device(user, private)
-
-
-def _count_wrong(found: RequesterKey) -> None:
-    session_ = db.session()
-    session_.execute(
-        update(RequesterKey)
-        .where(RequesterKey.account_key == found.account_key)
-        .values(wrong_tries=RequesterKey.wrong_tries + 1)
-    )
-    session_.refresh(found)
-    allowed = current_app.config["UNLOCK_TRIES"]
-    if found.wrong_tries >= allowed:
-        found.wait_until = now() + timedelta(minutes=min(2 ** (found.wrong_tries - allowed), 64))
-    session_.commit()
 
 
 def forget_device(user: User) -> None:
@@ -184,7 +168,8 @@ def renew(user: User) -> None:
     phrase = new_phrase()
     found.public_key = keys.public_text(public)
     found.private_for_phrase = _locked(private, phrase)
-    found.wrong_tries, found.wait_until, found.renewed_at = 0, None, now()
+    guesses.guessed_right(found)
+    found.renewed_at = now()
     db.session().execute(
         delete(RequesterDevice).where(RequesterDevice.account_key == found.account_key)
     )

@@ -6,10 +6,8 @@ key's private half, which is kept offline."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from program.refusal import Refused
@@ -17,6 +15,7 @@ from webtool.infra import db, keys
 from webtool.infra.clock import now
 from webtool.infra.keys import WrongKey
 from webtool.infra.models import HelpRequest, StaffKey, TeamGrant, TeamKey
+from webtool.services import guesses
 from webtool.services.casework import audit
 from webtool.services.sealing import (
     TEAM,
@@ -74,16 +73,13 @@ def unlock(name: str, role: str, passphrase: str) -> None:
     found = staff_key(name)
     if found is None:
         raise Refused("chldp-keys-error-no-key")
-    moment = now()
-    if found.wait_until and found.wait_until > moment:
-        minutes = int((found.wait_until - moment).total_seconds() // 60) + 1
-        raise Refused("chldp-keys-error-wait", minutes)
+    guesses.refuse_while_waiting(found, "chldp-keys-error-wait")
     try:
         private = keys.unlock_with_passphrase(found.private_locked, passphrase)
     except WrongKey:
         _count_wrong(found)
         raise Refused("chldp-keys-error-wrong") from None
-    found.wrong_tries, found.wait_until = 0, None
+    guesses.guessed_right(found)
     db.session().commit()
     unlock_session(private)
     if role == "admin":
@@ -98,19 +94,9 @@ def make_team_if_none(admin: str) -> None:
 
 
 def _count_wrong(found: StaffKey) -> None:
-    session = db.session()
-    session.execute(
-        update(StaffKey)
-        .where(StaffKey.name == found.name)
-        .values(wrong_tries=StaffKey.wrong_tries + 1)
-    )
-    session.refresh(found)
-    allowed = current_app.config["UNLOCK_TRIES"]
-    if found.wrong_tries >= allowed:
-        # One minute after the allowed tries, then twice as long after each, up to an hour.
-        found.wait_until = now() + timedelta(minutes=min(2 ** (found.wrong_tries - allowed), 64))
+    guesses.count_wrong(found)
     audit(found.name, "unlock-refused", found.name, wrong_tries=found.wrong_tries)
-    session.commit()
+    db.session().commit()
 
 
 def change_passphrase(name: str, old: str, new: str, repeated: str) -> None:
