@@ -140,7 +140,12 @@ def test_work_waiting_for_a_retry_when_redis_is_flushed_is_done_all_the_same(
     # Redis's schedule.
     reference, report_id = ask_for_three_things(app, sandbox)
 
+    seen: set[str] = set()
+
     def each_waits_for_a_retry() -> bool:
+        """Each has failed and waited for a retry at least once. Not all at one instant: the
+        sweep takes a waiting capture or report up again within a second, so each goes back
+        and forth between trying and waiting, each at its own pace."""
         with app.app_context():
             session = db.session()
             capture = session.scalar(
@@ -149,7 +154,16 @@ def test_work_waiting_for_a_retry_when_redis_is_flushed_is_done_all_the_same(
             report = session.get(EngagementReport, report_id).status
             tried = session.scalar(select(func.max(OutboxMail.tries)))
             session.close()
-        return capture == "retrying" and report == "retrying" and (tried or 0) >= 1
+        seen.update(
+            name
+            for name, waits in (
+                ("capture", capture == "retrying"),
+                ("report", report == "retrying"),
+                ("mail", (tried or 0) >= 1),
+            )
+            if waits
+        )
+        return seen == {"capture", "report", "mail"}
 
     wait_for(each_waits_for_a_retry)
     server.flushdb()  # every message and every scheduled retry is gone
