@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from support import keys as test_keys
 from support.browser import clean_in, fill_request, log_in
-from support.helpers import ADMIN, STAFF, post
+from support.helpers import ADMIN, STAFF, answer
 from support.logins import log_in as log_in_client
 from werkzeug.serving import make_server
 
@@ -75,13 +75,7 @@ def test_from_the_first_capture_to_the_answer_on_a_second_phone_with_the_phrase(
 
     staff = app.test_client()
     log_in_client(staff, ADMIN)
-    post(
-        staff,
-        f"/staff/case/{reference}/message",
-        to="requester",
-        text=ANSWER,
-        submission_key="f" * 32,
-    )
+    answer(staff, reference, ANSWER)
     first.reload()
     expect(first.locator("main")).to_contain_text(ANSWER)
 

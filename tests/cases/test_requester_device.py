@@ -4,7 +4,7 @@ plain words, and can still write to the legal team, who read it."""
 
 from __future__ import annotations
 
-from support.helpers import ADMIN, REQUESTER, post, send, write
+from support.helpers import ADMIN, REQUESTER, answer, post, send, write
 from support.logins import log_in
 
 from webtool.services.sealing import DEVICE_COOKIE
@@ -23,13 +23,7 @@ def test_the_sending_browser_reads_another_one_writes_and_the_team_reads_it(
     assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
     staff = app.test_client()
     log_in(staff, ADMIN)
-    post(
-        staff,
-        f"/staff/case/{reference}/message",
-        to="requester",
-        text=ANSWER,
-        submission_key="d" * 32,
-    )
+    answer(staff, reference, ANSWER)
     assert ANSWER in client.get(f"/requests/{reference}").get_data(as_text=True)
 
     other = app.test_client()  # the same account, another browser: no device key

@@ -11,7 +11,7 @@ import re
 import zipfile
 
 from sqlalchemy import select
-from support.helpers import ADMIN, REQUESTER, captured, post, send, write
+from support.helpers import ADMIN, REQUESTER, answer, captured, post, send, write
 from support.logins import log_in
 
 from webtool.infra import db
@@ -43,13 +43,7 @@ def sent_with_phrase(client) -> tuple[str, str]:
 def answered(app, reference: str):
     staff = app.test_client()
     log_in(staff, ADMIN)
-    post(
-        staff,
-        f"/staff/case/{reference}/message",
-        to="requester",
-        text=ANSWER,
-        submission_key="e" * 32,
-    )
+    answer(staff, reference, ANSWER)
     return staff
 
 

@@ -16,7 +16,7 @@ import pytest
 from cryptography.fernet import InvalidToken
 from sqlalchemy import create_engine, inspect, text
 from support import CHECKOUT
-from support.helpers import ADMIN, REQUESTER, captured, change_status, post, send, write
+from support.helpers import ADMIN, REQUESTER, answer, captured, change_status, post, send, write
 from support.logins import log_in
 from support.redisdb import REDIS_URL
 from support.smtp_sink import SmtpSink
@@ -79,13 +79,7 @@ def used(server, evidence_links) -> tuple[str, str, str]:
     write(requester, reference, MESSAGE, bundles=[bundle])
     change_status(admin, reference, "in_review")
     change_status(admin, reference, "approved", REASON, assistance="both")
-    post(
-        admin,
-        f"/staff/case/{reference}/message",
-        to="requester",
-        text=ANSWER,
-        submission_key="a" * 32,
-    )
+    answer(admin, reference, ANSWER)
     post(admin, f"/staff/case/{reference}/note", text=NOTE)
     post(
         admin,

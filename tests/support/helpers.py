@@ -79,6 +79,18 @@ def write(client, reference: str, text: str, **more) -> object:
     return post(client, f"/requests/{reference}/message", text=text, **more)
 
 
+def answer(client, reference: str, text: str) -> object:
+    """A message from the legal team to the requester of `reference`, from the case page's
+    form, by whoever is logged in on `client`, with a one-time key of its own."""
+    return post(
+        client,
+        f"/staff/case/{reference}/message",
+        to="requester",
+        text=text,
+        submission_key=secrets.token_hex(16),
+    )
+
+
 def send(client, **changes) -> object:
     """The request form sent, with `changes` to FORM; the reply to the post."""
     return client.post("/ask", data={**FORM, **form_fields(client, "/ask"), **changes})
