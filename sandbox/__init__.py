@@ -46,4 +46,9 @@ def settings(state: dict) -> dict[str, str]:
         "CHLDP_OAUTH_BASE_URL": f"{meta['server']}/w/rest.php/oauth2",
         "PYWIKIBOT_DIR": state["pywikibot_dir"],
         "CHLDP_STATUS_URL": STATUS_URL,
+        # The RFC 3161 authority that stamps evidence bundles, and the certificates a stamp
+        # is checked against: its root CA and its signing certificate (PEM files).
+        "CHLDP_TSA_URL": state["tsa"]["url"],
+        "CHLDP_TSA_ROOT": state["tsa"]["root_cert"],
+        "CHLDP_TSA_CERT": state["tsa"]["tsa_cert"],
     }

@@ -3,7 +3,8 @@
 Each wiki is Debian's MediaWiki 1.39 with Wikimedia's CentralAuth and GlobalBlocking (and
 Translate on metawiki), on SQLite files in one folder, served by `php -S` on a free loopback
 port. metawiki's public URL is the front (sandbox/front.py), which answers what the farm does
-not run (the OAuth 2.0 provider, SiteMatrix) and passes the rest to its php.
+not run (the OAuth 2.0 provider, SiteMatrix) and passes the rest to its php. Beside them runs
+an RFC 3161 time-stamping authority (sandbox/tsa.py) for evidence bundles.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import requests
 
-from sandbox import SETTINGS_FILE, STATE_FILE, extensions, sandbox_dir, settings
+from sandbox import SETTINGS_FILE, STATE_FILE, extensions, sandbox_dir, settings, tsa
 from sandbox import seed as seeding
 from sandbox.accounts import BOT_APP, OPERATOR, PASSWORD, WIKIS
 from sandbox.dump import utcnow
@@ -92,7 +93,8 @@ def down(directory: str | os.PathLike | None = None) -> list[int]:
 
 
 def problems(state: dict) -> list[str]:
-    """What is wrong with a farm that should be up; empty when every wiki answers."""
+    """What is wrong with a farm that should be up; empty when every wiki and the
+    time-stamping authority answer."""
     found = []
     for name, pid in state.get("pids", {}).items():
         if not _alive(pid):
@@ -108,6 +110,18 @@ def problems(state: dict) -> list[str]:
             reply.json()["query"]["general"]
         except (requests.RequestException, ValueError, KeyError) as error:
             found.append(f"{wiki}: {info['api_url']} does not answer ({error})")
+    if "tsa" not in state:
+        found.append("tsa: this farm was started before it had a time-stamping authority")
+    else:
+        # It takes only POSTed queries: "405 Method Not Allowed" to a GET says it is there.
+        url = state["tsa"]["url"]
+        try:
+            status = requests.get(url, timeout=5, allow_redirects=False).status_code
+        except requests.RequestException as error:
+            found.append(f"tsa: {url} does not answer ({error})")
+        else:
+            if status != 405:
+                found.append(f"tsa: {url} answers a GET with {status}, not 405")
     return found
 
 
@@ -169,14 +183,18 @@ def _ports(root: Path, old: dict | None) -> dict[str, int]:
     a wiki only by its address, even in a maintenance script.
     """
     old_ports = (old or {}).get("ports", {})
-    ports = {name: _port(old_ports.get(name)) for name in [*WIKIS, "metawiki-php"]}
+    ports = {name: _port(old_ports.get(name)) for name in [*WIKIS, "metawiki-php", "tsa"]}
     servers = {wiki: f"http://127.0.0.1:{ports[wiki]}" for wiki in WIKIS}
     (root / "servers.json").write_text(json.dumps(servers))
     return ports
 
 
 def _start(root: Path, ports: dict[str, int]) -> dict:
-    """Start php for each wiki and the front for metawiki."""
+    """Start php for each wiki, the front for metawiki and the time-stamping authority.
+
+    The authority's certificates are made here, not in _build: a farm built before it had one
+    gains it when it next starts."""
+    authority = tsa.prepare(root)
     logs = root / "logs"
     logs.mkdir(exist_ok=True)
     pids = {}
@@ -211,6 +229,11 @@ def _start(root: Path, ports: dict[str, int]) -> dict:
         dict(os.environ),
         logs / "front.log",
     )
+    pids["tsa"] = _spawn(
+        [sys.executable, "-m", "sandbox.tsa", str(root), str(ports["tsa"])],
+        dict(os.environ),
+        logs / "tsa.log",
+    )
     meta = wikis["metawiki"]["server"]
     state = {
         "dir": str(root),
@@ -223,6 +246,7 @@ def _start(root: Path, ports: dict[str, int]) -> dict:
             "profile_url": f"{meta}/w/rest.php/oauth2/resource/profile",
             **_oauth_client(root),
         },
+        "tsa": {"url": f"http://127.0.0.1:{ports['tsa']}/", **authority},
         "ports": ports,
         "pids": pids,
     }
