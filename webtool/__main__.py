@@ -4,20 +4,24 @@
 0 done, 2 the name cannot be a username, 3 no such global account, 4 the wikis could not be
 reached; each failure with a sentence on standard error.
 
-`python -m webtool capture URL... [--from-file F|-] --out FILE.zip`: evidence captured into a
-bundle. Exit status: 0 every link captured; 2 a link was refused or not captured, also when
+`python -m webtool capture URL... [--from-file F|-] --out FILE.wacz`: evidence captured into a
+web archive. Exit status: 0 every link captured; 2 a link was refused or not captured, also when
 its wiki did not answer (a sentence for each on standard error; the links captured are in the
 bundle); 4 the list of Wikimedia wikis could not be read, so nothing was tried.
 
-`python -m webtool verify-bundle FILE.zip`: every hash of a bundle checked again, and the
-manifest's own SHA-256 printed, to compare with the one kept when the bundle was made. Exit
-status: 0 intact, 1 altered or unreadable, with a sentence for each problem.
+`python -m webtool verify-bundle FILE [--tsa-root PEM --tsa-cert PEM]`: every hash of a bundle
+(a download, a web archive, or a ZIP bundle from before) checked again, its time stamp checked
+against the authority's certificates (these, else CHLDP_TSA_ROOT and CHLDP_TSA_CERT, else the
+ones the download carries), and the manifest's own SHA-256 printed, to compare with the one kept
+when the bundle was made. Exit status: 0 intact, 1 altered or unreadable, with a sentence for
+each problem.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -27,8 +31,10 @@ from webtool.infra.crypto import Sealer
 from webtool.infra.i18n import render
 from webtool.wikis.api import ApiClient, ApiError, Limits, Unavailable
 from webtool.wikis.engagement import Collector, UserNotFound
-from webtool.wikis.evidence.bundle import BadBundle, verify_bundle, write_bundle
+from webtool.wikis.evidence.bundle import BadBundle
 from webtool.wikis.evidence.capture import capture_links
+from webtool.wikis.evidence.verify import verify
+from webtool.wikis.evidence.wacz import write_wacz
 from webtool.wikis.evidence.wikis import shorten, site_matrix
 from webtool.wikis.usernames import BadName, normalise
 
@@ -51,17 +57,21 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("username")
     report.add_argument("--json", action="store_true", help="print the report as JSON")
     report.add_argument("--no-cache", action="store_true", help="ask the wikis afresh")
-    capture = commands.add_parser("capture", help="preserve what wiki links point to, in a ZIP")
+    capture = commands.add_parser(
+        "capture", help="preserve what wiki links point to, in a web archive (WACZ)"
+    )
     capture.add_argument("urls", nargs="*", metavar="URL")
     capture.add_argument("--from-file", metavar="F", help="links one a line; - reads stdin")
-    capture.add_argument("--out", required=True, metavar="FILE.zip")
-    verify = commands.add_parser("verify-bundle", help="check every hash of an evidence bundle")
-    verify.add_argument("bundle", metavar="FILE.zip")
+    capture.add_argument("--out", required=True, metavar="FILE.wacz")
+    check = commands.add_parser("verify-bundle", help="check every hash of an evidence bundle")
+    check.add_argument("bundle", metavar="FILE")
+    check.add_argument("--tsa-root", metavar="PEM", default=os.environ.get("CHLDP_TSA_ROOT"))
+    check.add_argument("--tsa-cert", metavar="PEM", default=os.environ.get("CHLDP_TSA_CERT"))
     args = parser.parse_args(argv)
     if args.command == "capture":
         return capture_evidence(args.urls, args.from_file, args.out)
     if args.command == "verify-bundle":
-        return verify_evidence(args.bundle)
+        return verify_evidence(args.bundle, args.tsa_root, args.tsa_cert)
     return print_report(args.username, args.json, not args.no_cache)
 
 
@@ -130,7 +140,7 @@ def capture_evidence(urls: list[str], from_file: str | None, out: str) -> int:
         if not result.items:
             print("error: nothing was captured, so no bundle was written.", file=sys.stderr)
             return 2
-        manifest_sha256 = write_bundle(result, out)
+        manifest_sha256 = write_wacz(result, out, Path(out).name).manifest_sha256
     items = f"{len(result.items)} item{'' if len(result.items) == 1 else 's'}"
     print(f"{out}: {items} captured; manifest SHA-256 {manifest_sha256}")
     return 2 if result.refused else 0
@@ -140,9 +150,11 @@ def _show_progress(done: int, total: int) -> None:
     print(f"{done} of {total} links done", file=sys.stderr)
 
 
-def verify_evidence(path: str) -> int:
+def verify_evidence(path: str, root: str | None, cert: str | None) -> int:
     try:
-        verification = verify_bundle(path)
+        root_pem = Path(root).read_bytes() if root and cert else None
+        tsa_pem = Path(cert).read_bytes() if root and cert else None
+        verification = verify(path, root_pem, tsa_pem)
     except (BadBundle, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -150,6 +162,8 @@ def verify_evidence(path: str) -> int:
         print(problem)
     if verification.intact:
         print(f"Every hash matches: {verification.items} items, {verification.files} files.")
+    if verification.stamp_note:
+        print(verification.stamp_note)
     # A bundle altered with every hash written again passes; only this comparison catches it.
     print(
         f"Manifest SHA-256 {verification.manifest_sha256}: it must be the one recorded when the "

@@ -107,10 +107,11 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
 
     @app.after_request
     def security_headers(response: Response) -> Response:
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        # An archived page sets its own, stricter policy (pages/evidence.py), framed here only.
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["X-Frame-Options"] = "DENY"
+        response.headers.setdefault("X-Frame-Options", "DENY")
         if app.config["CHLDP_PRODUCTION"]:
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
         return response

@@ -11,6 +11,9 @@ working on it: losing Redis delays work, and loses none.
   longer than the longest wait between tries, is queued again (services/engagement_view.py).
 - The outbox is sent from the sweep itself, every TASKS_TAKEN_UP_AFTER while e-mails wait
   (services/notifications.py).
+- An evidence bundle whose time stamp is pending (the authority did not answer) is sent to the
+  authority again when its next try is due, and an archive file whose bundle is gone is
+  removed (services/archives.py).
 - The team key's grant of anyone taken off the staff list is deleted (services/team_keys.py),
   even when nobody opens the console.
 - The nightly purge is run from the sweep itself, once a day after 03:17 UTC, unless the
@@ -31,7 +34,14 @@ from flask import Flask, current_app
 
 from webtool.infra import db, tasks
 from webtool.infra.clock import now
-from webtool.services import captures, engagement_view, notifications, retention, team_keys
+from webtool.services import (
+    archives,
+    captures,
+    engagement_view,
+    notifications,
+    retention,
+    team_keys,
+)
 from webtool.services.staff_access import staff_roles
 from webtool.services.wiring import Tool, services
 
@@ -67,6 +77,8 @@ def sweep(app: Flask, mail: bool = True) -> None:
     """One round; each step on its own, so a database or a server away stops only its own."""
     steps = [
         ("captures", _captures),
+        ("time stamps", archives.stamp_pending),
+        ("archive files", archives.remove_orphans),
         ("reports", _reports),
         ("grants", _grants),
         ("purge", _purge),

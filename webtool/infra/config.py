@@ -136,6 +136,13 @@ def flask_settings(instance: Path, environ: Mapping[str, str] | None = None) -> 
         ),
         "SESSION_LIFETIME": timedelta(hours=int(env.get("CHLDP_SESSION_LIFETIME_HOURS", "168"))),
         "EVIDENCE_CAPTURES_PER_HOUR": int(env.get("CHLDP_EVIDENCE_CAPTURES_PER_HOUR", "10")),
+        # Sized for real evidence: fifty revisions of MediaWiki's largest page with their
+        # pages fit one bundle; one person's bundles together stop at the quota.
+        "EVIDENCE_BUNDLE_BYTES": _mebibytes(env, "CHLDP_EVIDENCE_BUNDLE_MIB", 512),
+        "EVIDENCE_LINK_BYTES": _mebibytes(env, "CHLDP_EVIDENCE_LINK_MIB", 64),
+        "EVIDENCE_QUOTA_BYTES": _mebibytes(env, "CHLDP_EVIDENCE_QUOTA_MIB", 2048),
+        "DATA_DIR": data_dir(env, instance),
+        "TSA": tsa_settings(env, production),
         "MAX_CAPTURES": int(env.get("CHLDP_MAX_CAPTURES", "2")),
         # Messages a requester may write in a day: on one request, and on all of theirs.
         "MESSAGES_PER_CASE": int(env.get("CHLDP_MESSAGES_PER_CASE", "10")),
@@ -163,6 +170,52 @@ def flask_settings(instance: Path, environ: Mapping[str, str] | None = None) -> 
         "SESSION_COOKIE_NAME": "chldp_session",
         "MAX_CONTENT_LENGTH": 256 * 1024,
     }
+
+
+@dataclass(frozen=True)
+class TsaSettings:
+    """The RFC 3161 time-stamping authority: where it answers, and the certificates a stamp is
+    checked against (its root, and the certificate it signs with)."""
+
+    url: str | None
+    root: Path | None
+    cert: Path | None
+
+
+# A public authority that answers anyone, free of charge (https://freetsa.org): its root and
+# signing certificates are published there, for CHLDP_TSA_ROOT and CHLDP_TSA_CERT.
+PUBLIC_TSA = "https://freetsa.org/tsr"
+
+
+def tsa_settings(env: Mapping[str, str], production: bool) -> TsaSettings:
+    """The authority of CHLDP_TSA_URL (in production, a public one by default). Without its
+    certificates a stamp is still asked for and kept, and checked once they are set; production
+    needs them, so that the tool can say a stamp is sound."""
+    url = env.get("CHLDP_TSA_URL", PUBLIC_TSA if production else "").strip() or None
+    root = env.get("CHLDP_TSA_ROOT", "").strip()
+    cert = env.get("CHLDP_TSA_CERT", "").strip()
+    if production and url and not (root and cert):
+        raise ConfigError(
+            "CHLDP_TSA_ROOT and CHLDP_TSA_CERT are not set: give the paths of the time-stamping "
+            f"authority's root and signing certificates (PEM), as it publishes them ({url})."
+        )
+    return TsaSettings(url, Path(root) if root else None, Path(cert) if cert else None)
+
+
+def data_dir(env: Mapping[str, str], instance: Path) -> Path:
+    """Where evidence archives are kept as files: CHLDP_DATA_DIR; on Toolforge the tool's own
+    folder ($TOOL_DATA_DIR, which the webservice and the jobs both mount); else the instance
+    folder."""
+    chosen = env.get("CHLDP_DATA_DIR", "").strip()
+    if chosen:
+        return Path(chosen)
+    if env.get("TOOL_DATA_DIR"):
+        return Path(env["TOOL_DATA_DIR"]) / "chldp-data"
+    return instance / "data"
+
+
+def _mebibytes(env: Mapping[str, str], name: str, default: int) -> int:
+    return int(env.get(name, str(default))) * 1024 * 1024
 
 
 def public_url(env: Mapping[str, str], production: bool) -> str | None:

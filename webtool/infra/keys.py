@@ -98,6 +98,11 @@ class FileSealer:
     def __init__(self, key: bytes) -> None:
         self.box = SecretBox(key)
 
+    def derived(self, purpose: bytes) -> bytes:
+        """A key of its own for another use of the bundle's key (its archive file's chunks, a
+        cipher other than this box's): one key is never used by two ciphers."""
+        return hashlib.blake2b(bytes(self.box), digest_size=32, person=purpose).digest()
+
     def seal(self, text: str) -> str:
         return self.seal_bytes(text.encode("utf-8"))
 

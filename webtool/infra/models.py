@@ -103,6 +103,35 @@ class EvidenceBundle(Base):
     # Sealed to the requester's public key when a requester captured it.
     file_key_requester: Mapped[str | None] = mapped_column(Text, nullable=True)
     manifest_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The web archive (WACZ), a file of its own in the data folder, written once: its random
+    # name (never the reference, which people see), size and SHA-256. A bundle from before
+    # web archives has none, and its ZIP in bundle_sealed.
+    archive_file: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    archive_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    archive_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The archive's datapackage.json, which a time-stamping authority signs the digest of:
+    # the SHA-256 and size of each file of the archive, nothing of their content, kept so that
+    # a stamp can be asked for again without the bundle's key. Then the signed reply (base64
+    # DER, an RFC 3161 TimeStampResp), the time it vouches for, the next try while pending.
+    datapackage: Mapped[str | None] = mapped_column(Text, nullable=True)
+    stamp: Mapped[str | None] = mapped_column(Text, nullable=True)
+    stamped_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    stamp_tries: Mapped[int] = mapped_column(Integer, default=0)
+    stamp_next_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
+
+
+class CustodyEvent(Base):
+    """A step in an evidence bundle's chain of custody: captured, stamped, attached to a case,
+    downloaded, checked. Who did it, and what it concerned, is sealed under the bundle's own
+    file key: only those who may open the bundle read its custody."""
+
+    __tablename__ = "custody_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bundle_id: Mapped[int] = mapped_column(ForeignKey("evidence_bundles.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    event: Mapped[str] = mapped_column(String(32))
+    detail_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class AuditEntry(Base):

@@ -143,3 +143,9 @@ def _why(
     if digest is None or digest(data).digest() != imprint.message:
         return "The time stamp is for other content: the evidence changed after it was stamped."
     return "The authority's signature on the time stamp does not check."
+
+
+def stamped_time(reply: bytes) -> datetime:
+    """The time an authority's reply says it signed at (UTC), read without checking it: what a
+    page shows while the certificates to check it against are not set."""
+    return decode_timestamp_response(reply).tst_info.gen_time.astimezone(UTC)

@@ -1,5 +1,10 @@
 """The requester's evidence pages: paste links, watch the capture, read and download the
-bundle, attach it to a request."""
+bundle, see each captured page as the reader saw it, attach the bundle to a request.
+
+A captured page is served as the archive holds it, from the tool's origin, so it is served
+sandboxed: `Content-Security-Policy: sandbox` makes its origin opaque (no cookie, no storage,
+nothing of the tool's), no script runs, and nothing is fetched (its styles are written into it
+from the archive). The page that shows it frames it in an `<iframe sandbox>` too."""
 
 from __future__ import annotations
 
@@ -15,16 +20,26 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.wsgi import FileWrapper
 
 from webtool.infra import db
 from webtool.infra.models import HelpRequest
+from webtool.infra.sealed_files import DEFAULT_CHUNK_SIZE
 from webtool.pages.auth import login_required, signed_in_user
+from webtool.services import archives
 from webtool.services import evidence_records as store
 from webtool.services.help_requests import own_request, own_requests
 from webtool.wikis.evidence.index_page import KINDS
 from webtool.wikis.evidence.links import MAX_LINKS
 
 blueprint = Blueprint("evidence", __name__)
+# An archived page: an opaque origin of its own, no script, nothing fetched, its styles inline;
+# framed by the tool's own pages only.
+ARCHIVED_PAGE_POLICY = (
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+)
 
 
 @blueprint.route("/evidence", methods=["GET", "POST"])
@@ -69,6 +84,7 @@ def bundle(reference: str) -> ResponseReturnValue:
         else own_requests(signed_in_user()),
         again=store.LinksForm.blank(store.links_of(found)) if ended_early else None,
         max_links=MAX_LINKS,
+        pages=store.archived_pages(found) if found.status == "done" else [],
     )
 
 
@@ -78,7 +94,19 @@ def download(reference: str) -> ResponseReturnValue:
     found = _own(reference)
     if found.status != "done":
         abort(404)
-    return zip_response(found)
+    return zip_response(found, "the requester")
+
+
+@blueprint.route("/evidence/<reference>/archive.wacz")
+@login_required
+def archive(reference: str) -> ResponseReturnValue:
+    return wacz_response(_own(reference), "the requester")
+
+
+@blueprint.route("/evidence/<reference>/page/<int:number>")
+@login_required
+def page(reference: str, number: int) -> ResponseReturnValue:
+    return page_response(_own(reference), number)
 
 
 @blueprint.route("/evidence/<reference>/attach", methods=["POST"])
@@ -97,8 +125,9 @@ def attach(reference: str) -> ResponseReturnValue:
     return redirect(url_for("evidence.bundle", reference=found.reference))
 
 
-def zip_response(found: store.EvidenceBundle) -> ResponseReturnValue:
-    data = store.zip_of(found)
+def zip_response(found: store.EvidenceBundle, by: str) -> ResponseReturnValue:
+    """The bundle's download, streamed: its web archive with the time stamp and custody log."""
+    data = store.download(found, by)
     if data is None:
         # Attached to a case whose key this browser (or session) does not hold.
         return render_template("error.html", message_key="chldp-case-sealed-here"), 403
@@ -109,6 +138,45 @@ def zip_response(found: store.EvidenceBundle) -> ResponseReturnValue:
             "Content-Disposition": f'attachment; filename="chldp-evidence-{found.reference}.zip"'
         },
     )
+
+
+def wacz_response(found: store.EvidenceBundle, by: str) -> ResponseReturnValue:
+    """The web archive alone, for ReplayWeb.page or pywb, read from any offset (a replay tool
+    asks for ranges): decrypted only where a range falls, never whole."""
+    if found.status != "done":
+        abort(404)
+    reader = archives.opened(found)
+    if reader is None:
+        abort(404)
+    if "Range" not in request.headers:  # a replay's many range requests are one reading
+        archives.record(found, "downloaded", store.bundle_sealer(found), by=by, what="archive")
+        db.session().commit()
+    response = Response(
+        FileWrapper(reader, DEFAULT_CHUNK_SIZE),
+        mimetype="application/wacz",
+        direct_passthrough=True,
+        headers={"Content-Disposition": f'attachment; filename="{found.reference}.wacz"'},
+    )
+    response.content_length = reader.size
+    try:
+        response.make_conditional(request, accept_ranges=True, complete_length=reader.size)
+    except RequestedRangeNotSatisfiable:
+        reader.close()
+        raise
+    return response
+
+
+def page_response(found: store.EvidenceBundle, number: int) -> ResponseReturnValue:
+    """A captured page as the reader saw it, sandboxed (see the module's docstring)."""
+    if found.status != "done":
+        abort(404)
+    html = store.page_as_seen(found, number)
+    if html is None:
+        abort(404)
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = ARCHIVED_PAGE_POLICY
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
 
 
 def _own(reference: str) -> store.EvidenceBundle:

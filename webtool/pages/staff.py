@@ -39,7 +39,7 @@ from webtool.infra.models import EvidenceBundle, HelpRequest
 from webtool.pages import staff_keys
 from webtool.pages.auth import current_user, signed_in_user
 from webtool.pages.csv_export import csv_download
-from webtool.pages.evidence import zip_response
+from webtool.pages.evidence import page_response, wacz_response, zip_response
 from webtool.services import (
     casework,
     contribution_pages,
@@ -215,6 +215,7 @@ def _case_page(found: HelpRequest, links_form: evidence.LinksForm) -> str:
         committed=committed,
         paid=paid,
         bundles=evidence.bundles_of_request(found.id),
+        archived_pages=evidence.archived_pages,
         stopped=evidence.stopped,
         owner_of=evidence.owner_of,
         links_form=links_form,
@@ -315,14 +316,35 @@ def capture(reference: str) -> ResponseReturnValue:
 @blueprint.route("/evidence/<reference>.zip")
 def evidence_bundle(reference: str) -> ResponseReturnValue:
     """A bundle attached to a case, for staff; a bundle not attached to one stays private."""
+    found, help_request = _case_bundle(reference)
+    casework.record(g.staff_name, "download-evidence", help_request.reference, bundle=reference)
+    return zip_response(found, f"the legal team: {g.staff_name}")
+
+
+@blueprint.route("/evidence/<reference>.wacz")
+def evidence_archive(reference: str) -> ResponseReturnValue:
+    found, help_request = _case_bundle(reference)
+    if "Range" not in request.headers:  # a replay tool's range requests are one reading
+        casework.record(g.staff_name, "download-evidence", help_request.reference, bundle=reference)
+    return wacz_response(found, f"the legal team: {g.staff_name}")
+
+
+@blueprint.route("/evidence/<reference>/page/<int:number>")
+def evidence_page(reference: str, number: int) -> ResponseReturnValue:
+    """A captured page as the reader saw it, framed on the case page (the case's view is
+    audited there)."""
+    found, _ = _case_bundle(reference)
+    return page_response(found, number)
+
+
+def _case_bundle(reference: str) -> tuple[EvidenceBundle, HelpRequest]:
     found = db.session().scalar(select(EvidenceBundle).where(EvidenceBundle.reference == reference))
     if found is None or found.request_id is None or found.status != "done":
         abort(404)
     help_request = db.session().get(HelpRequest, found.request_id)
     if help_request is None:
         abort(404)
-    casework.record(g.staff_name, "download-evidence", help_request.reference, bundle=reference)
-    return zip_response(found)
+    return found, help_request
 
 
 @blueprint.route("/lookup", methods=["POST"])

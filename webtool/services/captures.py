@@ -1,5 +1,6 @@
 """The worker's run of a capture: each link captured through the Action API and kept in the
-database as soon as it is captured (EvidenceItem), the finished bundle stored sealed.
+database as soon as it is captured (EvidenceItem), the finished web archive kept as a sealed
+file (archives.py) and sent to the time-stamping authority.
 
 The worker running a capture marks it alive every CAPTURE_HEARTBEAT; a capture whose worker
 died (killed, a deploy) is found by the sweep and taken up again by a worker from the link
@@ -10,7 +11,6 @@ gate of infra/slots.py).
 from __future__ import annotations
 
 import json
-import tempfile
 import threading
 from typing import Any, cast
 
@@ -23,19 +23,19 @@ from werkzeug.local import LocalProxy
 from webtool.infra import db, tasks
 from webtool.infra.clock import now
 from webtool.infra.crypto import Sealing
+from webtool.infra.keys import FileSealer
 from webtool.infra.models import EvidenceBundle, EvidenceItem
 from webtool.infra.slots import Gate
-from webtool.services.evidence_records import RUNNING
+from webtool.services import archives
+from webtool.services.evidence_records import RUNNING, room_left
 from webtool.services.sealing import bundle_sealer, captured
 from webtool.services.wiring import Tool
 from webtool.wikis.api import Unavailable
-from webtool.wikis.evidence.bundle import write_bundle
 from webtool.wikis.evidence.capture import Bounds, Resume, Spool, capture_links
 from webtool.wikis.evidence.links import Refusal
-from webtool.wikis.evidence.spool import Kept
+from webtool.wikis.evidence.spool import RESERVE, Kept
+from webtool.wikis.evidence.wacz import write_wacz
 from webtool.wikis.evidence.wikis import site_matrix
-
-MAX_BUNDLE_BYTES = 8 * 1024 * 1024  # sealed, it still fits one MariaDB packet (16 MiB)
 
 
 class BundleGone(Exception):
@@ -162,7 +162,7 @@ def _run_claimed(app: Tool, bundle_id: int, task: Task | None) -> None:
         return  # deleted since it was claimed (its request deleted or purged): nothing to do
     # The worker holds the bundle's file key through the server's wrap until the capture ends.
     sealer = bundle_sealer(bundle)
-    if sealer is None:
+    if not isinstance(sealer, FileSealer):
         return  # ended already: only the case's keys open it now
     try:
         _capture(app, bundle, sealer)
@@ -198,7 +198,7 @@ def _retry_reason(error: Exception) -> str:
     return "chldp-evidence-retrying-database"
 
 
-def _capture(app: Tool, bundle: EvidenceBundle, sealer: Sealing) -> None:
+def _capture(app: Tool, bundle: EvidenceBundle, sealer: FileSealer) -> None:
     session = db.session()
     client = app.services.api
     # Raises Unavailable when the central wiki cannot be asked: the task tries again later.
@@ -209,12 +209,17 @@ def _capture(app: Tool, bundle: EvidenceBundle, sealer: Sealing) -> None:
         bundle.updated_at = now()
         session.commit()
 
-    # Bounded while it runs: a bundle stops growing at the link that would take it past
-    # MAX_BUNDLE_BYTES, and its files wait on disk, not in memory, until the ZIP is written.
-    bounds = Bounds(bundle_bytes=MAX_BUNDLE_BYTES)
+    # Bounded while it runs: a bundle stops growing at the link that would take it past its
+    # bound, or past what the account's quota leaves; its items wait on disk, not in memory,
+    # until the archive is written.
+    limit = min(app.config["EVIDENCE_BUNDLE_BYTES"], room_left(bundle.owner_key, bundle.id))
+    if limit <= RESERVE:
+        _finish(bundle, sealer, "failed", {"error": "chldp-evidence-error-quota"})
+        return
+    bounds = Bounds(item_bytes=app.config["EVIDENCE_LINK_BYTES"], bundle_bytes=limit)
     links = sealer.open(bundle.links_sealed)
     cache = app.services.cache
-    resume = _resume(bundle, Spool(MAX_BUNDLE_BYTES), sealer)
+    resume = _resume(bundle, Spool(limit), sealer)
     with capture_links(client, wikis, links, cache, progress, bounds, resume) as result:
         refused = [refusal.record() for refusal in result.refused]
         bundle.refused = len(refused)
@@ -223,17 +228,26 @@ def _capture(app: Tool, bundle: EvidenceBundle, sealer: Sealing) -> None:
                 bundle, sealer, "failed", {"refused": refused, "error": "chldp-evidence-error-none"}
             )
             return
-        with tempfile.TemporaryFile() as data:
-            manifest_sha256 = write_bundle(result, data)
-            if data.tell() > MAX_BUNDLE_BYTES:
-                outcome = {"refused": refused, "error": "chldp-evidence-error-toolarge"}
-                _finish(bundle, sealer, "failed", outcome)
-                return
-            data.seek(0)
-            bundle.bundle_sealed = sealer.seal_bytes(data.read())
+        plain = result.spool.folder / "bundle.wacz"
+        written = write_wacz(result, plain, bundle.reference)
+        archives.keep(bundle, sealer, plain)
+        wikis_kept = sorted({kept.record()["wiki"] for kept in result.items})
     bundle.items = len(result.items)
-    bundle.manifest_sha256 = manifest_sha256
+    bundle.manifest_sha256 = written.manifest_sha256
+    bundle.datapackage = written.datapackage.decode()
+    archives.record(
+        bundle,
+        "captured",
+        sealer,
+        requested_by=f"account {bundle.owner_key}",
+        wikis=wikis_kept,
+        links=bundle.links_total,
+        tool=archives.tool_version(),
+    )
     _finish(bundle, sealer, "done", {"refused": refused})
+    # Complete without it: an authority away leaves the stamp pending, and the sweep asks again.
+    archives.stamp(bundle)
+    session.commit()
 
 
 def _resume(bundle: EvidenceBundle, spool: Spool, sealer: Sealing) -> Resume:

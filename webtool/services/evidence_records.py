@@ -3,7 +3,8 @@ bundles they own, attached to their requests, and what each holds.
 
 A capture is started here and runs on the task queue, in a worker (captures.py), so a large
 one can be left and returned to, and a restart of the web tool does not touch it: its row says
-how many links are done, and the finished ZIP is stored sealed.
+how many links are done, and the finished web archive is kept as a sealed file (archives.py).
+A bundle from before web archives keeps its ZIP, sealed in its row.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -26,11 +27,14 @@ from webtool.infra.clock import now
 from webtool.infra.keyed import account_key
 from webtool.infra.keys import FileSealer
 from webtool.infra.models import EvidenceBundle, HelpRequest
-from webtool.services import requester_keys
+from webtool.services import archives, requester_keys
 from webtool.services.help_requests import new_reference, new_submission_key
 from webtool.services.sealing import attach_file_key, bundle_sealer, new_file_key
 from webtool.services.wiring import services
+from webtool.wikis.evidence import replay
 from webtool.wikis.evidence.links import MAX_LINKS
+from webtool.wikis.evidence.spool import RESERVE, mebibytes
+from webtool.wikis.evidence.wacz import MANIFEST
 from webtool.wikis.evidence.wikis import MAX_LINK_LENGTH
 
 STALE_AFTER = timedelta(minutes=10)  # no worker took it up either: shown as stopped
@@ -86,6 +90,10 @@ def may_start(form: LinksForm, owner: User) -> int | None:
         limit = current_app.config["EVIDENCE_CAPTURES_PER_HOUR"]
         form.errors.append(("chldp-evidence-error-hourly", (limit,)))
         return 429
+    if room_left(account_key(owner)) <= RESERVE:
+        quota = mebibytes(current_app.config["EVIDENCE_QUOTA_BYTES"])
+        form.errors.append(("chldp-evidence-error-quota", (quota,)))
+        return 429
     return None
 
 
@@ -97,6 +105,16 @@ def hourly_limit_reached(owner: User) -> bool:
         .where(EvidenceBundle.owner_key == account_key(owner), EvidenceBundle.created_at >= since)
     )
     return started >= current_app.config["EVIDENCE_CAPTURES_PER_HOUR"]
+
+
+def room_left(owner_key: str, bundle_id: int | None = None) -> int:
+    """The bytes the account's bundles may still take: their quota, less their archives."""
+    used = db.session().scalar(
+        select(func.coalesce(func.sum(EvidenceBundle.archive_bytes), 0)).where(
+            EvidenceBundle.owner_key == owner_key, EvidenceBundle.id != (bundle_id or 0)
+        )
+    )
+    return int(current_app.config["EVIDENCE_QUOTA_BYTES"]) - int(used or 0)
 
 
 def running_capture(owner: User) -> EvidenceBundle | None:
@@ -200,6 +218,7 @@ def can_open(bundle: EvidenceBundle) -> bool:
 
 def attach(bundle: EvidenceBundle, help_request: HelpRequest) -> None:
     """Attach a bundle to a request: from then on it is kept, and purged, with the request."""
+    archives.record(bundle, "attached", bundle_sealer(bundle), case=help_request.reference)
     bundle.request_id = help_request.id
     bundle.purge_after = max(bundle.purge_after, help_request.purge_after)
     attach_file_key(bundle, help_request)
@@ -224,17 +243,50 @@ def links_of(bundle: EvidenceBundle) -> str:
     return sealer.open(bundle.links_sealed) if sealer else ""
 
 
-def zip_of(bundle: EvidenceBundle) -> bytes | None:
-    """The bundle's ZIP; None where this request holds no key of it."""
+def download(bundle: EvidenceBundle, by: str) -> Iterator[bytes] | None:
+    """What a download of the bundle is, streamed (its web archive with its time stamp and
+    custody log; a bundle from before, its ZIP), with the download in its custody log; None
+    where this request holds no key of it."""
     sealer = bundle_sealer(bundle)
-    return sealer.open_bytes(bundle.bundle_sealed or "") if sealer else None
+    if sealer is None:
+        return None
+    if not bundle.archive_file or not isinstance(sealer, FileSealer):
+        return iter([sealer.open_bytes(bundle.bundle_sealed or "")])
+    archives.record(bundle, "downloaded", sealer, by=by)
+    db.session().commit()
+    return archives.wrapper(bundle, sealer)
+
+
+def archived_pages(bundle: EvidenceBundle) -> list[dict[str, Any]]:
+    """The wiki's pages the bundle's archive holds, numbered from 1, each with the link it
+    shows; none where this request holds no key of it, or it has no archive."""
+    reader = archives.opened(bundle)
+    if reader is None:
+        return []
+    with reader, zipfile.ZipFile(reader) as archive:
+        return [{**page, "number": n} for n, page in enumerate(replay.pages(archive), 1)]
+
+
+def page_as_seen(bundle: EvidenceBundle, number: int) -> bytes | None:
+    """Page `number` of the bundle's archive as the reader saw it, from the archive alone."""
+    reader = archives.opened(bundle)
+    if reader is None:
+        return None
+    with reader, zipfile.ZipFile(reader) as archive:
+        return replay.page_as_seen(archive, number)
 
 
 def manifest_of(bundle: EvidenceBundle) -> dict[str, Any] | None:
-    data = zip_of(bundle)
-    if data is None:
+    """The bundle's manifest, read from its archive alone; None where this request holds no
+    key of it."""
+    reader = archives.opened(bundle)
+    if reader is not None:
+        with reader, zipfile.ZipFile(reader) as archive:
+            return json.loads(archive.read(MANIFEST))
+    sealer = bundle_sealer(bundle)
+    if sealer is None or not bundle.bundle_sealed:
         return None
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+    with zipfile.ZipFile(io.BytesIO(sealer.open_bytes(bundle.bundle_sealed))) as archive:
         return json.loads(archive.read("manifest.json"))
 
 

@@ -23,6 +23,7 @@ from webtool.infra.models import (
     AuditEntry,
     CaseEvent,
     CaseMessage,
+    CustodyEvent,
     EngagementReport,
     EvidenceBundle,
     EvidenceItem,
@@ -90,6 +91,7 @@ def purge(when: datetime | None = None) -> Purged:
     )
     for bundle in list(loose):
         audit("retention", "purge", bundle.reference)
+        session.execute(delete(CustodyEvent).where(CustodyEvent.bundle_id == bundle.id))
         session.delete(bundle)
         purged.bundles += 1
     audit_cutoff = when - timedelta(days=current_app.config["AUDIT_RETENTION_DAYS"])
@@ -127,6 +129,7 @@ def delete_request(request: HelpRequest, actor: str = "retention", action: str =
     )
     bundles = select(EvidenceBundle.id).where(EvidenceBundle.request_id == request.id)
     session.execute(delete(EvidenceItem).where(EvidenceItem.bundle_id.in_(bundles)))
+    session.execute(delete(CustodyEvent).where(CustodyEvent.bundle_id.in_(bundles)))
     # Its e-mails not yet sent go with it: a relay that comes back sends nothing about it.
     for kept_with in (CaseEvent, CaseMessage, EvidenceBundle, OutboxMail):
         session.execute(delete(kept_with).where(kept_with.request_id == request.id))

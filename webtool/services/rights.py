@@ -15,7 +15,7 @@ from webtool.infra import db
 from webtool.infra.accounts import User
 from webtool.infra.models import HelpRequest
 from webtool.services import casework, conversation
-from webtool.services.evidence_records import own_bundle, own_bundles, zip_of
+from webtool.services.evidence_records import download, own_bundle, own_bundles
 from webtool.services.help_requests import opened, own_requests
 from webtool.services.retention import delete_request
 from webtool.services.sealing import bundle_sealer
@@ -52,14 +52,15 @@ def everything_of(user: User) -> Iterator[bytes]:
 
 
 def _bundle(reference: str, user: User) -> Iterator[bytes]:
-    """The bundle's ZIP when the download reaches it, and then forgotten by the session."""
+    """The bundle as its own download is, streamed when the download reaches it, and then
+    forgotten by the session."""
     bundle = own_bundle(reference, user)
     if bundle is None:
         return  # deleted while the download ran: its place stays empty
-    data = zip_of(bundle)
+    data = download(bundle, by="the requester, with all their data")
     db.session().expunge(bundle)
     if data is not None:  # None: attached to a case whose key this browser does not hold
-        yield data
+        yield from data
 
 
 def _request_data(found: HelpRequest) -> dict[str, object]:

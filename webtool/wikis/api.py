@@ -5,19 +5,24 @@ One `requests.Session` per process (connection reuse), a User-Agent with a conta
 retries with backoff on 5xx, connection errors and timeouts, a timeout on every request,
 continuation followed up to a bound (a list says whether it reached its end, and holds each
 item once), a bound on requests in flight across all wikis, and no redirect followed.
-`exchange` gives a request as it went (the URL sent, the bytes answered) for a caller that
-keeps them as evidence.
+`exchange` gives a request as it went (the request's headers, the status, headers and bytes
+of the answer exactly as they arrived, content coding included) for a caller that keeps them as
+evidence; `page` does the same for one of the wiki's own pages (HTML, a style sheet).
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+import zlib
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from urllib.parse import urlparse
 
 import requests
+import urllib3
 
 from webtool.infra.config import DEFAULT_USER_AGENT
 
@@ -57,13 +62,20 @@ class Listing:
 @dataclass(frozen=True)
 class Exchange:
     """One request as it went: the exact URL sent (the client's own parameters and encoding
-    included), the bytes the wiki answered with, and the answer they decode to. `error` is the
-    API's refusal when the answer is one."""
+    included) with the headers sent, and the answer as it arrived (status, headers, and `raw`,
+    its bytes before any content coding is undone), the bytes that decode to (`body`) and, for
+    the API, the JSON they hold. `error` is the API's refusal when the answer is one."""
 
     url: str
     body: bytes
     answer: dict
     error: ApiError | None = None
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    status: int = 200
+    reason: str = "OK"
+    headers: tuple[tuple[str, str], ...] = ()
+    request_headers: tuple[tuple[str, str], ...] = ()
+    raw: bytes | None = None  # None: the same bytes as `body`
 
     def result(self) -> dict:
         """The answer; ApiError when the answer is a refusal."""
@@ -71,12 +83,20 @@ class Exchange:
             raise self.error
         return self.answer
 
+    @property
+    def sent(self) -> bytes:
+        """The answer's bytes as they came over the wire."""
+        return self.body if self.raw is None else self.raw
+
 
 class ApiClient:
     def __init__(self, user_agent: str = DEFAULT_USER_AGENT, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
         self.http = requests.Session()
         self.http.headers["User-Agent"] = user_agent
+        # Only codings the client can undo itself: an answer is kept as it arrived (evidence)
+        # and decoded here, so a wiki's brotli or zstd would leave it unreadable.
+        self.http.headers["Accept-Encoding"] = "gzip, deflate"
         # This process's bound on requests in flight; the app factory puts the deployment's.
         self.slots: AbstractContextManager[object] = threading.BoundedSemaphore(
             self.limits.parallel
@@ -98,33 +118,9 @@ class ApiClient:
             "maxlag": "5",
             **{k: _value(v) for k, v in params.items() if v is not None and v is not False},
         }
-        delay = self.limits.backoff
-        for attempt in range(self.limits.retries + 1):
-            last = attempt == self.limits.retries
-            try:
-                reply = self._get(api_url, full)
-            except (requests.ConnectionError, requests.Timeout) as error:
-                if last:
-                    # Named by its kind only: the error's own words carry the URL, and its
-                    # query names whom the request was about.
-                    raise Unavailable(
-                        f"{_host(api_url)} could not be reached ({_failure(error)})."
-                    ) from None
-                time.sleep(delay)
-                delay *= 2
-                continue
-            wait = self._retry_wait(reply, delay)
-            if wait is None:
-                answer = self._decode(api_url, reply)
-                return Exchange(reply.url, reply.content, answer, _refusal(answer))
-            if last:
-                raise Unavailable(
-                    f"{_host(api_url)} is busy or failing (HTTP {reply.status_code}); "
-                    "try again in a few minutes."
-                )
-            time.sleep(wait)
-            delay *= 2
-        raise AssertionError("unreachable")
+        reply, kept = self._answered(api_url, full)
+        answer = self._decode(api_url, reply, kept.body)
+        return replace(kept, answer=answer, error=_refusal(answer))
 
     def query_list(
         self, api_url: str, list_name: str, key: str, also: str = "", **params: object
@@ -153,15 +149,58 @@ class ApiClient:
             cont = answer["continue"]
         return Listing(items, complete=False, first=first)
 
-    def _get(self, api_url: str, params: dict) -> requests.Response:
+    def page(self, url: str) -> Exchange:
+        """One of a wiki's own pages (index.php, load.php) as it went, with the API's retries;
+        a redirect is kept as it came, not followed. Unavailable when it cannot be had."""
+        return self._answered(url, None)[1]
+
+    def _answered(self, url: str, params: dict | None) -> tuple[requests.Response, Exchange]:
+        """The final answer to a GET, the last attempt's when it was retried; Unavailable."""
+        delay = self.limits.backoff
+        for attempt in range(self.limits.retries + 1):
+            last = attempt == self.limits.retries
+            try:
+                reply, raw = self._get(url, params)
+            except (requests.ConnectionError, requests.Timeout) as error:
+                if last:
+                    # Named by its kind only: the error's own words carry the URL, and its
+                    # query names whom the request was about.
+                    raise Unavailable(
+                        f"{_host(url)} could not be reached ({_failure(error)})."
+                    ) from None
+                time.sleep(delay)
+                delay *= 2
+                continue
+            wait = self._retry_wait(reply, delay)
+            if wait is None:
+                return reply, _kept(url, reply, raw)
+            if last:
+                raise Unavailable(
+                    f"{_host(url)} is busy or failing (HTTP {reply.status_code}); "
+                    "try again in a few minutes."
+                )
+            time.sleep(wait)
+            delay *= 2
+        raise AssertionError("unreachable")
+
+    def _get(self, url: str, params: dict | None) -> tuple[requests.Response, bytes]:
+        """The answer, and its bytes exactly as they arrived (content coding not undone)."""
         with self.slots:
             with self.count_lock:
                 self.requests_made += 1
-            # A wiki's API answers in place; a redirect is never followed, so no answer can
-            # choose where the tool connects next.
-            return self.http.get(
-                api_url, params=params, timeout=self.limits.timeout, allow_redirects=False
+            # A wiki answers in place; a redirect is never followed, so no answer can choose
+            # where the tool connects next.
+            reply = self.http.get(
+                url, params=params, timeout=self.limits.timeout, allow_redirects=False, stream=True
             )
+            with reply:
+                try:
+                    return reply, reply.raw.read(decode_content=False)
+                # Read by hand, the body's failures come as urllib3's: said as requests' own.
+                except urllib3.exceptions.ReadTimeoutError as error:
+                    raise requests.Timeout(str(error)) from None
+                except urllib3.exceptions.HTTPError as error:
+                    raise requests.ConnectionError(str(error)) from None
 
     def _retry_wait(self, reply: requests.Response, delay: float) -> float | None:
         """Seconds to wait before trying again, or None when the answer is final."""
@@ -174,14 +213,14 @@ class ApiClient:
         return delay
 
     @staticmethod
-    def _decode(api_url: str, reply: requests.Response) -> dict:
+    def _decode(api_url: str, reply: requests.Response, body: bytes) -> dict:
         if reply.is_redirect:
             raise Unavailable(
                 f"{_host(api_url)} sent the request elsewhere (HTTP {reply.status_code}); "
                 "it was not followed."
             )
         try:
-            answer = reply.json()
+            answer = json.loads(body)
         except ValueError:
             raise Unavailable(
                 f"{_host(api_url)} answered with something that is not JSON."
@@ -197,6 +236,38 @@ class ApiClient:
         child.count_lock = threading.Lock()
         child.requests_made = 0
         return child
+
+
+def _kept(url: str, reply: requests.Response, raw: bytes) -> Exchange:
+    """The exchange of `reply`, whose bytes as they arrived are `raw`; Unavailable when their
+    content coding cannot be undone."""
+    try:
+        body = _decoded(raw, reply.headers.get("Content-Encoding", ""))
+    except zlib.error:
+        raise Unavailable(f"{_host(url)} answered with a body that cannot be decoded.") from None
+    return Exchange(
+        url=reply.url,
+        body=body,
+        answer={},
+        status=reply.status_code,
+        reason=reply.reason or "",
+        headers=tuple(reply.raw.headers.items()),
+        request_headers=tuple((str(k), str(v)) for k, v in reply.request.headers.items()),
+        raw=None if body is raw else raw,
+    )
+
+
+def _decoded(raw: bytes, coding: str) -> bytes:
+    """`raw` with its content coding undone (gzip, deflate: the ones the client asks for)."""
+    coding = coding.strip().lower()
+    if coding in ("gzip", "x-gzip"):
+        return zlib.decompress(raw, 16 + zlib.MAX_WBITS)
+    if coding == "deflate":
+        try:
+            return zlib.decompress(raw)
+        except zlib.error:  # some servers send deflate without its zlib wrapper
+            return zlib.decompress(raw, -zlib.MAX_WBITS)
+    return raw
 
 
 def _value(value: object) -> str:

@@ -6,14 +6,15 @@ from __future__ import annotations
 from webtool.wikis.api import ApiClient, Exchange
 from webtool.wikis.evidence.errors import EvidenceError
 from webtool.wikis.evidence.manifest import Revision
+from webtool.wikis.evidence.reader_pages import allowed
 from webtool.wikis.evidence.spool import MiB, mebibytes
 from webtool.wikis.evidence.wikis import Wiki, shorten
 
 REVISION_PROPS = "ids|timestamp|user|userid|comment|size|sha1|content|flags|tags"
-# One link's answers and wikitexts. A diff between two revisions of the largest size MediaWiki
-# saves ($wgMaxArticleSize, 2 MiB) comes to about 16 MiB; a link beyond this could not be
-# kept in a bundle anyway, and is not held in memory any longer than it takes to see that.
-MAX_ITEM_BYTES = 24 * MiB
+# One link's answers, pages and wikitexts. A diff between two revisions of the largest size
+# MediaWiki saves ($wgMaxArticleSize, 2 MiB) comes to about 16 MiB with its pages; a link
+# beyond the bound is not held in memory any longer than it takes to see that.
+MAX_ITEM_BYTES = 64 * MiB
 
 
 class NotCaptured(EvidenceError):
@@ -43,6 +44,16 @@ class Asker:
         self.exchanges.append(exchange)
         self.count(len(exchange.body))
         return exchange.result()
+
+    def page(self, url: str) -> Exchange:
+        """One of the wiki's own pages, kept in the item; the fetch rule of reader_pages.py
+        decides which may be asked."""
+        if not allowed(self.wiki, url):
+            raise ValueError("only the wiki's own index.php and load.php may be asked")
+        exchange = self.client.page(url)
+        self.exchanges.append(exchange)
+        self.count(len(exchange.sent))
+        return exchange
 
     def peek(self, **params: object) -> dict:
         """The answer to a request that only finds the way to what is kept (a look at a log)."""

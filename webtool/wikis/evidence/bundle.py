@@ -1,4 +1,5 @@
-"""The evidence bundle: a ZIP a lawyer can rely on and the legal team can read.
+"""The evidence bundle's first format, a ZIP ("chldp evidence bundle 1"), kept so that the
+bundles made before web archives (wacz.py) still verify, and what both formats' checks share.
 
 `manifest.json` lists every item (its fields, the API requests, the capture time) with the
 SHA-256 of each of its files and of its own record, the links that were not captured and why,
@@ -12,28 +13,18 @@ the tool kept when it made the bundle, is what catches them.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from importlib.metadata import version
-from typing import BinaryIO
+from typing import IO
 
-from webtool.wikis.evidence.capture import CaptureResult
-from webtool.wikis.evidence.hashes import canonical, record_sha256, sha256, sha256_of
-from webtool.wikis.evidence.index_page import index
-from webtool.wikis.evidence.spool import Kept
+from webtool.wikis.evidence.hashes import record_sha256, sha256
 from webtool.wikis.evidence.wikis import shorten
 
-FORMAT = "chldp evidence bundle 1"
 MANIFEST = "manifest.json"
-INDEX = "index.html"
-_INDENTED = json.JSONEncoder(ensure_ascii=False, indent=2)
 
 
 class BadBundle(Exception):
@@ -52,61 +43,7 @@ class Verification:
         return not self.problems
 
 
-def write_bundle(result: CaptureResult, target: str | os.PathLike | BinaryIO) -> str:
-    """Writes the bundle of a capture as a ZIP to a path or a binary file, one item at a time
-    from the capture's spool; the manifest's SHA-256."""
-    manifest: dict[str, object] = {
-        "format": FORMAT,
-        "tool": {"name": "chldp", "version": version("chldp")},
-        "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "items": _Records(result.items),
-        "refused": [refusal.record() for refusal in result.refused],
-    }
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for number, kept in enumerate(result.items, 1):
-            for name in kept.names:
-                archive.write(kept.folder / name, f"{_folder(number)}/{name}")
-        manifest["files"] = {
-            INDEX: _write(archive, INDEX, index(manifest, _shown(result.items), len(result.items)))
-        }
-        manifest_sha256 = sha256_of(canonical(manifest))
-        manifest["sha256"] = manifest_sha256
-        _write(archive, MANIFEST, _INDENTED.iterencode(manifest))
-    return manifest_sha256
-
-
-class _Records(list):
-    """The items' records for the manifest, each read from the spool as the encoder reaches
-    it, so that the manifest is written without holding every record at once (a diff's record
-    holds the whole diff). json's encoder writes only lists as arrays, hence a list; its
-    iterencode reads one through len() and iteration alone."""
-
-    def __init__(self, items: list[Kept]) -> None:
-        super().__init__()
-        self.items = items
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __iter__(self) -> Iterator[dict]:
-        return (kept.record() for kept in self.items)
-
-
-_INDENTED = json.JSONEncoder(ensure_ascii=False, indent=2)
-
-
-def _write(archive: zipfile.ZipFile, name: str, chunks: Iterable[str]) -> str:
-    """Writes a file of the ZIP a piece at a time; its SHA-256."""
-    digest = hashlib.sha256()
-    with archive.open(name, "w") as out:
-        for chunk in chunks:
-            data = chunk.encode()
-            digest.update(data)
-            out.write(data)
-    return digest.hexdigest()
-
-
-def verify_bundle(source: str | os.PathLike | BinaryIO) -> Verification:
+def verify_bundle(source: str | os.PathLike | IO[bytes]) -> Verification:
     """Every hash of a bundle checked again; BadBundle when it cannot be read as one."""
     try:
         archive = zipfile.ZipFile(source)
@@ -185,10 +122,3 @@ def _file_problem(archive: zipfile.ZipFile, path: str, digest: str) -> str | Non
 
 def _folder(number: int) -> str:
     return f"items/{number:03d}"
-
-
-def _shown(items: list[Kept]) -> Iterator[tuple[dict, dict[int, str]]]:
-    """Each item's record and texts, read from the spool only while its part is written."""
-    for kept in items:
-        record = kept.record()
-        yield record, kept.texts(record)

@@ -23,6 +23,7 @@ from webtool.wikis.evidence.diffs import capture_diff
 from webtool.wikis.evidence.links import Link, LinkReader, Refusal
 from webtool.wikis.evidence.log_search import LOG_PAGE, LOG_PROPS, find_log_entry
 from webtool.wikis.evidence.manifest import Item, Revision
+from webtool.wikis.evidence.reader_pages import StylesTaken, page_urls, style_sheets
 from webtool.wikis.evidence.spool import BundleFull, ItemTooLarge, Kept, Spool
 from webtool.wikis.evidence.wikis import AllowList, shorten
 
@@ -116,6 +117,7 @@ def capture_links(
     earlier = resume.earlier if resume else {}
     down: dict[str, Unavailable] = {}
     full = threading.Event()  # the bundle is full: the links not yet started are not asked
+    styles = StylesTaken()
 
     def take(link: Link) -> Kept | Refusal:
         if link.line in earlier:
@@ -126,7 +128,7 @@ def capture_links(
         try:
             if link.wiki.dbname in down:
                 raise down[link.wiki.dbname]
-            return spool.keep(capture(client, link, item_bytes=bounds.item_bytes))
+            return spool.keep(capture(client, link, item_bytes=bounds.item_bytes, styles=styles))
         except NotCaptured as error:
             return Refusal.of(link.line, link.url, error)
         except Unavailable as error:
@@ -183,10 +185,15 @@ def _after_full(link: Link, taken: Kept | Refusal, filled_at: Link) -> Refusal:
 
 
 def capture(
-    client: ApiClient, link: Link, log_page: int = LOG_PAGE, item_bytes: int = MAX_ITEM_BYTES
+    client: ApiClient,
+    link: Link,
+    log_page: int = LOG_PAGE,
+    item_bytes: int = MAX_ITEM_BYTES,
+    styles: StylesTaken | None = None,
 ) -> Item:
-    """One link captured now; NotCaptured, Unavailable or ApiError. NotCaptured too as soon as
-    its answers and wikitexts pass `item_bytes`, before anything more is asked."""
+    """One link captured now, with the wiki's own pages that show it; NotCaptured, Unavailable
+    or ApiError. NotCaptured too as soon as its answers, pages and wikitexts pass `item_bytes`,
+    before anything more is asked. A style sheet already in `styles` is not asked again."""
     asker = Asker(client, link.wiki, item_bytes)
     revisions: list[Revision] = []
     diff = log = redirected_from = None
@@ -201,7 +208,7 @@ def capture(
     else:
         assert link.logid is not None  # links.py gives every link to a log entry its id
         log = find_log_entry(asker, link.logid, log_page)
-    return Item(
+    item = Item(
         line=link.line,
         link=link.url,
         wiki=link.wiki.dbname,
@@ -214,3 +221,24 @@ def capture(
         log=log,
         redirected_from=redirected_from,
     )
+    _reader_pages(asker, item, styles or StylesTaken())
+    return item
+
+
+def _reader_pages(asker: Asker, item: Item, styles: StylesTaken) -> None:
+    """The wiki's own pages of `item` and the style sheets they load, kept as exchanges. A page
+    the wiki does not give is named in the item; what the API gave stays the evidence."""
+    for url in page_urls(asker.wiki, item.kind, item.revisions, item.diff, item.log):
+        try:
+            page = asker.page(url)
+        except Unavailable:
+            item.pages_missing.append(url)
+            continue
+        item.pages.append(url)
+        for sheet in style_sheets(asker.wiki, url, page.body) if page.status == 200 else []:
+            if not styles.first_time(sheet):
+                continue
+            try:
+                asker.page(sheet)
+            except Unavailable:
+                item.pages_missing.append(sheet)

@@ -1,9 +1,10 @@
 """What one captured link is, as the bundle's manifest.json records it.
 
-An item keeps the API's answers, each as the exact bytes the wiki sent, with the exact request
-that produced it; the revisions' fields and wikitext, the diff from `action=compare`, or a log
-entry's fields; the capture time in UTC; and a SHA-256 over all of it. Content, author or
-summary hidden by revision deletion or suppression is recorded as hidden.
+An item keeps the API's answers and the wiki's own pages, each as the exact bytes the wiki
+sent, with the exact request that produced it (as WARC records, warc.py); the revisions'
+fields and wikitext, the diff from `action=compare`, or a log entry's fields; the capture time
+in UTC; and a SHA-256 over all of it. Content, author or summary hidden by revision deletion or
+suppression is recorded as hidden.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class Revision:
 
     @property
     def wikitext_file(self) -> str:
+        """Where the item keeps the text while the bundle is made (for its index.html)."""
         return f"r{self.revid}.wikitext"
 
 
@@ -100,6 +102,8 @@ class Item:
     diff: Diff | None = None
     log: dict | None = None  # the entry as list=logevents gives it
     redirected_from: str | None = None
+    pages: list[str] = field(default_factory=list)  # the wiki's own pages kept, as exchanges
+    pages_missing: list[str] = field(default_factory=list)  # those the wiki did not give
 
     @property
     def hidden(self) -> list[str]:
@@ -108,25 +112,26 @@ class Item:
         return sorted(found)
 
     def files(self) -> Iterator[tuple[str, bytes]]:
-        """The item's files in a bundle, one at a time: each visible wikitext, each API answer."""
+        """Each visible wikitext, one at a time: what the bundle's index.html shows."""
         for revision in self.revisions:
             if revision.wikitext is not None:
                 yield revision.wikitext_file, revision.wikitext.encode()
-        for number, exchange in enumerate(self.exchanges, 1):
-            yield f"api-{number}.json", exchange.body
 
     def texts(self) -> dict[int, str]:
         """Each visible wikitext, by revision id."""
         return {r.revid: r.wikitext for r in self.revisions if r.wikitext is not None}
 
-    def record(self, hashes: dict[str, str]) -> dict:
-        """What manifest.json says of the item, with `hashes`, the SHA-256 of each of its files
-        by name, and a SHA-256 over it all."""
+    def record(self, records: list[dict]) -> dict:
+        """What manifest.json says of the item, with `records`, what warc.py wrote of each of
+        its exchanges (the response's record id and body's SHA-256), and a SHA-256 over it
+        all."""
         revisions = []
         for revision in self.revisions:
             fields = asdict(revision)
             text = fields.pop("wikitext")
-            fields["wikitext_file"] = None if text is None else revision.wikitext_file
+            fields["wikitext_sha256"] = (
+                None if text is None else hashlib.sha256(text.encode()).hexdigest()
+            )
             fields["sha1_matches"] = revision.sha1_matches
             revisions.append(fields)
         record = {
@@ -137,12 +142,14 @@ class Item:
             "kind": self.kind,
             "captured_at": self.captured_at,
             "requests": [exchange.url for exchange in self.exchanges],
+            "pages": self.pages,
+            "pages_missing": self.pages_missing,
             "revisions": revisions,
             "diff": asdict(self.diff) if self.diff else None,
             "log": self.log,
             "redirected_from": self.redirected_from,
             "hidden": self.hidden,
-            "files": hashes,
+            "records": records,
         }
         record["sha256"] = record_sha256(record)
         return record

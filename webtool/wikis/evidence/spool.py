@@ -1,8 +1,9 @@
 """A bundle being assembled on disk while its links are captured, and the bytes it will take.
 
-Each item's files and record are written as soon as it is captured, so that a capture never
-holds every revision in memory; each is measured as the ZIP will hold it, so that a bundle
-stops growing at its bound rather than being refused whole once it is written."""
+Each item's WARC records, texts and record are written as soon as it is captured, so that a
+capture never holds every revision in memory; each is measured as the web archive will hold it,
+so that a bundle stops growing at its bound rather than being refused whole once it is
+written."""
 
 from __future__ import annotations
 
@@ -17,17 +18,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from webtool.wikis.evidence.errors import EvidenceError
-from webtool.wikis.evidence.hashes import sha256
 from webtool.wikis.evidence.index_page import section
 from webtool.wikis.evidence.manifest import Item
+from webtool.wikis.evidence.warc import write_exchanges
 
 RECORD = "record.json"  # an item's record, on disk while the capture runs
+WARC = "exchanges.warc.gz"  # an item's exchanges, joined into the archive's WARC
 PACKED = "packed.json"  # what a packed item says of itself: its files' order and its size
 MiB = 1024 * 1024
-# What a bundle holds beside its items: index.html's head, the manifest's own fields, and each
-# refused line (up to 2,000 characters, and its sentence) twice, counted uncompressed.
+# What a bundle holds beside its items: index.html's head, the manifest's own fields, the
+# archive's own files and each refused line (up to 2,000 characters, and its sentence) twice,
+# counted uncompressed.
 RESERVE = 512 * 1024
-ENTRY_BYTES = 256  # the ZIP's own bytes for a file: its headers, with its path twice
+INDEX_LINE_BYTES = 512  # an archived exchange's line in the archive's index, and its page
 
 
 class ItemTooLarge(EvidenceError):
@@ -50,7 +53,7 @@ class Kept:
 
     line: int
     folder: Path
-    names: tuple[str, ...]  # its files, in the order they go into the ZIP
+    names: tuple[str, ...]  # its texts and its WARC
     size: int
     spool: Spool = field(repr=False, compare=False)  # kept on disk while an item needs it
 
@@ -63,9 +66,9 @@ class Kept:
     def texts(self, record: dict) -> dict[int, str]:
         """Each visible wikitext of the item, by revision id."""
         return {
-            revision["revid"]: self.read(revision["wikitext_file"]).decode()
+            revision["revid"]: self.read(f"r{revision['revid']}.wikitext").decode()
             for revision in record["revisions"]
-            if revision["wikitext_file"]
+            if revision["wikitext_sha256"]
         }
 
     def discard(self) -> None:
@@ -93,23 +96,26 @@ class Spool:
         self.used = RESERVE
 
     def keep(self, item: Item) -> Kept:
-        """Puts `item` on disk and measures it: its files and record compressed as the ZIP
-        compresses them, its part of index.html too, and the ZIP's own bytes for each file."""
+        """Puts `item` on disk and measures it as the archive will hold it: its WARC records
+        (gzipped already, stored as they are), a line of the index for each, and its record
+        and part of index.html, compressed."""
         folder = self.folder / f"line-{item.line}"
         folder.mkdir()
-        hashes: dict[str, str] = {}
-        size = 0
+        names = []
         for name, data in item.files():
             (folder / name).write_bytes(data)
-            hashes[name] = sha256(data)
-            size += deflated_size(data) + ENTRY_BYTES
-        record = item.record(hashes)
+            names.append(name)
+        with (folder / WARC).open("wb") as out:
+            records = write_exchanges(out, item.exchanges)
+        names.append(WARC)
+        size = (folder / WARC).stat().st_size + INDEX_LINE_BYTES * len(records)
+        record = item.record(records)
         encoded = json.dumps(record, ensure_ascii=False, indent=2).encode()
         (folder / RECORD).write_bytes(encoded)
         size += deflated_size(encoded)
         # Items are numbered once they are admitted; the line stands in, as wide or wider.
         size += deflated_size(section(item.line, record, item.texts()).encode())
-        return Kept(item.line, folder, tuple(hashes), size, self)
+        return Kept(item.line, folder, tuple(names), size, self)
 
     def restore(self, line: int, packed: bytes) -> Kept:
         """An item of an earlier attempt at this capture (Kept.pack), back on disk and counted
@@ -137,6 +143,6 @@ class Spool:
 
 
 def deflated_size(data: bytes) -> int:
-    """The bytes `data` takes in a ZIP: deflated at the level zipfile uses."""
+    """The bytes `data` takes in the archive's ZIP: deflated at the level zipfile uses."""
     compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
     return len(compressor.compress(data)) + len(compressor.flush())
