@@ -41,9 +41,11 @@ def test_a_hostile_summary_stays_text_on_the_page_and_in_the_bundle(
         page.get_by_role("link", name="Download the bundle (ZIP)").click()
     saved = tmp_path / "bundle.zip"
     download.value.save_as(saved)
-    with zipfile.ZipFile(saved) as archive:
-        archive.extract("index.html", tmp_path)
-    page.goto((tmp_path / "index.html").as_uri())
+    with zipfile.ZipFile(saved) as wrapper:
+        (wacz,) = [name for name in wrapper.namelist() if name.endswith(".wacz")]
+        with zipfile.ZipFile(wrapper.open(wacz)) as archive:
+            archive.extract("chldp/index.html", tmp_path)
+    page.goto((tmp_path / "chldp" / "index.html").as_uri())
     expect(page.get_by_text(HOSTILE_SUMMARY, exact=True)).to_have_count(1)
     expect(page.locator("img")).to_have_count(0)
     expect(page.get_by_text("The content of this revision is hidden on the wiki.")).to_have_count(1)

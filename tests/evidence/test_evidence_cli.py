@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import os
 import re
@@ -13,6 +15,7 @@ import pytest
 from support.faultserver import FaultServer, garbage, ok
 
 from webtool.wikis.evidence.hashes import record_sha256, sha256
+from webtool.wikis.evidence.warc import responses
 
 
 def webtool(*args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess:
@@ -38,7 +41,7 @@ def links(sandbox, harassment) -> dict[str, str]:
 
 
 def test_every_link_captured_exits_0_and_the_bundle_verifies(links, tmp_path):
-    out = tmp_path / "evidence.zip"
+    out = tmp_path / "evidence.wacz"
 
     done = webtool("capture", links["diff"], links["page"], "--out", str(out))
     checked = webtool("verify-bundle", str(out))
@@ -56,7 +59,7 @@ def manifest_sha256(printed: str) -> str:
 
 
 def test_a_refused_link_exits_2_with_one_sentence_each_and_the_rest_kept(links, tmp_path):
-    out = tmp_path / "evidence.zip"
+    out = tmp_path / "evidence.wacz"
     bad = ["http://127.0.0.1:9/wiki/X", "javascript:alert(1)"]
 
     done = webtool("capture", bad[0], links["diff"], bad[1], "--out", str(out))
@@ -71,11 +74,11 @@ def test_a_refused_link_exits_2_with_one_sentence_each_and_the_rest_kept(links, 
         "saved. This one starts with javascript:, so it was not opened.",
     ]
     with zipfile.ZipFile(out) as bundle:
-        assert "manifest.json" in bundle.namelist()
+        assert "chldp/manifest.json" in bundle.namelist()
 
 
 def test_a_title_mediawiki_refuses_is_one_sentence_not_a_traceback(sandbox, links, tmp_path):
-    out = tmp_path / "evidence.zip"
+    out = tmp_path / "evidence.wacz"
     en = sandbox["wikis"]["enwiki"]["server"]
     bad = [f"{en}/wiki/A%7CB", f"{en}/wiki/Talk:Meatball:X"]
 
@@ -94,7 +97,7 @@ def test_a_title_mediawiki_refuses_is_one_sentence_not_a_traceback(sandbox, link
 
 
 def test_links_are_read_from_standard_input(links, tmp_path):
-    out = tmp_path / "evidence.zip"
+    out = tmp_path / "evidence.wacz"
     pasted = f"{links['diff']}\n\n{links['german']}\n"
 
     done = webtool("capture", "--from-file", "-", "--out", str(out), stdin=pasted)
@@ -106,7 +109,7 @@ def test_links_are_read_from_standard_input(links, tmp_path):
 def test_links_are_read_from_a_file_beside_those_given(links, tmp_path):
     listed = tmp_path / "links.txt"
     listed.write_text(links["page"] + "\n", encoding="utf-8")
-    out = tmp_path / "evidence.zip"
+    out = tmp_path / "evidence.wacz"
 
     done = webtool("capture", links["diff"], "--from-file", str(listed), "--out", str(out))
 
@@ -116,7 +119,7 @@ def test_links_are_read_from_a_file_beside_those_given(links, tmp_path):
 
 def test_nothing_captured_exits_2_and_writes_no_bundle(sandbox, tmp_path):
     # The command reads the list of wikis from the farm before it refuses the link.
-    out = tmp_path / "evidence.zip"
+    out = tmp_path / "evidence.wacz"
 
     done = webtool("capture", "file:///etc/passwd", "--out", str(out))
 
@@ -135,7 +138,7 @@ def test_a_wiki_that_does_not_answer_exits_2_with_its_sentence_and_the_rest_kept
         {"dbname": "silentwiki", "url": silent},
     ]
     central.script = [ok({"sitematrix": {"count": 2, "0": {"site": sites}}}), garbage()]
-    out = tmp_path / "evidence.zip"
+    out = tmp_path / "evidence.wacz"
     try:
         done = webtool(
             "capture",
@@ -158,7 +161,7 @@ def test_the_list_of_wikis_unreadable_exits_4(tmp_path):
         "capture",
         "https://en.wikipedia.org/wiki/X",
         "--out",
-        str(tmp_path / "evidence.zip"),
+        str(tmp_path / "evidence.wacz"),
         CHLDP_CENTRAL_API="http://127.0.0.1:9/w/api.php",
     )
 
@@ -166,52 +169,76 @@ def test_the_list_of_wikis_unreadable_exits_4(tmp_path):
     assert done.stderr.startswith("error: the list of Wikimedia wikis could not be read")
 
 
-def test_an_altered_bundle_fails_verification_and_names_the_item(links, tmp_path):
-    out = tmp_path / "evidence.zip"
-    assert webtool("capture", links["page"], "--out", str(out)).returncode == 0
-    altered = tmp_path / "altered.zip"
-    with zipfile.ZipFile(out) as source, zipfile.ZipFile(altered, "w") as target:
-        for name in source.namelist():
-            content = source.read(name)
-            if name.endswith(".wikitext"):
-                content = content.replace(b"Last warning", b"Kind warning")
+def altered_warc(files: dict[str, bytes]) -> None:
+    """The archive's WARC with the harassing words changed, as a forger would: the same
+    length, so every record still reads; written uncompressed, which replay tools read too."""
+    warc = gzip.decompress(files["archive/data.warc.gz"])
+    assert b"Last warning" in warc
+    files["archive/data.warc.gz"] = warc.replace(b"Last warning", b"Kind warning")
+
+
+def written(path, files: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(path, "w") as target:
+        for name, content in files.items():
             target.writestr(name, content)
+
+
+def test_an_altered_bundle_fails_verification_and_names_the_item(links, tmp_path):
+    out = tmp_path / "evidence.wacz"
+    assert webtool("capture", links["page"], "--out", str(out)).returncode == 0
+    with zipfile.ZipFile(out) as source:
+        files = {name: source.read(name) for name in source.namelist()}
+    altered_warc(files)
+    altered = tmp_path / "altered.wacz"
+    written(altered, files)
 
     checked = webtool("verify-bundle", str(altered))
 
     assert checked.returncode == 1
-    assert checked.stdout.startswith("Item 1 (")
-    assert "was altered: its SHA-256 does not match" in checked.stdout
+    lines = checked.stdout.splitlines()
+    assert lines[0] == "archive/data.warc.gz was altered: its SHA-256 does not match."
+    assert lines[1].startswith("Item 1 (") and "was altered" in lines[1]
     assert manifest_sha256(checked.stdout)
 
 
 def test_a_bundle_forged_with_every_hash_written_again_prints_another_manifest_sha256(
     links, tmp_path
 ):
-    out = tmp_path / "evidence.zip"
+    out = tmp_path / "evidence.wacz"
     done = webtool("capture", links["page"], "--out", str(out))
-    forged = tmp_path / "forged.zip"
     with zipfile.ZipFile(out) as source:
         files = {name: source.read(name) for name in source.namelist()}
-    (text,) = [name for name in files if name.endswith(".wikitext")]
-    files[text] = files[text].replace(b"Last warning", b"Kind warning")
-    manifest = json.loads(files["manifest.json"])
-    manifest["items"][0]["files"][text.split("/")[-1]] = sha256(files[text])
+    altered_warc(files)
+    manifest = json.loads(files["chldp/manifest.json"])
+    bodies = {
+        record_id: digest
+        for record_id, _, digest in responses(io.BytesIO(files["archive/data.warc.gz"]))
+    }
+    for exchange in manifest["items"][0]["records"]:
+        exchange["sha256"] = bodies[exchange["record_id"]]
     manifest["items"][0]["sha256"] = record_sha256(manifest["items"][0])
     manifest["sha256"] = record_sha256(manifest)
-    files["manifest.json"] = json.dumps(manifest).encode()
-    with zipfile.ZipFile(forged, "w") as target:
-        for name, content in files.items():
-            target.writestr(name, content)
+    files["chldp/manifest.json"] = json.dumps(manifest).encode()
+    package = json.loads(files["datapackage.json"])
+    for resource in package["resources"]:
+        content = files[resource["path"]]
+        resource["hash"], resource["bytes"] = f"sha256:{sha256(content)}", len(content)
+    files["datapackage.json"] = json.dumps(package).encode()
+    digest = {"path": "datapackage.json", "hash": f"sha256:{sha256(files['datapackage.json'])}"}
+    files["datapackage-digest.json"] = json.dumps(digest).encode()
+    forged = tmp_path / "forged.wacz"
+    written(forged, files)
 
     checked = webtool("verify-bundle", str(forged))
 
-    assert checked.returncode == 0  # the hashes alone cannot tell
+    # The hashes alone cannot tell: the manifest's SHA-256 can, and a time stamp (in the
+    # download) can (test_time_stamps.py).
+    assert checked.returncode == 0, checked.stdout
     assert manifest_sha256(checked.stdout) != manifest_sha256(done.stdout)
 
 
 def test_verification_prints_no_control_characters_from_the_zip(links, tmp_path):
-    out = tmp_path / "evidence.zip"
+    out = tmp_path / "evidence.wacz"
     assert webtool("capture", links["page"], "--out", str(out)).returncode == 0
     with zipfile.ZipFile(out, "a") as bundle:
         bundle.writestr("\x1b[2J\x1b]0;owned\x07.txt", b"planted")

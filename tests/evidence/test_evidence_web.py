@@ -7,7 +7,9 @@ from __future__ import annotations
 import io
 import json
 import time
+import zipfile
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select, text, update
@@ -22,6 +24,7 @@ from support.helpers import (
     post,
     send,
     start_capture,
+    verified,
 )
 from support.keys import holding_requester_key
 from support.logins import log_in, log_in_as
@@ -30,11 +33,13 @@ from sandbox.accounts import HOSTILE_SUMMARY
 from webtool.infra import db
 from webtool.infra.clock import now
 from webtool.infra.models import EvidenceBundle
+from webtool.services import archives
 from webtool.services.sealing import bundle_sealer
-from webtool.wikis.evidence.bundle import verify_bundle
 
 
-def test_a_capture_is_kept_readable_downloadable_and_verifiable(app, client, evidence_links):
+def test_a_capture_is_kept_readable_downloadable_and_verifiable(
+    app, client, evidence_links, tmp_path
+):
     log_in(client, REQUESTER)
     reference, page = captured(client, evidence_links["text"])
 
@@ -50,8 +55,26 @@ def test_a_capture_is_kept_readable_downloadable_and_verifiable(app, client, evi
     assert download.status_code == 200
     assert download.mimetype == "application/zip"
     assert reference in download.headers["Content-Disposition"]
-    verification = verify_bundle(io.BytesIO(download.data))
+    assert download.is_streamed
+    verification = verified(download.data, tmp_path)
     assert verification.intact and verification.items == 2
+    assert verification.stamped_at is not None  # the farm's time-stamping authority answered
+    with zipfile.ZipFile(io.BytesIO(download.data)) as wrapper:
+        assert sorted(wrapper.namelist()) == sorted(
+            [
+                f"{reference}.wacz",
+                "timestamp.tsr",
+                "custody-log.json",
+                "tsa-root.pem",
+                "tsa-cert.pem",
+                "HOW-TO-CHECK.txt",
+            ]
+        )
+        log = json.loads(wrapper.read("custody-log.json"))
+    assert [event["event"] for event in log["events"]] == ["captured", "time stamped", "downloaded"]
+    assert log["events"][0]["requested_by"].startswith("account ")
+    assert REQUESTER["name"] not in json.dumps(log)  # a keyed reference, not a name
+    assert log["events"][0]["wikis"] == ["enwiki"]
 
 
 def test_the_bundle_and_links_are_sealed_at_rest(app, client, evidence_links, database_url):
@@ -65,16 +88,20 @@ def test_the_bundle_and_links_are_sealed_at_rest(app, client, evidence_links, da
     engine.dispose()
     stored = " ".join(str(value) for value in row)
     assert "index.php" not in stored and "evil.example" not in stored
-    assert "Harasser" not in stored and "PK" not in row.bundle_sealed[:8]
+    assert "Harasser" not in stored and row.bundle_sealed is None
+    # The archive is a file of its own, under a name that is not the reference, sealed.
+    kept = Path(app.config["DATA_DIR"]) / "evidence" / row.archive_file
+    assert reference not in row.archive_file
+    on_disk = kept.read_bytes()
+    assert len(on_disk) > row.archive_bytes and not on_disk.startswith(b"PK")
+    assert b"Harasser" not in on_disk and b"index.php" not in on_disk
     with app.app_context():
-        sealed = db.session().scalar(
-            select(EvidenceBundle.bundle_sealed).where(EvidenceBundle.reference == reference)
-        )
         bundle = db.session().scalar(
             select(EvidenceBundle).where(EvidenceBundle.reference == reference)
         )
         holding_requester_key(client)  # sealed to the requester who captured it
-        assert bundle_sealer(bundle).open_bytes(sealed)[:2] == b"PK"
+        with archives.opened(bundle) as archive:
+            assert archive.read(2) == b"PK"
 
 
 def test_nobody_else_sees_or_downloads_a_bundle(client, evidence_links):
@@ -184,7 +211,7 @@ def test_a_database_failure_keeps_the_links(client, evidence_links, database_url
 
 
 def test_an_attached_bundle_reaches_the_legal_team_with_an_audit_entry(
-    app, client, evidence_links, monkeypatch
+    app, client, evidence_links, monkeypatch, tmp_path
 ):
     monkeypatch.setenv("CHLDP_STAFF", "Jane Doe:admin")
     log_in(client, REQUESTER)
@@ -198,8 +225,15 @@ def test_an_attached_bundle_reaches_the_legal_team_with_an_audit_entry(
     case = client.get(f"/staff/case/{request_reference}").get_data(as_text=True)
     assert f"{reference}.zip" in case
     download = client.get(f"/staff/evidence/{reference}.zip")
-    assert verify_bundle(io.BytesIO(download.data)).intact
+    assert verified(download.data, tmp_path).intact
     assert ("Jane Doe", "download-evidence") in audit_actions(app)
+    with zipfile.ZipFile(io.BytesIO(download.data)) as wrapper:
+        log = json.loads(wrapper.read("custody-log.json"))
+    events = [(event["event"], event.get("case"), event.get("by")) for event in log["events"]]
+    assert events[-2:] == [
+        ("attached", request_reference, None),
+        ("downloaded", None, "the legal team: Jane Doe"),
+    ]
 
 
 def test_a_bundle_attaches_only_to_its_owners_own_request(client, evidence_links):
@@ -247,11 +281,11 @@ def test_retention_purges_loose_bundles_which_rotation_leaves_to_their_requester
     runner = app.test_cli_runner()
 
     def sealed() -> tuple[str, str | None, str]:
-        """The ZIP under the bundle's file key, and the file key as the server and the
-        requester who captured it hold it."""
+        """The archive's file, and the file key as the server and the requester who
+        captured it hold it."""
         with app.app_context():
             columns = (
-                EvidenceBundle.bundle_sealed,
+                EvidenceBundle.archive_file,
                 EvidenceBundle.file_key_sealed,
                 EvidenceBundle.file_key_requester,
             )
@@ -270,6 +304,12 @@ def test_retention_purges_loose_bundles_which_rotation_leaves_to_their_requester
     runner.invoke(args=["purge"])
     assert client.get(f"/evidence/{reference}").status_code == 404
     assert ("retention", "purge") in audit_actions(app)
+    # Its archive file goes at the worker's next sweep; an unrelated file being written stays.
+    folder = Path(app.config["DATA_DIR"]) / "evidence"
+    (folder / ".other.wacz.sealed.1.partial").write_bytes(b"being written")
+    with app.app_context():
+        assert archives.remove_orphans() == 1
+    assert [path.name for path in folder.iterdir()] == [".other.wacz.sealed.1.partial"]
 
 
 def test_a_staff_capture_keeps_its_limits_and_the_links(app, client, monkeypatch, sandbox):

@@ -219,3 +219,17 @@ def sent_by(client) -> list[str]:
 # A browser test checks what people see and click, which does not depend on the database: it
 # runs on SQLite, and the tests that post the same forms store them on both databases.
 ON_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+def verified(data: bytes, folder) -> object:
+    """verify-bundle's report on a downloaded bundle, its time stamp checked against the farm
+    authority's certificates."""
+    import os
+    from pathlib import Path
+
+    from webtool.wikis.evidence.verify import verify
+
+    path = folder / "download.zip"
+    path.write_bytes(data)
+    root = Path(os.environ["CHLDP_TSA_ROOT"]).read_bytes()
+    return verify(path, root, Path(os.environ["CHLDP_TSA_CERT"]).read_bytes())

@@ -16,14 +16,16 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("evidence_bundles") as table:
-        table.add_column(sa.Column("archive_file", sa.String(64), unique=True))
+        table.add_column(sa.Column("archive_file", sa.String(64)))
         table.add_column(sa.Column("archive_bytes", sa.BigInteger))
         table.add_column(sa.Column("archive_sha256", sa.String(64)))
         table.add_column(sa.Column("datapackage", sa.Text))
         table.add_column(sa.Column("stamp", sa.Text))
         table.add_column(sa.Column("stamped_at", sa.DateTime))
         table.add_column(sa.Column("stamp_tries", sa.Integer, nullable=False, server_default="0"))
-        table.add_column(sa.Column("stamp_next_at", sa.DateTime, index=True))
+        table.add_column(sa.Column("stamp_next_at", sa.DateTime))
+        table.create_unique_constraint("uq_evidence_bundles_archive_file", ["archive_file"])
+        table.create_index("ix_evidence_bundles_stamp_next_at", ["stamp_next_at"])
     op.create_table(
         "custody_events",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -37,6 +39,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("custody_events")
     with op.batch_alter_table("evidence_bundles") as table:
+        table.drop_index("ix_evidence_bundles_stamp_next_at")
+        table.drop_constraint("uq_evidence_bundles_archive_file", type_="unique")
         for name in (
             "stamp_next_at",
             "stamp_tries",
