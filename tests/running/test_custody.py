@@ -29,6 +29,7 @@ from webtool.infra.config import WIKIMEDIA_CENTRAL_API, ConfigError, api_setting
 from webtool.infra.keys import FileSealer
 from webtool.infra.models import (
     AuditEntry,
+    CustodyEvent,
     EngagementReport,
     EvidenceBundle,
     EvidenceItem,
@@ -173,6 +174,14 @@ def every_sealed_column_filled(app) -> None:
         db.session().add(
             EvidenceItem(
                 bundle_id=bundle.id, position=0, kind="kept", content_sealed=file_sealer.seal("x")
+            )
+        )
+        db.session().add(
+            CustodyEvent(
+                bundle_id=bundle.id,
+                at=now(),
+                event="downloaded",
+                detail_sealed=file_sealer.seal('{"by": "the requester"}'),
             )
         )
         db.session().add(
@@ -416,6 +425,8 @@ def production(monkeypatch) -> dict[str, str]:
         "CHLDP_OAUTH_CLIENT_SECRET": secrets.token_hex(20),
         "CHLDP_PUBLIC_URL": "https://chldp.toolforge.org",
         "REDIS_URL": "redis://127.0.0.1:6379/9",
+        "CHLDP_TSA_ROOT": "/data/project/chldp/tsa/root.pem",
+        "CHLDP_TSA_CERT": "/data/project/chldp/tsa/tsa.pem",
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)

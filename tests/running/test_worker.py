@@ -4,14 +4,11 @@ capture. The wikis are the farm's, behind a slow front that counts requests in f
 
 from __future__ import annotations
 
-import io
-import json
 import logging
 import re
 import signal
 import threading
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -119,12 +116,10 @@ def bundled_lines(app, reference: str) -> list[int]:
         from webtool.services import evidence_records as store
 
         holding_requester_key(BROWSERS[reference])  # sealed to the requester who captured it
-        # Read in this context: a bundle's bytes are loaded only when its ZIP is wanted.
         found = db.session().scalar(
             select(EvidenceBundle).where(EvidenceBundle.reference == reference)
         )
-        with zipfile.ZipFile(io.BytesIO(store.zip_of(found))) as archive:
-            manifest = json.loads(archive.read("manifest.json"))
+        manifest = store.manifest_of(found)
     return [item["line"] for item in manifest["items"]] + [r["line"] for r in manifest["refused"]]
 
 
