@@ -1,16 +1,22 @@
-"""API requests, wall time, peak memory and bundle size of evidence captures on the sandbox
-farm.
+"""API requests, wall time, peak memory and archive size of evidence captures on the sandbox
+farm, and the peak memory of the web tool's pages that list, download and stream bundles.
 
 One capture of 50 mixed links (the most one capture takes): diffs, old revisions,
 Special:Diff and Special:PermanentLink, pages, log entries on two wikis, and German special
-page names on dewiki. Then 50 links to revisions of about 2 MiB (MediaWiki's largest), twice:
-bounded as the web tool bounds a bundle, and unbounded, as at a terminal. The large pages are
-made on enwiki by the farm's operator the first time, in the operator's user space, so the
-seeded accounts' edit counts and the other tests' pages stay as they are.
+page names on dewiki, each with the wiki's own page and its style sheets. Then 50 links to
+revisions of about 2 MiB (MediaWiki's largest), bounded as the web tool bounds a bundle by
+default (CHLDP_EVIDENCE_BUNDLE_MIB, CHLDP_EVIDENCE_LINK_MIB). The large pages are made on
+enwiki by the farm's operator the first time, in the operator's user space, so the seeded
+accounts' edit counts and the other tests' pages stay as they are.
 
-Peak memory is the most the process held during the capture and the writing of the bundle,
-above what it held just before: the Python heap's peak (tracemalloc) and the resident set's
-(VmHWM from /proc/self/status, reset through /proc/self/clear_refs, minus VmRSS before). Each
+Then the web tool on SQLite (benchmarks/memory.py): the evidence page listing 100 bundles, the
+download of a bundle of 600 MiB, and "download my data" with 100 bundles (each a copy of the
+first capture's archive), each read to its end.
+
+Peak memory is the most the process held during the capture and the writing of the archive
+(or while a page was answered and read), above what it held just before: the Python heap's
+peak (tracemalloc) and the resident set's (VmHWM from /proc/self/status, reset through
+/proc/self/clear_refs, minus VmRSS before). Each
 capture runs in a process of its own, forked, so that none starts above what an earlier one
 left allocated.
 Nothing here asserts; it prints.
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import multiprocessing
 import random
+import shutil
 import string
 import tempfile
 import time
@@ -28,15 +35,16 @@ import tracemalloc
 from pathlib import Path
 
 import requests
+from memory import REQUESTER, logged_in, made_app, with_bundles
 
 from sandbox import farm
 from sandbox.seed import operator_session
-from webtool.services.captures import MAX_BUNDLE_BYTES
+from webtool.infra.config import flask_settings
 from webtool.wikis.api import ApiClient
-from webtool.wikis.evidence.bundle import verify_bundle, write_bundle
 from webtool.wikis.evidence.capture import Bounds, capture_links
 from webtool.wikis.evidence.links import MAX_LINKS
 from webtool.wikis.evidence.spool import MiB
+from webtool.wikis.evidence.wacz import verify_wacz, write_wacz
 from webtool.wikis.evidence.wikis import site_matrix
 
 LARGE_PREFIX = "User:Farm Operator/Evidence benchmark/"
@@ -176,17 +184,22 @@ def _status_bytes(field: str) -> int:
     return int(line.split()[1]) * 1024
 
 
-def run(client: ApiClient, state: dict, text: str, bounds: Bounds | None = None) -> None:
+def run(
+    client: ApiClient, state: dict, text: str, bounds: Bounds, keep: Path | None = None
+) -> None:
     counted = client.counting()
     wikis = site_matrix(ApiClient(), state["centralauth_api_url"])
-    with tempfile.TemporaryFile() as data:
+    with tempfile.TemporaryDirectory() as folder:
+        archive = Path(folder) / "bundle.wacz"
         with PeakMemory() as memory:
             started = time.perf_counter()
             with capture_links(counted, wikis, text, bounds=bounds) as result:
                 seconds = time.perf_counter() - started
-                manifest_sha256 = write_bundle(result, data)
-        size = data.tell()
-        verification = verify_bundle(data)
+                manifest_sha256 = write_wacz(result, archive, "benchmark").manifest_sha256
+        size = archive.stat().st_size
+        verification = verify_wacz(archive)
+        if keep:
+            shutil.copyfile(archive, keep)
     captured, refused = len(result.items), len(result.refused)
     lines = captured + refused
     print(f"    links           : {lines} ({captured} captured, {refused} refused)")
@@ -194,14 +207,15 @@ def run(client: ApiClient, state: dict, text: str, bounds: Bounds | None = None)
         count = sum(refusal.key == key for refusal in result.refused)
         print(f"                      {count} × {key}")
     print(
-        f"    API requests    : {counted.requests_made}"
-        f" ({counted.requests_made / max(lines, 1):.2f} per link)"
+        f"    requests        : {counted.requests_made}"
+        f" ({counted.requests_made / max(lines, 1):.2f} per link: the API's, the wiki's pages,"
+        " their style sheets)"
     )
     print(
         f"    wall time       : {seconds:.2f} s ({seconds / max(lines, 1) * 1000:.0f} ms per link)"
     )
     print(
-        f"    bundle          : {size / 1024:.0f} KiB,"
+        f"    web archive     : {size / MiB:.1f} MiB,"
         f" {verification.files} files, intact: {verification.intact}"
     )
     print(
@@ -211,32 +225,64 @@ def run(client: ApiClient, state: dict, text: str, bounds: Bounds | None = None)
     print(f"    manifest SHA-256: {manifest_sha256}")
 
 
-def apart(*args: object) -> None:
-    """run(*args) in a process of its own, forked from this one."""
-    process = multiprocessing.get_context("fork").Process(target=run, args=args)
+def apart(target, *args: object) -> None:
+    """target(*args) in a process of its own, forked from this one."""
+    process = multiprocessing.get_context("fork").Process(target=target, args=args)
     process.start()
     process.join()
+
+
+def page_memory(app, name: str, send) -> None:
+    """The peak memory of one page, asked and read to its end, above what came before."""
+    send().close()  # warm: templates compiled, messages read
+    with PeakMemory() as memory:
+        reply = send()
+        size = sum(len(chunk) for chunk in reply.response)
+        reply.close()
+    print(
+        f"    {name:28}: {size / MiB:7.1f} MiB answered; peak {memory.heap / MiB:5.1f} MiB"
+        f" (tracemalloc), {memory.rss / MiB:5.1f} MiB (resident set)"
+    )
+
+
+def pages(archive: Path) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        app = made_app(Path(folder))
+        many = with_bundles(app, 100, 0, archive)
+        requester = logged_in(app, REQUESTER)
+        print(f"  100 bundles of {archive.stat().st_size / MiB:.1f} MiB attached to {many}")
+        page_memory(app, "/evidence", lambda: requester.get("/evidence", buffered=False))
+        page_memory(app, "/my-data (POST)", lambda: requester.post("/my-data", buffered=False))
+    with tempfile.TemporaryDirectory() as folder:
+        app = made_app(Path(folder))
+        with_bundles(app, 1, 600 * MiB)
+        requester = logged_in(app, REQUESTER)
+        big = "/evidence/EVID-0000-0000-0000-0000/bundle.zip"
+        print("  one bundle of 600 MiB")
+        page_memory(app, "its download", lambda: requester.get(big, buffered=False))
 
 
 def main() -> None:
     state = farm.up()
     links = mixed_links(state)
     client = ApiClient()
-    print(f"Evidence capture of {len(links)} mixed links on the sandbox farm", flush=True)
-    apart(client, state, "\n".join(links))
-    server = state["wikis"]["enwiki"]["server"]
-    large = [f"{server}/w/index.php?oldid={revid}" for revid in large_revisions(state)]
-    print(
-        f"Evidence capture of {len(large)} revisions of {LARGE_BYTES / MiB:.1f} MiB, the bundle"
-        f" bounded as the web tool bounds it ({MAX_BUNDLE_BYTES / MiB:.0f} MiB)",
-        flush=True,
-    )
-    apart(client, state, "\n".join(large), Bounds(bundle_bytes=MAX_BUNDLE_BYTES))
-    print(
-        f"The same {len(large)} revisions without a bound on the bundle, as at a terminal",
-        flush=True,
-    )
-    apart(client, state, "\n".join(large))
+    settings = flask_settings(Path(tempfile.gettempdir()))
+    bounds = Bounds(settings["EVIDENCE_LINK_BYTES"], settings["EVIDENCE_BUNDLE_BYTES"])
+    with tempfile.TemporaryDirectory() as folder:
+        mixed = Path(folder) / "mixed.wacz"
+        print(f"Evidence capture of {len(links)} mixed links on the sandbox farm", flush=True)
+        apart(run, client, state, "\n".join(links), bounds, mixed)
+        server = state["wikis"]["enwiki"]["server"]
+        large = [f"{server}/w/index.php?oldid={revid}" for revid in large_revisions(state)]
+        print(
+            f"Evidence capture of {len(large)} revisions of {LARGE_BYTES / MiB:.1f} MiB, bounded"
+            f" as the web tool bounds a bundle ({bounds.bundle_bytes / MiB:.0f} MiB, a link"
+            f" {bounds.item_bytes / MiB:.0f} MiB)",
+            flush=True,
+        )
+        apart(run, client, state, "\n".join(large), bounds)
+        print("The web tool's pages, on SQLite, asking no wiki", flush=True)
+        apart(pages, mixed)
 
 
 if __name__ == "__main__":

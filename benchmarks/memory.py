@@ -1,11 +1,12 @@
-"""Peak memory of the pages that list a requester's evidence, with 12 bundles of 8 MiB (the
-bound a bundle has): the evidence page, the request's page with them attached, the staff case
-page, and "download my data" read to its end. Measured with tracemalloc (what Python
-allocates), in one process, on SQLite, asking no wiki; each page is asked once before, as a
-running server has (its templates compiled, its messages read).
+"""Peak memory of the pages that list a requester's evidence, with 12 bundles of 8 MiB: the
+evidence page, the request's page with them attached, the staff case page, and "download my
+data" read to its end. Measured with tracemalloc (what Python allocates), in one process, on
+SQLite, asking no wiki; each page is asked once before, as a running server has (its
+templates compiled, its messages read). benchmarks/evidence.py uses its parts with 100
+bundles and one of 600 MiB.
 
 Target (issue 22): under 60 MiB for `/evidence` and for `/my-data` (printed, not asserted).
-Run: .venv/bin/python benchmarks/memory.py [--bundles 12]
+Run: .venv/bin/python benchmarks/memory.py [--bundles 12] [--mib 8]
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from webtool.app import create_app
 from webtool.infra import db
 from webtool.infra.clock import now
 from webtool.infra.keyed import account_key
+from webtool.infra.keys import FileSealer
 from webtool.infra.models import EvidenceBundle
-from webtool.services import sessions
-from webtool.services.captures import MAX_BUNDLE_BYTES
+from webtool.services import archives, sessions
 from webtool.services.help_requests import Submission, store
+from webtool.services.sealing import new_file_key
 from webtool.wikis.evidence.spool import MiB
 
 REQUESTER = {"name": "Veteran Editor", "id": 3}
@@ -55,35 +57,48 @@ def made_app(folder: Path):
     )
 
 
-def with_bundles(app, count: int) -> str:
-    """A request of REQUESTER's with `count` finished bundles of MAX_BUNDLE_BYTES attached."""
+def with_bundles(app, count: int, size: int, archive: Path | None = None) -> str:
+    """A request of REQUESTER's with `count` finished bundles attached, each an archive file of
+    `size` bytes (made up), or a copy of `archive`. Their file keys stay under the server's
+    key too, as while a worker captures, so every page here opens them."""
     with app.app_context():
         submission = Submission.blank("en")
         submission.kinds, submission.country = ["doxxing"], "Brazil"
         submission.description = "My address was published."
         request = store(submission, REQUESTER, {"unavailable": True})
-        seal = app.services.sealer.seal_bytes
+        plain = Path(app.instance_path) / "plain.wacz"
+        if archive is None:
+            with plain.open("wb") as out:
+                for _ in range(0, size, MiB):
+                    out.write(os.urandom(min(MiB, size)))
+        else:
+            plain.write_bytes(archive.read_bytes())
         for number in range(count):
-            db.session().add(
-                EvidenceBundle(
-                    reference=f"EVID-{number:04d}-0000-0000-0000",
-                    submission_key=secrets.token_hex(16),
-                    owner_key=account_key(REQUESTER),
-                    owner_sealed=app.services.sealer.seal('{"name": "Veteran Editor", "id": 3}'),
-                    request_id=request.id,
-                    created_at=now(),
-                    updated_at=now(),
-                    purge_after=now() + timedelta(days=730),
-                    status="done",
-                    links_sealed=app.services.sealer.seal("https://en.wikipedia.org/?oldid=1"),
-                    links_total=1,
-                    links_done=1,
-                    refused=0,
-                    outcome_sealed=app.services.sealer.seal('{"refused": []}'),
-                    bundle_sealed=seal(os.urandom(MAX_BUNDLE_BYTES - 1024)),
-                )
+            key, key_columns = new_file_key(request)
+            sealer = FileSealer(key)
+            bundle = EvidenceBundle(
+                reference=f"EVID-{number:04d}-0000-0000-0000",
+                submission_key=secrets.token_hex(16),
+                owner_key=account_key(REQUESTER),
+                owner_sealed=sealer.seal('{"name": "Veteran Editor", "id": 3}'),
+                request_id=request.id,
+                created_at=now(),
+                updated_at=now(),
+                purge_after=now() + timedelta(days=730),
+                status="done",
+                links_sealed=sealer.seal("https://en.wikipedia.org/?oldid=1"),
+                links_total=1,
+                links_done=1,
+                items=1,
+                refused=0,
+                outcome_sealed=sealer.seal('{"refused": []}'),
+                **key_columns,
             )
+            db.session().add(bundle)
             db.session().commit()
+            archives.keep(bundle, sealer, plain)
+            db.session().commit()
+        plain.unlink()
         return request.reference
 
 
@@ -122,13 +137,14 @@ def peak(send) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bundles", type=int, default=12)
+    parser.add_argument("--mib", type=int, default=8)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         app = made_app(Path(folder))
         staff = unlocked(app, STAFF)
-        reference = with_bundles(app, args.bundles)
+        reference = with_bundles(app, args.bundles, args.mib * MiB)
         requester = logged_in(app, REQUESTER)
-        print(f"{args.bundles} bundles of {MAX_BUNDLE_BYTES / MiB:.0f} MiB, on SQLite")
+        print(f"{args.bundles} bundles of {args.mib} MiB, on SQLite")
         for name, send in [
             ("/evidence", lambda: requester.get("/evidence", buffered=False)),
             (f"/requests/{reference}", lambda: requester.get(f"/requests/{reference}")),

@@ -35,7 +35,18 @@ def test_a_hostile_summary_stays_text_on_the_page_and_in_the_bundle(
     expect(page.locator(".summary").filter(has_text=HOSTILE_SUMMARY)).to_have_count(1)
     expect(page.locator("main img")).to_have_count(0)
     expect(page.locator(".refused")).to_contain_text("en.wikipedia.org.evil.example")
+    expect(page.get_by_text("Time stamped by an independent authority")).to_be_visible()
     shoot(page, "20-evidence-bundle")
+
+    # The edit as a reader saw it on the wiki, framed from the archive: its text, no script.
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.locator("details.archived-page summary").first.click()
+    framed = page.frame_locator("details.archived-page iframe").first
+    expect(framed.get_by_text("Last warning: your real name and address")).to_be_visible()
+    wiki = sandbox["wikis"]["enwiki"]["server"]
+    assert not [url for url in asked if url.startswith(wiki)]  # nothing fetched from the wiki
+    assert page.evaluate("document.querySelector('iframe').sandbox.length") == 0
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the bundle (ZIP)").click()

@@ -4,6 +4,7 @@ connection to them, and a wiki that stops answering gives a sentence, not a cras
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -16,10 +17,10 @@ import pytest
 import requests
 from support.faultserver import garbage, ok, status
 from support.helpers import farm_api, farm_revision, sent_by
+from warcio.archiveiterator import ArchiveIterator
 
 from sandbox.seed import operator_session
 from webtool.wikis.api import ApiClient, Limits
-from webtool.wikis.evidence.bundle import write_bundle
 from webtool.wikis.evidence.capture import (
     LOG_PROPS,
     NotCaptured,
@@ -27,6 +28,8 @@ from webtool.wikis.evidence.capture import (
     capture_links,
 )
 from webtool.wikis.evidence.links import Link, LinkReader
+from webtool.wikis.evidence.spool import WARC
+from webtool.wikis.evidence.wacz import write_wacz
 from webtool.wikis.evidence.wikis import AllowList, Wiki
 
 FAST = Limits(timeout=0.5, retries=2, backoff=0.05, max_retry_after=1.0, parallel=1)
@@ -110,24 +113,30 @@ FORMS = [
 
 
 @pytest.fixture(scope="module")
-def bundle(farm_wikis, sandbox, facts) -> dict:
-    """Every form captured in one go, written as a bundle and read back: line -> record and
-    the ZIP's files."""
+def bundle(farm_wikis, sandbox, facts, tmp_path_factory) -> dict:
+    """Every form captured in one go, written as a web archive and read back: line -> record,
+    and each answer's body by its WARC record id."""
     text = "\n".join(form.format(**facts) for form, _, _ in FORMS)
-    result = capture_links(ApiClient(), farm_wikis, text)
-    data = io.BytesIO()
-    write_bundle(result, data)
-    archive = zipfile.ZipFile(data)
-    manifest = json.loads(archive.read("manifest.json"))
-    files = {name: archive.read(name) for name in archive.namelist()}
-    return {"refused": result.refused, "manifest": manifest, "files": files}
+    path = tmp_path_factory.mktemp("capture") / "bundle.wacz"
+    with capture_links(ApiClient(), farm_wikis, text) as result:
+        write_wacz(result, path, "forms")
+        refused = result.refused
+    with zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read("chldp/manifest.json"))
+        bodies = {
+            record.rec_headers.get_header("WARC-Record-ID"): record.raw_stream.read()
+            for record in ArchiveIterator(io.BytesIO(archive.read("archive/data.warc.gz")))
+            if record.rec_type == "response"
+        }
+    return {"refused": refused, "manifest": manifest, "bodies": bodies}
 
 
-def record_of(bundle: dict, line: int) -> tuple[dict, str]:
-    """The manifest's record of the item of `line`, and the folder of its files."""
-    for number, record in enumerate(bundle["manifest"]["items"], 1):
+def record_of(bundle: dict, line: int) -> tuple[dict, dict[str, bytes]]:
+    """The manifest's record of the item of `line`, and its answers' bodies by URL."""
+    for record in bundle["manifest"]["items"]:
         if record["line"] == line:
-            return record, f"items/{number:03d}"
+            bodies = {e["url"]: bundle["bodies"][e["record_id"]] for e in record["records"]}
+            return record, bodies
     raise AssertionError(f"line {line} was not captured: {bundle['refused']}")
 
 
@@ -148,7 +157,7 @@ def forms(kind: str | None = None) -> list:
 @pytest.mark.parametrize(("line", "form"), forms())
 def test_each_form_holds_what_the_farms_api_gives(sandbox, facts, bundle, line, form):
     _, kind, names = form
-    record, folder = record_of(bundle, line)
+    record, _ = record_of(bundle, line)
     wiki = record["wiki"]
 
     assert record["kind"] == kind
@@ -160,12 +169,14 @@ def test_each_form_holds_what_the_farms_api_gives(sandbox, facts, bundle, line, 
         for field in ("parentid", "timestamp", "user", "comment", "size", "sha1"):
             assert kept[field] == revision.get(field), field
         if main.get("texthidden"):
-            assert kept["hidden"] == ["content"] and kept["wikitext_file"] is None
+            assert kept["hidden"] == ["content"] and kept["wikitext_sha256"] is None
         else:
-            text = bundle["files"][f"{folder}/{kept['wikitext_file']}"].decode()
-            assert text == main["content"]
+            assert kept["wikitext_sha256"] == hashlib.sha256(main["content"].encode()).hexdigest()
             assert kept["sha1_matches"] is True
-    assert all(url.startswith(sandbox["wikis"][wiki]["api_url"]) for url in record["requests"])
+    wiki_at = sandbox["wikis"][wiki]["api_url"].removesuffix("api.php")
+    assert all(url.startswith(wiki_at) for url in record["requests"])
+    assert record["pages"]
+    assert all(url.startswith(f"{wiki_at}index.php?") for url in record["pages"])
 
 
 @pytest.mark.parametrize(("line", "form"), forms("diff"))
@@ -201,24 +212,24 @@ def test_each_log_entry_is_the_farms_own(sandbox, facts, bundle, line, form):
 
 def test_the_hidden_revision_is_recorded_as_hidden_without_its_text(facts, bundle):
     line = FORMS.index(("{en}/w/index.php?oldid={hidden}", "revision", ("hidden",))) + 1
-    record, folder = record_of(bundle, line)
+    record, _ = record_of(bundle, line)
     (revision,) = record["revisions"]
 
     assert record["hidden"] == ["content"]
     assert revision["hidden"] == ["content"] and revision["sha1"] is None
     assert revision["user"] == "Blocked Harasser"  # only the content was hidden
-    assert not [name for name in bundle["files"] if name.startswith(f"{folder}/r")]
+    assert revision["wikitext_sha256"] is None
 
 
 @pytest.mark.parametrize(
     "form", ["{en}/w/index.php?oldid={first}", "{en}/wiki/Special:Diff/{first}/{latest}"]
 )
-def test_each_api_file_holds_the_bytes_the_wiki_sent(facts, bundle, form):
-    record, folder = record_of(bundle, FORMS.index(next(f for f in FORMS if f[0] == form)) + 1)
+def test_each_answer_holds_the_bytes_the_wiki_sent(facts, bundle, form):
+    record, bodies = record_of(bundle, FORMS.index(next(f for f in FORMS if f[0] == form)) + 1)
 
-    for number, request in enumerate(record["requests"], 1):
+    for request in [url for url in record["requests"] if "/api.php?" in url]:
         sent = requests.get(request, timeout=30).content
-        assert bundle["files"][f"{folder}/api-{number}.json"] == sent
+        assert bodies[request] == sent
 
 
 IMPORTED = "Page with an imported revision"
@@ -298,7 +309,8 @@ def test_a_diff_is_with_the_revision_next_to_it_in_the_history_not_its_parent(
     expected = [imported[name] for name in sides]
     assert [record["diff"]["from_revid"], record["diff"]["to_revid"]] == expected
     assert expected == shown_by_the_wiki(link)
-    assert len(record["requests"]) == 3  # the revision, its neighbour in the history, the diff
+    asked = [url for url in record["requests"] if "/api.php?" in url]
+    assert len(asked) == 3  # the revision, its neighbour in the history, the diff
 
 
 def test_log_entries_are_found_by_searching_the_log_a_few_entries_at_a_time(farm_wikis, sandbox):
@@ -351,7 +363,7 @@ def test_a_link_with_nothing_behind_it_is_refused_with_a_sentence(
     assert not refusal.temporary
 
 
-def test_a_title_mediawiki_refuses_is_refused_alone_and_never_sent(farm_wikis, facts):
+def test_a_title_mediawiki_refuses_is_refused_alone_and_never_sent(farm_wikis, facts, tmp_path):
     lines = [
         "{en}/w/index.php?oldid={first}".format(**facts),
         f"{facts['en']}/wiki/User_talk:Veteran_Editor%7CMain_Page",
@@ -380,7 +392,7 @@ def test_a_title_mediawiki_refuses_is_refused_alone_and_never_sent(farm_wikis, f
     assert all(r.say("de") and r.say("ar") and r.record()["reason"] for r in result.refused)
     titles = [value for url in sent for value in parse_qs(urlsplit(url).query).get("titles", [])]
     assert titles == ["Talk:Meatball:X"]
-    write_bundle(result, io.BytesIO())
+    write_wacz(result, tmp_path / "bundle.wacz", "titles")
 
 
 @pytest.mark.parametrize(
@@ -528,30 +540,35 @@ def test_a_wiki_that_stops_answering_mid_way_gives_a_temporary_refusal(
         (3, "chldp-evidence-unreachable", ("faultwiki",), True),
     ]
     assert result.refused[0].reason.startswith("faultwiki could not be reached just now")
-    # The third link was not asked for: the wiki had stopped answering.
-    assert len(fault.requests) == 2 + tries
+    # The first link's page was asked as many times as the second link (its API answers are
+    # kept all the same); the third link was not asked for: the wiki had stopped answering.
+    assert len(fault.requests) == 2 + 2 * tries
 
 
-def test_an_api_file_holds_the_bytes_of_the_answer_not_of_a_failure_before_it(fault, fault_wiki):
+def test_an_answer_holds_the_bytes_of_the_answer_not_of_a_failure_before_it(fault, fault_wiki):
     answer = ok(fault_wiki["revisions"])
     fault.script = [ok(fault_wiki["siteinfo"]), status(503), answer]
     link = fault_wiki["links"].splitlines()[0]
 
     (item,) = capture_links(ApiClient(limits=FAST), fault_wiki["allow"], link).items
 
-    assert item.read("api-1.json") == answer[2].encode()
+    records = ArchiveIterator(io.BytesIO(item.read(WARC)))
+    first = next(record for record in records if record.rec_type == "response")
+    assert first.http_headers.get_statuscode() == "200"
+    assert first.raw_stream.read() == answer[2].encode()
 
 
-def test_a_sha1_that_does_not_match_the_text_is_said_so_in_the_index(fault, fault_wiki):
+def test_a_sha1_that_does_not_match_the_text_is_said_so_in_the_index(fault, fault_wiki, tmp_path):
     revisions = json.loads(json.dumps(fault_wiki["revisions"]))
     revisions["query"]["pages"][0]["revisions"][0]["sha1"] = "0" * 40
     fault.script = [ok(fault_wiki["siteinfo"]), ok(revisions)]
     link = fault_wiki["links"].splitlines()[0]
-    data = io.BytesIO()
+    path = tmp_path / "bundle.wacz"
 
-    write_bundle(capture_links(ApiClient(limits=FAST), fault_wiki["allow"], link), data)
+    with capture_links(ApiClient(limits=FAST), fault_wiki["allow"], link) as result:
+        write_wacz(result, path, "sha1")
 
-    index = zipfile.ZipFile(data).read("index.html").decode()
+    index = zipfile.ZipFile(path).read("chldp/index.html").decode()
     assert f"<code>{'0' * 40}</code> (does not match the text captured)</dd>" in index
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 import zipfile
 from datetime import timedelta
@@ -35,6 +36,7 @@ from webtool.infra.clock import now
 from webtool.infra.models import EvidenceBundle
 from webtool.services import archives
 from webtool.services.sealing import bundle_sealer
+from webtool.wikis.evidence.spool import RESERVE
 
 
 def test_a_capture_is_kept_readable_downloadable_and_verifiable(
@@ -224,6 +226,11 @@ def test_an_attached_bundle_reaches_the_legal_team_with_an_audit_entry(
     log_in(client, ADMIN)
     case = client.get(f"/staff/case/{request_reference}").get_data(as_text=True)
     assert f"{reference}.zip" in case
+    framed = f'<iframe sandbox src="/staff/evidence/{reference}/page/1"'
+    assert framed in case
+    shown = client.get(f"/staff/evidence/{reference}/page/1")
+    assert shown.status_code == 200
+    assert shown.headers["Content-Security-Policy"].startswith("sandbox;")
     download = client.get(f"/staff/evidence/{reference}.zip")
     assert verified(download.data, tmp_path).intact
     assert ("Jane Doe", "download-evidence") in audit_actions(app)
@@ -309,7 +316,9 @@ def test_retention_purges_loose_bundles_which_rotation_leaves_to_their_requester
     (folder / ".other.wacz.sealed.1.partial").write_bytes(b"being written")
     with app.app_context():
         assert archives.remove_orphans() == 1
-    assert [path.name for path in folder.iterdir()] == [".other.wacz.sealed.1.partial"]
+    assert [path.name for path in folder.iterdir() if path.is_file()] == [
+        ".other.wacz.sealed.1.partial"
+    ]
 
 
 def test_a_staff_capture_keeps_its_limits_and_the_links(app, client, monkeypatch, sandbox):
@@ -333,3 +342,69 @@ def test_a_staff_capture_keeps_its_limits_and_the_links(app, client, monkeypatch
     )
     assert reply.status_code == 429
     assert "in the last hour" in reply.get_data(as_text=True) and one in reply.get_data(True)
+
+
+def test_each_captured_page_is_shown_sandboxed_from_the_archive_alone(
+    client, evidence_links, sandbox
+):
+    log_in(client, REQUESTER)
+    reference, page = captured(client, evidence_links["text"])
+
+    frames = re.findall(r'<iframe sandbox src="([^"]+)"', page)
+    assert frames == [f"/evidence/{reference}/page/1", f"/evidence/{reference}/page/2"]
+    shown = client.get(frames[0])
+    assert shown.status_code == 200 and shown.mimetype == "text/html"
+    policy = shown.headers["Content-Security-Policy"]
+    assert policy.startswith("sandbox;") and "default-src 'none'" in policy
+    assert "script-src" not in policy and "frame-ancestors 'self'" in policy
+    assert shown.headers["X-Frame-Options"] == "SAMEORIGIN"
+    html = shown.get_data(as_text=True)
+    assert "Last warning: your real name and address go online tomorrow." in html
+    assert "<style>" in html  # the wiki's style sheet, from the archive
+    hidden = client.get(frames[1]).get_data(as_text=True)  # the diff to the hidden revision
+    assert "one of the revisions has been deleted" in re.sub(r"<[^>]+>", "", hidden)
+    assert client.get(f"/evidence/{reference}/page/3").status_code == 404
+    # The tool's own pages keep theirs.
+    assert "sandbox" not in client.get(f"/evidence/{reference}").headers["Content-Security-Policy"]
+    log_in_as(client, "Grant Writer", 5)
+    assert client.get(frames[0]).status_code == 404
+
+
+def test_the_web_archive_alone_is_read_from_any_offset(client, evidence_links):
+    log_in(client, REQUESTER)
+    reference, _ = captured(client, evidence_links["text"])
+    with zipfile.ZipFile(io.BytesIO(client.get(f"/evidence/{reference}/bundle.zip").data)) as z:
+        whole = z.read(f"{reference}.wacz")
+
+    full = client.get(f"/evidence/{reference}/archive.wacz")
+    part = client.get(f"/evidence/{reference}/archive.wacz", headers={"Range": "bytes=100-4195"})
+    tail = client.get(f"/evidence/{reference}/archive.wacz", headers={"Range": "bytes=-22"})
+    beyond = client.get(
+        f"/evidence/{reference}/archive.wacz", headers={"Range": f"bytes={len(whole) + 5}-"}
+    )
+
+    assert full.status_code == 200 and full.data == whole
+    assert full.headers["Accept-Ranges"] == "bytes"
+    assert int(full.headers["Content-Length"]) == len(whole)
+    assert part.status_code == 206 and part.data == whole[100:4196]
+    assert part.headers["Content-Range"] == f"bytes 100-4195/{len(whole)}"
+    assert tail.status_code == 206 and tail.data == whole[-22:]  # a ZIP's end, as a reader asks
+    assert beyond.status_code == 416
+
+
+def test_a_persons_bundles_stop_at_their_quota_and_the_links_are_kept(app, client, evidence_links):
+    log_in(client, REQUESTER)
+    reference, _ = captured(client, evidence_links["text"])
+    with app.app_context():
+        size = db.session().scalar(
+            select(EvidenceBundle.archive_bytes).where(EvidenceBundle.reference == reference)
+        )
+    # What is left is no more than a bundle's own files take: no room for another.
+    app.config["EVIDENCE_QUOTA_BYTES"] = size + RESERVE
+
+    refused = start_capture(client, evidence_links["text"])
+
+    assert refused.status_code == 429
+    page = refused.get_data(as_text=True)
+    assert "all the space the tool keeps for one person (1 MiB)" in page
+    assert "evil.example" in page  # the links, still in the form

@@ -71,6 +71,9 @@ def talk(sandbox) -> dict:
         "logevents"
     ][0]["logid"]
     assert protected["protect"]["title"] == title
+    # The protection saved a revision of its own: the page as it is now.
+    current = api.get("query", prop="revisions", titles=title, rvprop="ids")["query"]["pages"]
+    revids.append(current[0]["revisions"][0]["revid"])
     return {
         "title": title,
         "marker": marker,
@@ -83,9 +86,9 @@ def talk(sandbox) -> dict:
 @pytest.fixture(scope="module")
 def archived(farm_wikis, talk, tmp_path_factory) -> dict:
     """The web archive of links to the talk page: a revision, a diff, the hidden revision, the
-    protection's log entry, and a line that is not a wiki's."""
+    protection's log entry, a line that is not a wiki's, and the page as it is now."""
     server = talk["server"]
-    first, hidden, last = talk["revids"]
+    first, hidden, last, _ = talk["revids"]
     text = "\n".join(
         [
             f"{server}/w/index.php?oldid={first}",
@@ -93,6 +96,7 @@ def archived(farm_wikis, talk, tmp_path_factory) -> dict:
             f"{server}/w/index.php?oldid={hidden}",
             "https://example.org/<script>alert(1)</script>",
             f"{server}/wiki/Special:Log?logid={talk['logid']}",
+            f"{server}/wiki/{talk['title'].replace(' ', '_')}",
         ]
     )
     path = tmp_path_factory.mktemp("archive") / "bundle.wacz"
@@ -174,7 +178,7 @@ def test_the_response_records_hold_the_bytes_the_manifest_names(archived):
 
     assert manifest["format"] == "chldp evidence bundle 2"
     assert manifest["sha256"] == record_sha256(manifest) == archived["written"].manifest_sha256
-    assert [item["line"] for item in manifest["items"]] == [1, 2, 3, 5]
+    assert [item["line"] for item in manifest["items"]] == [1, 2, 3, 5, 6]
     for item in manifest["items"]:
         assert item["sha256"] == record_sha256(item)
         assert item["pages"] and not item["pages_missing"]
@@ -191,14 +195,15 @@ def test_pages_jsonl_names_each_link_the_requester_gave(archived, talk):
 
     assert header["format"] == "json-pages-1.0"
     assert [page["title"] for page in pages] == [
-        f"Line {line}: {given[line - 1]}" for line in (1, 2, 3, 5)
+        f"Line {line}: {given[line - 1]}" for line in (1, 2, 3, 5, 6)
     ]
-    first, hidden, last = talk["revids"]
+    first, hidden, last, now = talk["revids"]
     assert [urlsplit(page["url"]).query for page in pages] == [
         f"oldid={first}",
         f"diff={last}&oldid={first}",
         f"oldid={hidden}",
         f"title=Special%3ALog&logid={talk['logid']}",
+        f"oldid={now}",
     ]
 
 
@@ -206,21 +211,22 @@ def test_pywb_replays_each_page_offline_and_asks_the_wiki_nothing(
     archived, talk, sandbox, tmp_path
 ):
     pages = [json.loads(line) for line in archived["files"]["pages/pages.jsonl"].splitlines()[1:]]
-    first, hidden, last = talk["revids"]
-    ours = [f"oldid={first}", f"oldid={hidden}", f"diff={last}", f"logid={talk['logid']}"]
+    first, hidden, last, now = talk["revids"]
+    ours = [f"oldid={n}" for n in (first, hidden, now)] + [f"diff={last}", f"logid={talk['logid']}"]
     asked_before = sum(farm_requests(sandbox, naming) for naming in ours)
     with replaying(archived["path"], tmp_path) as replay:
         shown = [requests.get(replay.url_for(page["url"]), timeout=30) for page in pages]
         missing = requests.get(replay.url_for(f"{talk['server']}/w/index.php?oldid=1"), timeout=30)
     asked_after = sum(farm_requests(sandbox, naming) for naming in ours)
 
-    assert [answer.status_code for answer in shown] == [200, 200, 200, 200]
-    revision, diff, hidden_page, log = (re.sub(r"<[^>]+>", "", a.text) for a in shown)
+    assert [answer.status_code for answer in shown] == [200] * 5
+    revision, diff, hidden_page, log, current = (re.sub(r"<[^>]+>", "", a.text) for a in shown)
     assert "Welcome to the wiki!" in revision
     assert f"Last warning {talk['marker']}" in diff
     assert "This page revision has been deleted." in hidden_page
     assert HARASSMENT.format(marker=talk["marker"]) not in hidden_page
     assert f"Harassment {talk['marker']}" in log
+    assert f"Last warning {talk['marker']}: stop." in current
     assert missing.status_code == 404
     assert asked_after == asked_before
 
@@ -249,7 +255,7 @@ def test_the_index_shows_a_hostile_summary_as_text_and_allows_no_script(archived
         a["content"] for t, a in tags.tags if a.get("http-equiv") == "Content-Security-Policy"
     )
     assert policy.startswith("default-src 'none';") and "script-src" not in policy
-    assert len([a for t, a in tags.tags if t == "section"]) == 4
+    assert len([a for t, a in tags.tags if t == "section"]) == 5
 
 
 def rewritten(files: dict[str, bytes], change=None, add=None) -> io.BytesIO:
@@ -269,7 +275,7 @@ def test_an_untouched_archive_verifies(archived):
     checked = verify_wacz(archived["path"])
 
     assert checked.intact and checked.problems == []
-    assert checked.items == 4 and checked.files == 5
+    assert checked.items == 5 and checked.files == 5
     assert checked.manifest_sha256 == archived["written"].manifest_sha256
     assert checked.datapackage == archived["files"]["datapackage.json"]
 

@@ -34,12 +34,13 @@ from webtool.infra.clock import now
 from webtool.infra.config import TsaSettings
 from webtool.infra.crypto import Sealing
 from webtool.infra.keys import FileSealer
-from webtool.infra.models import CustodyEvent, EvidenceBundle
+from webtool.infra.models import CustodyEvent, EvidenceBundle, EvidenceItem
 from webtool.infra.sealed_files import SealedFileWriter, SealedReader, open_sealed
 from webtool.infra.timestamps import AuthorityUnavailable, request_stamp, stamped_time
 from webtool.services.sealing import bundle_sealer
 
-ARCHIVE_KEY = b"chldp archive"  # the purpose the archive's key is derived for
+ARCHIVE_KEY = b"chldp archive"  # the purposes keys are derived from a bundle's key for
+ITEM_KEY = b"chldp item"
 BLOCK = 1024 * 1024
 ORPHAN_AFTER = timedelta(hours=1)  # still being written this long after: a killed worker left it
 STAMP_RETRY_FIRST = timedelta(minutes=1)
@@ -81,22 +82,56 @@ def opened(bundle: EvidenceBundle) -> SealedReader | None:
     return open_sealed(folder() / bundle.archive_file, sealer.derived(ARCHIVE_KEY))
 
 
+def keep_item(bundle: EvidenceBundle, sealer: FileSealer, line: int, packed: bytes) -> None:
+    """An item a capture finished with (Kept.pack), sealed into the data folder until the
+    archive is written: a capture cut off goes on with it. One file a line of the bundle; one
+    left by an attempt that died before its row was saved is written again."""
+    path = _item_path(bundle.id, line)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    with SealedFileWriter(path, sealer.derived(ITEM_KEY)) as out:
+        out.write(packed)
+
+
+def item(bundle: EvidenceBundle, sealer: FileSealer, line: int) -> bytes:
+    with open_sealed(_item_path(bundle.id, line), sealer.derived(ITEM_KEY)) as reader:
+        return reader.read()
+
+
+def drop_items(bundle_id: int) -> None:
+    """The items of a capture that ended (they are in its archive now), or was deleted."""
+    for path in (folder() / "items").glob(f"{bundle_id}-*.item.sealed"):
+        path.unlink(missing_ok=True)
+
+
+def _item_path(bundle_id: int, line: int) -> Path:
+    return folder() / "items" / f"{bundle_id}-{line}.item.sealed"
+
+
 def remove_orphans() -> int:
     """Archive files whose bundle is gone (deleted, purged), removed; how many. A file being
     written (".partial") is left alone for ORPHAN_AFTER: its capture may still be writing it."""
     where = folder()
     if not where.is_dir():
         return 0
+    session = db.session()
     known = set(
-        db.session().scalars(
+        session.scalars(
             select(EvidenceBundle.archive_file).where(EvidenceBundle.archive_file.is_not(None))
         )
     )
+    # An item's file is its capture's while the capture has items (its rows go when it ends).
+    capturing = {f"{bundle_id}-" for bundle_id in session.scalars(select(EvidenceItem.bundle_id))}
     removed = 0
     cutoff = time.time() - ORPHAN_AFTER.total_seconds()
-    for path in where.iterdir():
+    for path in [*where.iterdir(), *(where / "items").glob("*")]:
+        if path.is_dir():
+            continue
         writing = path.name.endswith(".partial") and path.stat().st_mtime >= cutoff
-        if path.name not in known and not writing:
+        ours = path.name in known or (
+            path.parent.name == "items" and path.name.split("-")[0] + "-" in capturing
+        )
+        if not ours and not writing:
             path.unlink(missing_ok=True)
             removed += 1
     return removed

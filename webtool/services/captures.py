@@ -173,6 +173,7 @@ def _run_claimed(app: Tool, bundle_id: int, task: Task | None) -> None:
             # went wrong. What the capture kept after the deletion goes too.
             session.execute(delete(EvidenceItem).where(EvidenceItem.bundle_id == bundle_id))
             session.commit()
+            archives.drop_items(bundle_id)
             app.logger.info("an evidence capture stopped: its bundle was deleted meanwhile")
             return
         if isinstance(error, Unavailable | SQLAlchemyError) and task is not None and task.retries:
@@ -250,23 +251,29 @@ def _capture(app: Tool, bundle: EvidenceBundle, sealer: FileSealer) -> None:
     session.commit()
 
 
-def _resume(bundle: EvidenceBundle, spool: Spool, sealer: Sealing) -> Resume:
+def _resume(bundle: EvidenceBundle, spool: Spool, sealer: FileSealer) -> Resume:
     """What earlier attempts at this capture kept, back in `spool`; and each line finished
-    with from now on kept at once, in its own transaction."""
+    with from now on kept at once: its row in its own transaction, a kept item's files in the
+    data folder (archives.keep_item), as large as a link may be."""
     earlier: dict[int, Kept | Refusal] = {}
     for item in db.session().scalars(
         select(EvidenceItem).where(EvidenceItem.bundle_id == bundle.id)
     ):
         if item.kind == "kept":
-            earlier[item.position] = spool.restore(
-                item.position, sealer.open_bytes(item.content_sealed)
+            # Kept in its row by a capture that began before items were files.
+            packed = (
+                sealer.open_bytes(item.content_sealed)
+                if item.content_sealed
+                else archives.item(bundle, sealer, item.position)
             )
+            earlier[item.position] = spool.restore(item.position, packed)
         else:
             earlier[item.position] = Refusal(**_refusal_fields(sealer.open(item.content_sealed)))
 
     def finished(taken: Kept | Refusal) -> None:
         if isinstance(taken, Kept):
-            kind, content = "kept", sealer.seal_bytes(taken.pack())
+            archives.keep_item(bundle, sealer, taken.line, taken.pack())
+            kind, content = "kept", ""
         else:
             kind, content = "refused", sealer.seal(json.dumps(taken.record(), ensure_ascii=False))
         session = db.session()
@@ -305,5 +312,6 @@ def _finish(bundle: EvidenceBundle, sealer: Sealing, status: str, result: dict[s
     """The capture's end: its outcome, and its items gone (they are in the bundle now)."""
     bundle.links_done = bundle.links_total
     db.session().execute(delete(EvidenceItem).where(EvidenceItem.bundle_id == bundle.id))
+    archives.drop_items(bundle.id)
     captured(bundle)
     _mark(bundle, sealer, status, result)
