@@ -26,6 +26,7 @@ Run: .venv/bin/python benchmarks/evidence.py
 from __future__ import annotations
 
 import multiprocessing
+import os
 import random
 import shutil
 import string
@@ -38,6 +39,7 @@ import requests
 from memory import REQUESTER, logged_in, made_app, with_bundles
 
 from sandbox import farm
+from sandbox import settings as farm_settings
 from sandbox.seed import operator_session
 from webtool.infra.config import flask_settings
 from webtool.wikis.api import ApiClient
@@ -240,7 +242,7 @@ def page_memory(app, name: str, send) -> None:
         size = sum(len(chunk) for chunk in reply.response)
         reply.close()
     print(
-        f"    {name:28}: {size / MiB:7.1f} MiB answered; peak {memory.heap / MiB:5.1f} MiB"
+        f"    {name:28}: {size / MiB:7.2f} MiB answered; peak {memory.heap / MiB:5.1f} MiB"
         f" (tracemalloc), {memory.rss / MiB:5.1f} MiB (resident set)"
     )
 
@@ -264,9 +266,10 @@ def pages(archive: Path) -> None:
 
 def main() -> None:
     state = farm.up()
+    os.environ.update(farm_settings(state))  # the web tool's settings for this farm
     links = mixed_links(state)
     client = ApiClient()
-    settings = flask_settings(Path(tempfile.gettempdir()))
+    settings = flask_settings(Path(tempfile.mkdtemp()))
     bounds = Bounds(settings["EVIDENCE_LINK_BYTES"], settings["EVIDENCE_BUNDLE_BYTES"])
     with tempfile.TemporaryDirectory() as folder:
         mixed = Path(folder) / "mixed.wacz"
