@@ -425,6 +425,7 @@ def production(monkeypatch) -> dict[str, str]:
         "CHLDP_OAUTH_CLIENT_SECRET": secrets.token_hex(20),
         "CHLDP_PUBLIC_URL": "https://chldp.toolforge.org",
         "REDIS_URL": "redis://127.0.0.1:6379/9",
+        "CHLDP_TSA_URL": "http://127.0.0.1:9/tsr",  # never the public authority from a test
         "CHLDP_TSA_ROOT": "/data/project/chldp/tsa/root.pem",
         "CHLDP_TSA_CERT": "/data/project/chldp/tsa/tsa.pem",
     }

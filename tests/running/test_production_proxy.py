@@ -51,6 +51,10 @@ def production(monkeypatch, tmp_path) -> dict[str, str]:
         "CHLDP_OAUTH_BASE_URL": f"{nowhere}/w/rest.php/oauth2",
         "CHLDP_CENTRAL_API": f"{nowhere}/w/api.php",
         "CHLDP_PROGRAM_API": f"{nowhere}/w/api.php",
+        # Never the public authority from a test: traffic stays on loopback.
+        "CHLDP_TSA_URL": f"{nowhere}/tsr",
+        "CHLDP_TSA_ROOT": str(tmp_path / "tsa-root.pem"),
+        "CHLDP_TSA_CERT": str(tmp_path / "tsa-cert.pem"),
         "CHLDP_SMTP_HOST": "127.0.0.1",
         "CHLDP_SMTP_PORT": str(free_port()),
         "CHLDP_STAFF": STAFF,

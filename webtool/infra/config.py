@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from program.clocks import ClockRules
 from webtool.infra import keys
 from webtool.infra.keys import Cost
 
@@ -142,6 +143,15 @@ def flask_settings(instance: Path, environ: Mapping[str, str] | None = None) -> 
         "EVIDENCE_LINK_BYTES": _mebibytes(env, "CHLDP_EVIDENCE_LINK_MIB", 64),
         "EVIDENCE_QUOTA_BYTES": _mebibytes(env, "CHLDP_EVIDENCE_QUOTA_MIB", 2048),
         "DATA_DIR": data_dir(env, instance),
+        # The clocks on a case (program/clocks.py), and where a requester in danger now is
+        # told to write at once.
+        "CLOCKS": ClockRules(
+            acknowledge=timedelta(days=float(env.get("CHLDP_ACKNOWLEDGE_DAYS", "7"))),
+            decide=timedelta(days=float(env.get("CHLDP_DECIDE_DAYS", "90"))),
+            urgent_acknowledge=timedelta(hours=float(env.get("CHLDP_URGENT_HOURS", "3"))),
+            warn_at=float(env.get("CHLDP_CLOCK_WARNING", "0.75")),
+        ),
+        "EMERGENCY_EMAIL": env.get("CHLDP_EMERGENCY_EMAIL", "emergency@wikimedia.org"),
         "TSA": tsa_settings(env, production),
         "MAX_CAPTURES": int(env.get("CHLDP_MAX_CAPTURES", "2")),
         # Messages a requester may write in a day: on one request, and on all of theirs.

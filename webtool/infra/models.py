@@ -62,6 +62,15 @@ class HelpRequest(Base):
     case_public_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     case_key_team: Mapped[str | None] = mapped_column(Text, nullable=True)
     case_key_requester: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The requester said they are in danger now: the case stands first in the queue with its
+    # own, shorter clock (program/clocks.py), so it is kept plain.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The clocks: the team's first message or change of status, the decision, and the time the
+    # team waited for the requester (the case's history says as much in the clear).
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    paused_since: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class EvidenceBundle(Base):

@@ -129,7 +129,7 @@ def _progress_message(row: EngagementReport) -> str:
 @limiter.limit("10 per hour", key_func=account, methods=["POST"])
 def ask() -> ResponseReturnValue:
     if request.method == "GET":
-        return _ask_form(Submission.blank(g.lang))
+        return _ask_form(Submission.blank(g.lang, danger=request.args.get("danger") == "now"))
     submission = Submission.from_form(request.form)
     submission.validate()
     submission.errors.update(places.choice_errors(submission.country, submission.language))
@@ -146,6 +146,14 @@ def ask() -> ResponseReturnValue:
     notifications.new_request(saved)
     notifications.ask_to_confirm(saved)
     return redirect(url_for("requester.sent", reference=saved.reference))
+
+
+@blueprint.route("/danger")
+@limiter.exempt
+def danger() -> str:
+    """What to do at once when in danger now, for anyone, logged in or not: the Foundation's
+    emergency address and the local emergency services come before any form."""
+    return render_template("danger.html", emergency_email=current_app.config["EMERGENCY_EMAIL"])
 
 
 @blueprint.route("/requests")
@@ -199,6 +207,7 @@ def sent(reference: str) -> str:
         # Only the requester's own bundles: those staff captured for the case are the staff's,
         # and the requester's download would refuse them.
         bundles=[b for b in own_bundles(requester) if b.request_id == help_request.id],
+        emergency_email=current_app.config["EMERGENCY_EMAIL"],
         **requester_case.page_context(help_request),
     )
 
@@ -213,4 +222,5 @@ def _ask_form(submission: Submission) -> str:
         prefer_not_to_say=places.PREFER_NOT_TO_SAY,
         contact_languages=places.contact_languages(),
         other_language=places.OTHER_LANGUAGE,
+        urgent_hours=current_app.config["CLOCKS"].urgent_acknowledge.total_seconds() // 3600,
     )

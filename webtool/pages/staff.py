@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from program.assistance import load_categories, parse_amount
 from program.case_flow import ASSISTANCE, STATUSES, steps_for
+from program.clocks import PAUSED, Clock, queue_order
 from program.content import PROGRAM_STATUSES
 from program.refusal import Refused
 from webtool.infra import db
@@ -42,11 +43,13 @@ from webtool.pages.csv_export import csv_download
 from webtool.pages.evidence import page_response, wacz_response, zip_response
 from webtool.services import (
     casework,
+    clocks,
     contribution_pages,
     conversation,
     engagement_view,
     notifications,
     places,
+    replies,
     requester_keys,
     team_keys,
 )
@@ -114,7 +117,12 @@ def _section(path: str) -> str:
 @blueprint.context_processor
 def staff_words() -> dict[str, Callable[..., str]]:
     """What the staff pages write from the tool's own codes, in the staff member's language."""
-    return {"kinds_of": kinds_of, "waited": waited, "hidden_words": hidden_words}
+    return {
+        "kinds_of": kinds_of,
+        "waited": waited,
+        "hidden_words": hidden_words,
+        "clock_words": clock_words,
+    }
 
 
 @blueprint.errorhandler(Refused)
@@ -162,8 +170,17 @@ def queue() -> ResponseReturnValue:
         if matches(case, filters)
     ]
     waiting = conversation.waiting([case.row for case in cases])
-    # Answers nobody on the team has read come first, then the oldest, as before.
-    cases.sort(key=lambda case: waiting[case.row.id]["unread"] == 0)
+    running = {case.row.id: clocks.clock(case.row) for case in cases}
+    # Urgent cases first, then those past their time, then answers nobody on the team has
+    # read, then the oldest (program/clocks.py).
+    cases.sort(
+        key=lambda case: queue_order(
+            case.row.urgent,
+            running[case.row.id],
+            waiting[case.row.id]["unread"],
+            case.row.created_at,
+        )
+    )
     casework.record(g.staff_name, "queue", "requests", **filters)
     return render_template(
         "staff/queue.html",
@@ -179,6 +196,7 @@ def queue() -> ResponseReturnValue:
         older_than_days=older,
         fund=casework.fund(),
         waiting=waiting,
+        clocks=running,
     )
 
 
@@ -186,10 +204,10 @@ def queue() -> ResponseReturnValue:
 def case(reference: str) -> ResponseReturnValue:
     found = _case(reference)
     casework.record(g.staff_name, "view-case", reference)
-    return _case_page(found, evidence.LinksForm.blank())
+    return _case_page(found, evidence.LinksForm.blank(), request.args.get("reply", ""))
 
 
-def _case_page(found: HelpRequest, links_form: evidence.LinksForm) -> str:
+def _case_page(found: HelpRequest, links_form: evidence.LinksForm, template: str = "") -> str:
     committed, paid = casework.case_money(found)
     sealed = opened(found)
     if sealed.sealed:
@@ -221,6 +239,10 @@ def _case_page(found: HelpRequest, links_form: evidence.LinksForm) -> str:
         links_form=links_form,
         ledger_kinds=casework.LEDGER_KINDS,
         renewal=requester_keys.renewal_waiting(found),
+        clock=clocks.clock(found),
+        templates=replies.TEMPLATES,
+        # A template chosen to start from, in the requester's language where it is translated.
+        reply=replies.reply(template, found, sealed.language),
     )
 
 
@@ -238,6 +260,9 @@ def status(reference: str) -> ResponseReturnValue:
     if found.status == "information_requested":
         # The reason is the question: the requester reads it and answers on their page.
         conversation.write_as_staff(found, g.staff_name, request.form.get("reason", ""))
+    elif request.form.get("message", "").strip():
+        # A decision's words to the requester, which they read on their request's page.
+        conversation.write_as_staff(found, g.staff_name, request.form["message"])
     notifications.news(found)
     return _back(reference)
 
@@ -543,7 +568,22 @@ def kinds_of(kinds: list[str]) -> str:
 
 def waited(since: datetime) -> str:
     """How long since `since`, in days and hours, for the queue."""
-    hours = int((now() - since).total_seconds() // 3600)
+    return duration(now() - since)
+
+
+def clock_words(clock: Clock | None) -> str:
+    """Where a case's clock stands, in the staff member's language: what is due, and how long
+    is left or how long it is overdue; paused while the team waits for the requester."""
+    if clock is None:
+        return msg("chldp-clock-decided")
+    if clock.state == PAUSED:
+        return msg("chldp-clock-paused")
+    return msg(f"chldp-clock-{clock.kind}-{clock.state}", duration(abs(clock.left)))
+
+
+def duration(span: timedelta) -> str:
+    """A span of time in days and hours, as the queue says how long a case waited."""
+    hours = int(span.total_seconds() // 3600)
     if hours < 24:
         return msg("chldp-staff-waited-hours", hours)
     return msg("chldp-staff-waited-days", hours // 24, hours % 24)

@@ -29,6 +29,7 @@ from webtool.infra.models import (
     ProgramStatus,
     RefusedAttempt,
 )
+from webtool.services import clocks
 from webtool.services.sealing import open_for_case, open_for_team, seal_for_case, seal_for_team
 
 LEDGER_KINDS = ("commitment", "payment")
@@ -142,6 +143,7 @@ def change_status(
     audit(actor, "status", case.reference, old=case.status, new=wanted, assistance=assistance)
     if wanted == "approved":
         case.assistance = assistance
+    clocks.status_changed(case, case.status, wanted)
     case.status = wanted
     db.session().commit()
 
@@ -152,6 +154,7 @@ def withdraw(case: HelpRequest) -> None:
         raise Refused("chldp-refused-withdraw", status_word(case.status))
     _add_event(case, "requester", "status", "", from_status=case.status, to_status="withdrawn")
     audit("requester", "withdraw", case.reference, old=case.status)
+    clocks.status_changed(case, case.status, "withdrawn")
     case.status = "withdrawn"
     db.session().commit()
 

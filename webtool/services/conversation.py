@@ -22,7 +22,7 @@ from webtool.infra.accounts import User
 from webtool.infra.clock import now
 from webtool.infra.keyed import account_key
 from webtool.infra.models import CaseMessage, HelpRequest
-from webtool.services import casework
+from webtool.services import casework, clocks
 from webtool.services.evidence_records import attach, can_open, own_bundle
 from webtool.services.help_requests import is_submission_key
 from webtool.services.sealing import open_for_case, seal_for_case
@@ -79,6 +79,7 @@ def write_as_staff(case: HelpRequest, staff_name: str, text: str, key: str = "")
         return False
     _add(case, staff_name, _checked(case, text, False, key or None), [], key or None)
     _mark_read(case, from_requester=True)
+    clocks.staff_wrote(case)
     casework.audit(staff_name, "message", case.reference)
     return _committed(case, key)
 

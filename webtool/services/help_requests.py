@@ -45,6 +45,7 @@ class Submission:
     other_contact: str
     acknowledged: list[str]
     submission_key: str
+    danger: bool = False  # in danger now: urgent, first in the queue, the team told at once
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -58,11 +59,12 @@ class Submission:
             other_contact=form.get("other_contact", "").strip(),
             acknowledged=[a for a in form.getlist("acknowledged") if a in ACKNOWLEDGEMENTS],
             submission_key=form.get("submission_key", ""),
+            danger=form.get("danger") == "now",
         )
 
     @classmethod
-    def blank(cls, language: str) -> Submission:
-        return cls([], "", "", language, "", "", [], new_submission_key())
+    def blank(cls, language: str, danger: bool = False) -> Submission:
+        return cls([], "", "", language, "", "", [], new_submission_key(), danger)
 
     def validate(self) -> bool:
         """Fill `errors` with a message key per field that is wrong; True when none is."""
@@ -117,6 +119,7 @@ def store(submission: Submission, user: User, engagement: dict) -> HelpRequest:
         created_at=now,
         purge_after=now + timedelta(days=current_app.config["RETENTION_DAYS"]),
         status="new",
+        urgent=submission.danger,
         **new_case_key(requester_keys.public_key(user)),
     )
     seal = partial(seal_for_case, request)

@@ -1,9 +1,11 @@
-"""E-mails that carry nothing sensitive: staff learn of a new request or of a requester's
-answer, a requester who gave an address learns there is news on their request, once they have
-confirmed it is theirs (a link sent to it, opened while logged in): news never goes to an
-address someone mistyped, or typed to have another person's mailbox receive it. Each says the
-reference and gives a link, nothing more: no description, no name, no country, no message
-text, since e-mail is exactly the channel a doxxer may watch.
+"""E-mails that carry nothing sensitive: staff learn of a new request (at once when its
+requester is in danger now) or of a requester's answer, and once a day of the cases near or
+past their time; a requester who gave an address learns there is news on their request, once
+they have confirmed it is theirs (a link sent to it, opened while logged in): news never goes
+to an address someone mistyped, or typed to have another person's mailbox receive it. Each
+says the reference (the digest, its references) and gives a link, nothing more: no
+description, no name, no country, no message text, since e-mail is exactly the channel a
+doxxer may watch.
 
 Sending never blocks or fails a page. The page stores what it was asked to (a request, a
 message) first; the e-mail is then a row of the outbox, sealed, and a task on the queue sends
@@ -19,7 +21,7 @@ import json
 import secrets
 import smtplib
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from email.message import EmailMessage
 from typing import Any, cast
 
@@ -33,20 +35,23 @@ from webtool.infra.addresses import external_url
 from webtool.infra.clock import now
 from webtool.infra.config import SmtpSettings
 from webtool.infra.i18n import catalogue, render
-from webtool.infra.models import HelpRequest, OutboxMail, StaffNotice
+from webtool.infra.models import AuditEntry, HelpRequest, OutboxMail, StaffNotice
+from webtool.services import clocks
 from webtool.services.casework import audit
 from webtool.services.help_requests import EMAIL, opened
 from webtool.services.sealing import seal_for_case
 from webtool.services.staff_access import staff_roles
 from webtool.services.wiring import services
 
+# The daily digest of cases near or past their time goes out after this (UTC).
+DIGEST_AT = time(6, 0)
 # A sender holds a row this long; a process killed while sending leaves it to the next.
 SEND_LEASE = timedelta(minutes=2)
 SMTP_TIMEOUT = 10
 
 
 def new_request(case: HelpRequest) -> None:
-    _to_staff(case, "new")
+    _to_staff(case, "urgent" if case.urgent else "new")
 
 
 def answered(case: HelpRequest) -> None:
@@ -118,6 +123,42 @@ def _to_staff(case: HelpRequest, kind: str) -> None:
     _deliver(queue_each)
 
 
+def digest_due(when: datetime) -> bool:
+    """Whether the daily digest has not gone out since the last DIGEST_AT before `when`."""
+    last = datetime.combine(when.date(), DIGEST_AT)
+    if when < last:
+        last -= timedelta(days=1)
+    sent = select(AuditEntry.id).where(
+        AuditEntry.actor == "clocks", AuditEntry.action == "digest", AuditEntry.at >= last
+    )
+    return db.session().scalar(sent.limit(1)) is None
+
+
+def send_digest() -> int:
+    """The daily digest to each member of the team who wants e-mails, when any case is near
+    or past its time: its references, each with where its clock stands, and a link; nothing
+    else. How many references it named; its audit entry says it went out either way."""
+    found = clocks.pressing()
+    if found:
+        words = "\n".join(
+            f"{reference}: {render('en', f'chldp-clock-mail-{running.state}')}"
+            for reference, running in found
+        )
+        mail = {
+            "subject": render("en", "chldp-mail-digest-subject", len(found)),
+            "body": render("en", "chldp-mail-digest-body", words, external_url("staff.queue")),
+        }
+
+        def queue_each() -> None:
+            for address in staff_addresses():
+                _store({**mail, "to": address}, None)
+
+        _deliver(queue_each)
+    audit("clocks", "digest", "requests", references=len(found))
+    db.session().commit()
+    return len(found)
+
+
 def staff_addresses() -> list[str]:
     """The addresses of the legal team who want e-mails and are on the staff list today."""
     open_ = services().sealer.open
@@ -170,10 +211,15 @@ def _queue(to: str, lang: str, kind: str, case: HelpRequest, link: str) -> None:
         "subject": render(lang, f"chldp-mail-{kind}-subject", case.reference),
         "body": render(lang, f"chldp-mail-{kind}-body", case.reference, link),
     }
+    _store(mail, case.id)
+
+
+def _store(mail: dict[str, str], request_id: int | None) -> None:
+    """An e-mail into the outbox, sealed; kept with its request, when it is about one."""
     seal = services().sealer.seal
     db.session().add(
         OutboxMail(
-            created_at=now(), mail_sealed=seal(json.dumps(mail)), tries=0, request_id=case.id
+            created_at=now(), mail_sealed=seal(json.dumps(mail)), tries=0, request_id=request_id
         )
     )
 
