@@ -18,6 +18,8 @@ working on it: losing Redis delays work, and loses none.
   even when nobody opens the console.
 - The nightly purge is run from the sweep itself, once a day after 03:17 UTC, unless the
   audit log says it ran (services/retention.py); one worker at a time.
+- The daily digest of cases near or past their time goes to the legal team after 06:00 UTC,
+  unless the audit log says it went (services/notifications.py); one worker at a time.
 
 What the sweep runs itself never touches Redis. What it queues is claimed by a single UPDATE
 when it runs, so a message that was not lost after all does the work once.
@@ -28,7 +30,8 @@ from __future__ import annotations
 import smtplib
 import threading
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 
@@ -82,6 +85,7 @@ def sweep(app: Flask, mail: bool = True) -> None:
         ("reports", _reports),
         ("grants", _grants),
         ("purge", _purge),
+        ("digest", _digest),
     ]
     if mail:
         steps.append(("mail", _mail))
@@ -119,15 +123,27 @@ def _mail() -> None:
 
 
 def _purge() -> None:
-    if not retention.purge_due(now()):
+    def purge() -> None:
+        for sentence in retention.purge().sentences():
+            current_app.logger.info("purge: %s", sentence)
+
+    _once_a_day(retention.purge_due, purge)
+
+
+def _digest() -> None:
+    _once_a_day(notifications.digest_due, notifications.send_digest)
+
+
+def _once_a_day(due: Callable[[datetime], bool], work: Callable[[], object]) -> None:
+    """`work` when `due` says so, by one worker at a time (the daily jobs share a gate)."""
+    if not due(now()):
         return
-    purges = services().purges
-    slot = purges.take(wait=False)
+    daily = services().purges
+    slot = daily.take(wait=False)
     if slot is None:
-        return  # another worker is purging
+        return  # another worker is at it
     try:
-        if retention.purge_due(now()):  # another worker may have finished it meanwhile
-            for sentence in retention.purge().sentences():
-                current_app.logger.info("purge: %s", sentence)
+        if due(now()):  # another worker may have finished it meanwhile
+            work()
     finally:
-        purges.give_back(slot)
+        daily.give_back(slot)

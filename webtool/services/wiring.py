@@ -44,7 +44,7 @@ class Services:
     queue: Huey
     tasks: Tasks
     capture_slots: Gate  # captures running at once in the whole deployment
-    purges: Gate  # one worker purges at a time
+    purges: Gate  # one worker runs a daily job (the purge, the digest) at a time
     oauth: OAuth
     # In this process's memory, each for a few seconds (see where each is read).
     recent_reports: InProcess

@@ -49,7 +49,11 @@ def block_findings(info: dict, name: str, answers: dict[str, Listing]) -> list[F
         reason = block.get("reason") or "—"
         wiki = account["wiki"]
         if block.get("partial"):
-            where = _restrictions(block.get("restrictions", {}), first.get("namespaces", {}))
+            restrictions = block.get("restrictions", {})
+            pages = [page["title"] for page in restrictions.get("pages", [])]
+            where = restricted_to(
+                pages, restrictions.get("namespaces", []), first.get("namespaces", {})
+            )
             message = "chldp-finding-partial-block"
             params = [wiki, *([] if forever else [expiry[:10]]), *where, reason]
         else:
@@ -90,10 +94,8 @@ def global_block_findings(blocks: list[dict], name: str, meta_url: str) -> list[
     return findings
 
 
-def _restrictions(restrictions: dict, namespaces: dict) -> list[str]:
-    """The pages and the namespaces (by the wiki's own names) a partial block covers."""
-    pages = [p["title"] for p in restrictions.get("pages", [])]
-    names = [
-        namespaces.get(str(n), {}).get("name") or str(n) for n in restrictions.get("namespaces", [])
-    ]
+def restricted_to(pages: list[str], namespace_ids: list[int], namespaces: dict) -> list[str]:
+    """The pages and the namespaces (by the wiki's own names, from its siteinfo) a partial
+    block covers, each a dash when there are none."""
+    names = [namespaces.get(str(n), {}).get("name") or str(n) for n in namespace_ids]
     return [", ".join(pages) or "—", ", ".join(names) or "—"]
