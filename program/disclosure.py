@@ -8,42 +8,46 @@ Counts (`protect_counts`): a table of one breakdown of the year's requests, such
 
 1. A small count is withheld. A 0 is shown: that nobody asked from a region names no one, and
    withholding every 0 would hide most of a small table for nothing.
-2. When the table's total is published (here or in any table with the same total), a withheld
-   count must not be recoverable from it: with one count withheld, the total minus the shown
-   counts is that count. So more counts are withheld, the smallest shown first (never a 0: a
-   withheld 0 protects nothing, and ties go by key, so the result depends on the counts alone),
-   until each withheld count could still be any of 1, 2, 3 or 4 as far as a reader can tell
-   from the total, the shown counts and this rule itself. The reader knows each withheld count
-   is at least 1 (a 0 would be shown), and, knowing the rule, at most 4 or at most the smallest
-   count still shown (a larger one would have stayed shown). So, with n counts withheld that add
-   up to S, and that largest possible count M:
+2. When the table's total is published (here or in any table with the same total), the total
+   minus the shown counts is what the withheld ones add up to, and with one withheld, that one.
+   So more counts are withheld, the smallest shown first (never a 0: it would protect nothing),
+   until each withheld count could still be any of 1, 2, 3 or 4 as far as the total, the shown
+   counts and the bounds this rule gives away tell. A reader knows each withheld count is at
+   least 1 (a 0 would be shown) and, knowing the rule, at most 4 or at most the smallest count
+   still shown (a larger one would have been left shown). With n counts withheld that add up
+   to S, and M the larger of 4 and one less than the smallest shown count:
    - S - (n - 1) >= 4: with the others at 1, any one could be 4. With n = 2 this is the usual
-     rule that the withheld counts add up to 5 or more, so no small sum is given away either;
-     it also forbids five withheld counts adding up to 5, each of which could only be 1.
+     rule that the withheld counts add up to 5 or more, so that no sum under 5 is given away;
+     it also rules out five withheld counts adding up to 5, each of which could only be 1.
    - S - (n - 1) * M <= 1: with the others at their largest, any one could be 1. Without it,
-     two withheld counts adding up to 8 when the smallest shown count is 5 are both 4.
-   Both together need at least two counts withheld.
-3. When even every count but the 0s withheld does not meet 2, the 0s are withheld too: then a
-   reader knows only the total, which is 5 or more.
-4. A total of 1 to 4 is withheld, and every count with it: each is at most the total, and shown
-   0s would tell how few places the few requests came from.
+     two withheld counts adding up to 8 while a 5 is shown are both 4.
+   Together they need two or more withheld. M is one less than the smallest shown count
+   because a count equal to it could only have been withheld before it by key order, which a
+   reader could use; so a count equal to a withheld one is withheld too, and the result does
+   not depend on the keys. A reader who tries every table that would be published alike may
+   learn a little more (that a withheld count is not 1), never a withheld count itself: the
+   tests try every table of up to six counts.
+3. When every count but the 0s withheld still does not meet 2, the 0s are withheld too: a
+   reader then knows only the total, which is 5 or more.
+4. A total of 1 to 4 is withheld, and every count with it: each is at most the total, and
+   shown 0s would tell how few places the few requests came from.
 
 Every withheld count of a table with a published total carries the same note, WITHHELD ("not
 shown": fewer than 5, or withheld to protect one that is). Marking the small ones "fewer than 5"
-and the others differently would undo rule 2: a "fewer than 5" and a withheld count adding up to
-6 are 1 and 5. Where the total is not published, or is small, every withheld count is under 5
-and says so (FEWER_THAN_5). Pass total_published=False only when no published figure is the
-sum of the table's counts: each request in one row, and the total or the rows' sum published,
-makes the table's total published.
+and the others differently would undo rule 2: a "fewer than 5" and another withheld count that
+add up to 6 are a 1 and a 5. Where the total is not published, or is under 5, every withheld
+count is under 5 and says so: FEWER_THAN_5. Pass total_published=False only for a table whose
+counts add up to no published figure (a request counts in several of its rows, and their sum
+is not shown).
 
 Money (`protect_money`), by category, the total always published: a category's amount is shown
 only when 5 or more cases share it, else it is added to "other categories", counted by distinct
 cases (a case with costs in three small categories is one case, not three). When "other" covers
 1 to 4 cases, it is withheld, and by rule 2 so is the shown category with the fewest cases (ties
-by key): the reader then learns only what both together cost, at least 6 cases. That choice
+by key): the reader then learns only what both together cost, 5 cases or more. That choice
 looks at no amount, so it tells nothing about any. When the whole table covers fewer than 5
-cases, the total is withheld too. This is a threshold rule only: one very large payment in a
-category of 5 cases still dominates its amount.
+cases, only that is said: every amount and the total are withheld. This is a threshold rule
+only: one very large payment in a category of 5 cases still dominates its amount.
 
 Medians (`median_days`) are shown only when computed over 5 or more cases, rounded to a tenth
 of a day: the median of an odd number of cases is one case's own time.
@@ -161,7 +165,7 @@ def _hidden_enough(withheld: list[int], shown: list[int]) -> bool:
     """Whether each withheld count could be any of 1 to 4, to a reader who knows the total, the
     `shown` counts other than 0 (smallest first) and rule 2."""
     n, added = len(withheld), sum(withheld)
-    # A tie with the smallest shown count could be withheld only if its key comes first; taking
-    # one less than that count errs on the safe side. With none shown, only the total bounds them.
+    # One less than the smallest shown: a count equal to it could only have been withheld before
+    # it by key order, which a reader could use. With none shown, only the total bounds them.
     largest = max(SMALL - 1, shown[0] - 1) if shown else added
     return added - (n - 1) >= SMALL - 1 and added - (n - 1) * largest <= 1

@@ -47,6 +47,7 @@ KIND_TITLES = {
     "editing": "Editing",
     "activity": "Activity",
     "restriction": "Blocks and restrictions",
+    "block_history": "Block history",
 }
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from program.engagement import EngagementRules, load_rules
 from webtool.wikis.api import ApiClient, ApiError, Listing
 from webtool.wikis.engagement.account import rename_findings
+from webtool.wikis.engagement.block_history import block_history_findings
 from webtool.wikis.engagement.editing import editing_findings
 from webtool.wikis.engagement.grants import GRANTS_NAMESPACES, grants_findings
 from webtool.wikis.engagement.report import Report, UserNotFound, WikiEdits, server_of
@@ -88,6 +89,8 @@ class Collector:
             stewards = pool.submit(self._stewards_log, api, name, read_names)
             renames = pool.submit(self._renames_and_global_block, api, name)
         answers = {wiki: future.result() for wiki, future in local.items()}
+        rights_logs = {wiki: rights for wiki, (rights, _) in answers.items()}
+        block_logs = {wiki: blocks for wiki, (_, blocks) in answers.items()}
         renamed, global_blocks = renames.result()
         former_names = [e["params"]["olduser"] for e in renamed]
         # Meta's log keeps a steward's acts under the name of their day.
@@ -96,7 +99,7 @@ class Collector:
         ]
 
         findings = rename_findings(renamed, meta_url)
-        findings += role_findings(wikis, name, answers, steward_logs, meta_url, now, self.rules)
+        findings += role_findings(wikis, name, rights_logs, steward_logs, meta_url, now, self.rules)
         if len(read) < len(wikis):
             findings.append(logs_read_finding(read, wikis, name, meta_url))
         findings += global_role_findings(info, name, meta_url, global_log.result())
@@ -114,8 +117,9 @@ class Collector:
             server_of(self.central_api),
         )
         findings += lock_findings(info, name, meta_url, steward_logs)
-        findings += block_findings(info, name, answers)
+        findings += block_findings(info, name, block_logs)
         findings += global_block_findings(global_blocks, name, meta_url)
+        findings += block_history_findings(wikis, block_logs, steward_logs, name, meta_url, now)
         return Report(
             user={
                 "name": name,
@@ -139,34 +143,33 @@ class Collector:
 
     def _local(
         self, api: ApiClient, wiki: WikiEdits, name: str, rights: bool, blocked: bool
-    ) -> Listing:
-        """One request to a wiki for all it must say: its rights log about the account, the
-        account's groups with their expiries, and its block with the namespaces' names."""
-        extra: dict = {"ususers": name, "usprop": "groupmemberships"} if wiki.groups else {}
+    ) -> tuple[Listing, Listing]:
+        """What a wiki read closely says of the account: its rights log (when `rights`) with
+        the account's groups and their expiries, and its block log with its block in force
+        (when `blocked`) and the namespaces' names, which partial blocks give by number.
+
+        One request cannot read two logs of a type each. Where the account never edited, the
+        logs about it are short (no one thanks an account or patrols edits it has not made):
+        one request reads every log about it, and the two are taken from it. Elsewhere the
+        block log is one request more."""
+        url = f"{wiki.url}/w/api.php"
+        groups: dict = {"ususers": name, "usprop": "groupmemberships"} if wiki.groups else {}
+        block: dict = {"meta": "siteinfo", "siprop": "namespaces"}
         if blocked:
-            extra |= {
-                "bkusers": name,
-                "bkprop": "timestamp|expiry|reason|flags|restrictions",
-                "meta": "siteinfo",
-                "siprop": "namespaces",
-            }
-        also = "|".join(n for n, wanted in (("users", wiki.groups), ("blocks", blocked)) if wanted)
-        if not rights:
-            # Only the block is wanted: a log that is never read costs nothing to leave out.
-            answer = api.query(f"{wiki.url}/w/api.php", action="query", list=also, **extra)
-            return Listing([], complete=True, first=answer)
-        return api.query_list(
-            f"{wiki.url}/w/api.php",
-            "logevents",
-            "logid",
-            also=also,
-            action="query",
-            letype="rights",
-            letitle=f"User:{name}",
-            lelimit="max",
-            ledir="newer",
-            **extra,
+            block |= {"bkusers": name, "bkprop": "timestamp|expiry|reason|flags|restrictions"}
+        with_groups = "users" if wiki.groups else ""
+        with_block = "blocks" if blocked else ""
+        title = f"User:{name}"
+        if rights and not wiki.edits:
+            both = "|".join(filter(None, [with_groups, with_block]))
+            every = _log(api, url, title=title, also=both, **groups, **block)
+            return _of_type(every, "rights"), _of_type(every, "block")
+        rights_log = (
+            _log(api, url, "rights", title, also=with_groups, **groups)
+            if rights
+            else Listing([], complete=True)
         )
+        return rights_log, _log(api, url, "block", title, also=with_block, **block)
 
     def _stewards_log(self, api: ApiClient, name: str, wikis: list[str]) -> Listing:
         """Meta's log about `User:NAME@…`: rights stewards changed on other wikis
@@ -261,19 +264,30 @@ def _log(
     log_type: str | None = None,
     title: str | None = None,
     prefix: str | None = None,
+    also: str = "",
+    **more: object,
 ) -> Listing:
     """The entries of a log (or of every log) about one title or titles with a prefix,
-    oldest first."""
+    oldest first; `also` and `more` ask other modules in the same request (ApiClient.query_list)."""
     return api.query_list(
         api_url,
         "logevents",
         "logid",
+        also=also,
         action="query",
         letype=log_type,
         letitle=title,
         leprefix=prefix,
         lelimit="max",
         ledir="newer",
+        **more,
+    )
+
+
+def _of_type(log: Listing, log_type: str) -> Listing:
+    """The entries of one type out of a listing of every log."""
+    return Listing(
+        [e for e in log.items if e.get("type") == log_type], complete=log.complete, first=log.first
     )
 
 

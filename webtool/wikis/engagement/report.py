@@ -21,7 +21,9 @@ class Finding:
     """One fact: `message` and `params` say it in any interface language (webtool/messages),
     `summary` in English for the command line and staff."""
 
-    kind: str  # account, role, former_role, global_role, grants, editing, activity, restriction
+    # account, role, former_role, global_role, grants, editing, activity, restriction,
+    # block_history
+    kind: str
     wiki: str
     link: str
     message: str

@@ -1,4 +1,5 @@
-"""Restrictions: the global lock, each wiki's block (sitewide or partial) and global blocks."""
+"""Restrictions in force: the global lock, each wiki's block (sitewide or partial) and global
+blocks. Those of the past are in block_history.py."""
 
 from __future__ import annotations
 
