@@ -6,12 +6,13 @@ Americas, Asia, Europe, Oceania), the level statistical offices publish at; M49'
 (such as Latin America and the Caribbean, or Western Europe) would leave most cells under 5, to
 be withheld (program/disclosure.py), and tell the reader less, not more.
 
-Which country is in which region comes from CLDR's territory containment (data/, copied from
-the npm package `cldr-core` by bin/bootstrap), the data Babel's country names come from. Only
-its M49 tree counts: areas with a three-digit code. Its other containers are CLDR's own
-groupings (the European Union, the euro area, the United Nations, and "Outlying Oceania", QO,
-where CLDR puts Antarctica and remote islands) or marked deprecated or grouping, and would count
-a country twice or in a region M49 does not have.
+Which country is in which region comes from CLDR's territory containment, which Babel, the
+source of the form's country names, does not ship: data/, copied from the npm package
+`cldr-core` by bin/bootstrap and committed, as the Build Service runs no npm. Only its M49 tree
+counts: areas with a three-digit code. Its other entries are CLDR's own: groupings across that
+tree (the European Union, the euro area, the United Nations, Latin America), deprecated codes,
+and "Outlying Oceania" (QO), where CLDR puts Antarctica and remote islands. They would count a
+country twice, or in a region M49 does not have.
 
 A request with no country ("ZZ": the requester preferred not to say), one stored as typed before
 the form listed countries, or Antarctica (AQ: a continent M49 places in no region) counts as

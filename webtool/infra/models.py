@@ -127,6 +127,35 @@ class EvidenceBundle(Base):
     stamped_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     stamp_tries: Mapped[int] = mapped_column(Integer, default=0)
     stamp_next_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
+    # The authors of what the bundle holds, by central id (a rename does not hide them), under
+    # its file key: JSON [{"id", "name"}]; added to the case it is attached to.
+    authors_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CaseAccount(Base):
+    """An account a case names: an author of its evidence, or one the requester or staff name.
+    Sealed to the case's key by whoever adds it, {"id": central id, "name", "source"}: the
+    conflict check (services/conflicts.py) compares them across cases in an unlocked session."""
+
+    __tablename__ = "case_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("help_requests.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    account_sealed: Mapped[str] = mapped_column(Text)
+
+
+class CaseRecusal(Base):
+    """A member of the legal team who stepped aside from a case (a conflict of interest): they
+    no longer open it. Their reason, if they gave one, is sealed to their own key: an admin sees
+    who stepped aside, not why, unless they wrote it."""
+
+    __tablename__ = "case_recusals"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("help_requests.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    reason_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class CustodyEvent(Base):

@@ -25,7 +25,14 @@ from webtool.infra.limits import account, limiter, spend
 from webtool.infra.models import EngagementReport
 from webtool.pages import requester_case
 from webtool.pages.auth import current_user, login_required, signed_in_user
-from webtool.services import engagement_view, notifications, places, program_text, requester_keys
+from webtool.services import (
+    conflicts,
+    engagement_view,
+    notifications,
+    places,
+    program_text,
+    requester_keys,
+)
 from webtool.services.evidence_records import own_bundles
 from webtool.services.help_requests import (
     ACKNOWLEDGEMENTS,
@@ -143,6 +150,11 @@ def ask() -> ResponseReturnValue:
         current_app.logger.exception("could not save a request")
         submission.errors["form"] = "chldp-ask-error-database"
         return _ask_form(submission), 503
+    if submission.accounts:
+        # Compared with every other case's accounts when the legal team opens it.
+        named = conflicts.central_ids(submission.account_names)
+        conflicts.name_accounts(saved, named, "requester")
+        db.session().commit()
     notifications.new_request(saved)
     notifications.ask_to_confirm(saved)
     return redirect(url_for("requester.sent", reference=saved.reference))

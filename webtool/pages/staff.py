@@ -18,6 +18,7 @@ from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -44,6 +45,7 @@ from webtool.pages.evidence import page_response, wacz_response, zip_response
 from webtool.services import (
     casework,
     clocks,
+    conflicts,
     contribution_pages,
     conversation,
     engagement_view,
@@ -164,9 +166,14 @@ def queue() -> ResponseReturnValue:
         query = query.where(HelpRequest.created_at <= now() - timedelta(days=int(older)))
     # Kinds, country and language are sealed to each case, with no index beside them: the
     # queue opens them in this unlocked session and filters here.
+    aside = conflicts.stepped_aside_ids(g.staff_name)
+    # A case the member stepped aside from is listed as such, and never opened for them.
     cases = [
         case
-        for case in (opened(found) for found in db.session().scalars(query))
+        for case in (
+            opened(found) if found.id not in aside else Opened.locked(found)
+            for found in db.session().scalars(query)
+        )
         if matches(case, filters)
     ]
     waiting = conversation.waiting([case.row for case in cases])
@@ -197,6 +204,7 @@ def queue() -> ResponseReturnValue:
         fund=casework.fund(),
         waiting=waiting,
         clocks=running,
+        aside=aside,
     )
 
 
@@ -240,6 +248,9 @@ def _case_page(found: HelpRequest, links_form: evidence.LinksForm, template: str
         ledger_kinds=casework.LEDGER_KINDS,
         renewal=requester_keys.renewal_waiting(found),
         clock=clocks.clock(found),
+        named=conflicts.named(found),
+        conflicts=conflicts.conflicts(found),
+        stepped_aside=conflicts.stepped_aside(found),
         templates=replies.TEMPLATES,
         # A template chosen to start from, in the requester's language where it is translated.
         reply=replies.reply(template, found, sealed.language),
@@ -296,6 +307,25 @@ def wrap_to_renewed_key(reference: str) -> ResponseReturnValue:
     requester_keys.wrap_to_renewed_key(_case(reference), g.staff_name)
     flash(msg("chldp-staff-renewed-done"), "done")
     return _back(reference)
+
+
+@blueprint.route("/case/<reference>/account", methods=["POST"])
+def name_account(reference: str) -> ResponseReturnValue:
+    """An account involved in the case, named by staff: compared with every other case."""
+    found = _case(reference)
+    name = normalise(request.form.get("account", ""))
+    conflicts.name_accounts(found, conflicts.central_ids([name]), "staff")
+    casework.audit(g.staff_name, "name-account", reference)
+    db.session().commit()
+    return _back(reference)
+
+
+@blueprint.route("/case/<reference>/conflict", methods=["POST"])
+def step_aside(reference: str) -> ResponseReturnValue:
+    """The staff member declares a conflict of interest: from now on they cannot open it."""
+    conflicts.step_aside(_case(reference), g.staff_name, request.form.get("reason", ""))
+    flash(msg("chldp-staff-conflict-done", reference), "done")
+    return redirect(url_for("staff.queue"))
 
 
 @blueprint.route("/case/<reference>/note", methods=["POST"])
@@ -535,6 +565,10 @@ def _case(reference: str) -> HelpRequest:
     found = db.session().scalar(select(HelpRequest).where(HelpRequest.reference == reference))
     if found is None:
         abort(404)
+    if conflicts.stepped_aside_from(found, g.staff_name):
+        # A member who declared a conflict opens nothing of the case again, nor acts on it.
+        casework.record(g.staff_name, "refused-stepped-aside", reference)
+        abort(make_response(render_template("staff/stepped_aside.html", reference=reference), 403))
     return found
 
 

@@ -26,7 +26,7 @@ from webtool.infra.crypto import Sealing
 from webtool.infra.keys import FileSealer
 from webtool.infra.models import EvidenceBundle, EvidenceItem
 from webtool.infra.slots import Gate
-from webtool.services import archives
+from webtool.services import archives, conflicts
 from webtool.services.evidence_records import RUNNING, room_left
 from webtool.services.sealing import bundle_sealer, captured
 from webtool.services.wiring import Tool
@@ -232,7 +232,10 @@ def _capture(app: Tool, bundle: EvidenceBundle, sealer: FileSealer) -> None:
         plain = result.spool.folder / "bundle.wacz"
         written = write_wacz(result, plain, bundle.reference)
         archives.keep(bundle, sealer, plain)
-        wikis_kept = sorted({kept.record()["wiki"] for kept in result.items})
+        records = [kept.record() for kept in result.items]
+        wikis_kept = sorted({record["wiki"] for record in records})
+    # Who wrote what it holds, for the conflict check of the case it is or will be on.
+    conflicts.keep_authors(bundle, sealer, {"items": records})
     bundle.items = len(result.items)
     bundle.manifest_sha256 = written.manifest_sha256
     bundle.datapackage = written.datapackage.decode()

@@ -27,7 +27,7 @@ from webtool.infra.clock import now
 from webtool.infra.keyed import account_key
 from webtool.infra.keys import FileSealer
 from webtool.infra.models import EvidenceBundle, HelpRequest
-from webtool.services import archives, requester_keys
+from webtool.services import archives, conflicts, requester_keys
 from webtool.services.help_requests import new_reference, new_submission_key
 from webtool.services.sealing import attach_file_key, bundle_sealer, new_file_key
 from webtool.services.wiring import services
@@ -218,7 +218,10 @@ def can_open(bundle: EvidenceBundle) -> bool:
 
 def attach(bundle: EvidenceBundle, help_request: HelpRequest) -> None:
     """Attach a bundle to a request: from then on it is kept, and purged, with the request."""
-    archives.record(bundle, "attached", bundle_sealer(bundle), case=help_request.reference)
+    sealer = bundle_sealer(bundle)
+    archives.record(bundle, "attached", sealer, case=help_request.reference)
+    if sealer is not None:
+        conflicts.attach_authors(bundle, sealer, help_request)
     bundle.request_id = help_request.id
     bundle.purge_after = max(bundle.purge_after, help_request.purge_after)
     attach_file_key(bundle, help_request)

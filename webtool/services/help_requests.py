@@ -24,13 +24,22 @@ from webtool.infra.keyed import account_key
 from webtool.infra.models import HelpRequest
 from webtool.services import requester_keys
 from webtool.services.sealing import new_case_key, open_for_case, seal_for_case
+from webtool.wikis.usernames import BadName, normalise
 
 KINDS = ("harassment", "doxxing", "cyberattack", "other")
 ACKNOWLEDGEMENTS = ("discretion", "limited_funds", "not_our_lawyer", "no_fines")
 # One address, and only one: no list, no name, no comment ("a@example.org,b@example.org" or
 # "Name <a@example.org>" would reach more than the requester, or someone else).
 EMAIL = re.compile(r"^[^@\s,;:<>()\[\]\"'\\]+@[^@\s,;:<>()\[\]\"'\\]+\.[^@\s,;:<>()\[\]\"'\\]+$")
-LIMITS = {"description": 20_000, "country": 100, "language": 35, "email": 254, "other_contact": 500}
+LIMITS = {
+    "description": 20_000,
+    "country": 100,
+    "language": 35,
+    "email": 254,
+    "other_contact": 500,
+    "accounts": 2_600,
+}
+MAX_ACCOUNTS = 10  # accounts a requester names: those who harass them, for the conflict check
 
 
 @dataclass
@@ -46,6 +55,7 @@ class Submission:
     acknowledged: list[str]
     submission_key: str
     danger: bool = False  # in danger now: urgent, first in the queue, the team told at once
+    accounts: str = ""  # the accounts involved, as typed, one a line
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -60,6 +70,7 @@ class Submission:
             acknowledged=[a for a in form.getlist("acknowledged") if a in ACKNOWLEDGEMENTS],
             submission_key=form.get("submission_key", ""),
             danger=form.get("danger") == "now",
+            accounts=form.get("accounts", "").strip(),
         )
 
     @classmethod
@@ -83,7 +94,18 @@ class Submission:
             self.errors["acknowledged"] = "chldp-ask-error-acknowledge"
         if not is_submission_key(self.submission_key):
             self.errors["form"] = "chldp-ask-error-form"
+        try:
+            if len(self.account_names) > MAX_ACCOUNTS:
+                self.errors["accounts"] = "chldp-ask-error-accounts-many"
+        except BadName:
+            self.errors["accounts"] = "chldp-ask-error-accounts"
         return not self.errors
+
+    @property
+    def account_names(self) -> list[str]:
+        """The accounts named, each as the wikis write it; BadName for one that cannot be."""
+        lines = [line.strip() for line in self.accounts.splitlines() if line.strip()]
+        return list(dict.fromkeys(normalise(line) for line in lines))
 
 
 def new_submission_key() -> str:
@@ -181,7 +203,12 @@ class Opened:
         return json.loads(self._open(self.row.contact_sealed) or "{}")
 
     def _open(self, value: str) -> str | None:
-        return open_for_case(self.row, value)
+        return None if self.sealed else open_for_case(self.row, value)
+
+    @classmethod
+    def locked(cls, request: HelpRequest) -> Opened:
+        """The request as one who may not open it sees it: its plain columns alone."""
+        return cls(request, True, "", 0, [], "", "")
 
 
 def opened(request: HelpRequest) -> Opened:
@@ -189,7 +216,7 @@ def opened(request: HelpRequest) -> Opened:
     # and this one's, however long the queue.
     facts = open_for_case(request, request.facts_sealed)
     if facts is None:
-        return Opened(request, True, "", 0, [], "", "")
+        return Opened.locked(request)
     found = json.loads(facts)
     return Opened(
         request,
