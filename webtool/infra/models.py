@@ -158,6 +158,19 @@ class CaseRecusal(Base):
     reason_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
+class YearlyReport(Base):
+    """A year of the program's report as it was published: figures already protected (no
+    figure about fewer than 5 cases), public by design, and frozen: later purges of the cases
+    they count do not change them."""
+
+    __tablename__ = "yearly_reports"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    published_at: Mapped[datetime] = mapped_column(DateTime)
+    published_by: Mapped[str] = mapped_column(String(255))
+    figures: Mapped[str] = mapped_column(Text)  # JSON, as yearly_report.figures() makes it
+
+
 class CustodyEvent(Base):
     """A step in an evidence bundle's chain of custody: captured, stamped, attached to a case,
     downloaded, checked. Who did it, and what it concerned, is sealed under the bundle's own

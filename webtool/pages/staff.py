@@ -34,6 +34,7 @@ from program.case_flow import ASSISTANCE, STATUSES, steps_for
 from program.clocks import PAUSED, Clock, queue_order
 from program.content import PROGRAM_STATUSES
 from program.refusal import Refused
+from program.regions import REGIONS
 from webtool.infra import db
 from webtool.infra.clock import now
 from webtool.infra.i18n import msg
@@ -54,6 +55,7 @@ from webtool.services import (
     replies,
     requester_keys,
     team_keys,
+    yearly_report,
 )
 from webtool.services import evidence_records as evidence
 from webtool.services.help_requests import KINDS, Opened, new_submission_key, opened
@@ -107,6 +109,8 @@ SECTIONS = {
     "lookup.csv",
     "notifications",
     "program-status",
+    "report",
+    "report.csv",
 }
 
 
@@ -513,6 +517,85 @@ def counts() -> ResponseReturnValue:
             "kind": sorted(by_kind.items()),
         },
     )
+
+
+@blueprint.route("/report")
+def report() -> ResponseReturnValue:
+    """The program's yearly report as it may be published: frozen once published, else as
+    the cases stand now; every figure about fewer than 5 cases withheld."""
+    year = _year()
+    figures = yearly_report.published(year) or yearly_report.figures(year)
+    casework.record(g.staff_name, "report", str(year))
+    return render_template(
+        "staff/report.html",
+        year=year,
+        years=yearly_report.years(),
+        report=figures,
+        published_at=yearly_report.published_at(year),
+        regions=REGIONS,
+        chart=_chart(figures["region"]),
+    )
+
+
+@blueprint.route("/report.csv")
+def report_csv() -> ResponseReturnValue:
+    year = _year()
+    figures = yearly_report.published(year) or yearly_report.figures(year)
+    casework.record(g.staff_name, "report-csv", str(year))
+    header = [
+        msg("chldp-report-csv-section"),
+        msg("chldp-report-csv-row"),
+        msg("chldp-report-csv-figure"),
+    ]
+    rows = (
+        [msg(f"chldp-report-section-{section}"), _row_name(section, key), _figure(section, cell)]
+        for section, key, cell in yearly_report.rows(figures)
+    )
+    return csv_download(f"chldp-report-{year}.csv", header, rows)
+
+
+@blueprint.route("/report/publish", methods=["POST"])
+@admin_only
+def publish_report() -> ResponseReturnValue:
+    year = _year()
+    yearly_report.publish(year, g.staff_name)
+    flash(msg("chldp-report-published-now", year), "done")
+    return redirect(url_for("staff.report", year=year))
+
+
+def _year() -> int:
+    wanted = request.values.get("year", "")
+    return int(wanted) if wanted.isdigit() and 2000 <= int(wanted) <= 2999 else now().year
+
+
+def _figure(section: str, cell: dict) -> object:
+    """A figure as the report shows it: its number (money in the fund's currency, not cents),
+    or the words for a withheld one."""
+    if cell["value"] is None:
+        return msg(cell["note"])
+    return f"{cell['value'] / 100:.2f}" if section.startswith("money") else cell["value"]
+
+
+def _row_name(section: str, key: str) -> str:
+    """A row of the report in the staff member's language."""
+    if section in ("status", "kind"):
+        return msg(f"chldp-staff-{section}-{key}")
+    if section == "region":
+        return msg(f"chldp-region-{key}")
+    if section.startswith("money") and key not in ("other", "total"):
+        return msg(f"chldp-staff-category-{key}")
+    return msg(f"chldp-report-{key}")
+
+
+def _chart(regions: dict) -> list[dict]:
+    """The bars of the chart of requests by region: each shown count's share of the largest,
+    none for a withheld one (the chart gives away no more than the table)."""
+    shown = [cell["value"] for cell in regions.values() if cell["value"] is not None]
+    largest = max(shown, default=0) or 1
+    return [
+        {"key": key, "width": (cell["value"] or 0) * 100 // largest, "cell": cell}
+        for key, cell in regions.items()
+    ]
 
 
 @blueprint.route("/program-status", methods=["GET", "POST"])
