@@ -7,9 +7,10 @@
 
 Targets (issue 3): (b) under 1.5 s cold; under 20 ms cached; at least 20x faster than the
 per-wiki baseline. Requests: one globaluserinfo, one per wiki with a role, one per wiki of the
-former-role budget (program/engagement.yaml), two per wiki looked at for activity (three when
-it has no recent edit), and four on Meta (Grants, global rights, the log of `User:NAME@…`,
-renames with global blocks): 20 for (b). Nothing here asserts; it prints.
+former-role budget (program/engagement.yaml), and one more for the block log of each of those
+with edits, two per wiki looked at for activity (three when it has no recent edit), and four
+on Meta (Grants, global rights, the log of `User:NAME@…`, renames with global blocks): 31 for
+(b). Nothing here asserts; it prints.
 Run: .venv/bin/python benchmarks/engagement.py
 """
 

@@ -29,6 +29,8 @@ from webtool.infra.config import WIKIMEDIA_CENTRAL_API, ConfigError, api_setting
 from webtool.infra.keys import FileSealer
 from webtool.infra.models import (
     AuditEntry,
+    CaseAccount,
+    CaseRecusal,
     CustodyEvent,
     EngagementReport,
     EvidenceBundle,
@@ -42,7 +44,7 @@ from webtool.services.casework import add_ledger_entry, add_note, change_status,
 from webtool.services.conversation import write_as_requester
 from webtool.services.help_requests import Submission, own_requests, store
 from webtool.services.notifications import set_staff_notice
-from webtool.services.sealing import new_file_key
+from webtool.services.sealing import new_file_key, seal_for_case
 
 # An id no other value in the database can contain by chance.
 REQUESTER = {"name": "Veteran Editor", "id": 73317331}
@@ -182,6 +184,25 @@ def every_sealed_column_filled(app) -> None:
                 at=now(),
                 event="downloaded",
                 detail_sealed=file_sealer.seal('{"by": "the requester"}'),
+            )
+        )
+        bundle.authors_sealed = file_sealer.seal('{"Blocked Harasser": 7}')
+        db.session().add(
+            CaseAccount(
+                request_id=case.id,
+                at=now(),
+                account_sealed=seal_for_case(
+                    case, '{"id": 7, "name": "Blocked Harasser", "source": "staff"}'
+                ),
+            )
+        )
+        staff_public, _ = keys.new_pair()
+        db.session().add(
+            CaseRecusal(
+                request_id=case.id,
+                name="Émile",
+                at=now(),
+                reason_sealed=keys.seal_to(staff_public, "A neighbour."),
             )
         )
         db.session().add(
