@@ -12,6 +12,7 @@ import sys
 import zipfile
 
 import pytest
+from support import CHECKOUT
 from support.faultserver import FaultServer, garbage, ok
 
 from webtool.wikis.evidence.hashes import record_sha256, sha256
@@ -258,3 +259,13 @@ def test_a_file_that_is_not_a_bundle_fails_verification(tmp_path):
 
     assert checked.returncode == 1
     assert checked.stderr == "error: This is not a ZIP file, so not an evidence bundle.\n"
+
+
+def test_a_bundle_from_before_web_archives_still_verifies_at_the_terminal():
+    old = CHECKOUT / "tests" / "evidence" / "data" / "bundle-1.zip"
+
+    checked = webtool("verify-bundle", str(old))
+
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.startswith("Every hash matches: 4 items, 11 files.")
+    assert "This bundle was made before time stamps: it has none." in checked.stdout
