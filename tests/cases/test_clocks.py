@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from support.helpers import ADMIN, FORM, REQUESTER, REVIEWER, STAFF, post, send, write
 from support.logins import log_in
-from support.smtp_sink import serving
+from support.smtp_sink import watched
 
 from webtool.sweep import sweep
 
@@ -25,12 +25,8 @@ def mailbox(monkeypatch):
     """Staff on the list, and a real SMTP server the tool sends to; every e-mail it received
     is checked for what it must never say."""
     monkeypatch.setenv("CHLDP_STAFF", STAFF)
-    sink = serving(monkeypatch)
-    yield sink
-    sink.stop()
-    for text in sink.texts():
-        for word in NEVER_IN_MAIL:
-            assert word.casefold() not in text.casefold(), (word, text)
+    with watched(monkeypatch, NEVER_IN_MAIL) as sink:
+        yield sink
 
 
 @pytest.fixture

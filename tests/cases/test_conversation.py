@@ -22,7 +22,7 @@ from support.helpers import (
     write,
 )
 from support.logins import log_in
-from support.smtp_sink import link_in, serving
+from support.smtp_sink import link_in, watched
 
 from webtool.infra import db
 from webtool.infra.models import CaseMessage, OutboxMail
@@ -53,12 +53,8 @@ def mailbox(monkeypatch):
     """Staff on the list, and a real SMTP server the tool sends to; every e-mail it received
     is checked for what it must never say."""
     monkeypatch.setenv("CHLDP_STAFF", STAFF)
-    sink = serving(monkeypatch)
-    yield sink
-    sink.stop()
-    for text in sink.texts():
-        for word in NEVER_IN_MAIL:
-            assert word.casefold() not in text.casefold(), (word, text)
+    with watched(monkeypatch, NEVER_IN_MAIL) as sink:
+        yield sink
 
 
 @pytest.fixture

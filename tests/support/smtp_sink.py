@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -49,6 +51,20 @@ def serving(monkeypatch) -> SmtpSink:
     monkeypatch.setenv("CHLDP_SMTP_PORT", str(mailbox.port))
     monkeypatch.setenv("CHLDP_SMTP_SENDER", "chldp@tools.example")
     return mailbox
+
+
+@contextmanager
+def watched(monkeypatch, never: list[str]) -> Iterator[SmtpSink]:
+    """A started mailbox (`serving`), stopped afterwards, every e-mail it received then checked
+    for the words in `never`, which no e-mail of the tool may carry."""
+    sink = serving(monkeypatch)
+    try:
+        yield sink
+    finally:
+        sink.stop()
+    for text in sink.texts():
+        for word in never:
+            assert word.casefold() not in text.casefold(), (word, text)
 
 
 def link_in(mail: EmailMessage) -> str:

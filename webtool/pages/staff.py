@@ -34,7 +34,6 @@ from program.case_flow import ASSISTANCE, STATUSES, steps_for
 from program.clocks import PAUSED, Clock, queue_order
 from program.content import PROGRAM_STATUSES
 from program.refusal import Refused
-from program.regions import REGIONS
 from webtool.infra import db
 from webtool.infra.clock import now
 from webtool.infra.i18n import msg
@@ -532,7 +531,6 @@ def report() -> ResponseReturnValue:
         years=yearly_report.years(),
         report=figures,
         published_at=yearly_report.published_at(year),
-        regions=REGIONS,
         chart=_chart(figures["region"]),
     )
 

@@ -108,14 +108,9 @@ def _money(year: int, kind: str) -> dict[str, Any]:
         spent[entry.category][case] = spent[entry.category].get(case, 0) + entry.amount_cents
     # In the order the program's rules list them (any other, entered before a rule changed,
     # after), so that the tie between two categories is broken the same way every time.
-    listed = list(load_categories().payable)
-    ordered = {
-        c: spent[c]
-        for c in sorted(
-            spent, key=lambda c: (c not in listed, listed.index(c) if c in listed else 0, c)
-        )
-    }
-    table = protect_money(ordered)
+    place = {category: n for n, category in enumerate(load_categories().payable)}
+    ordered = sorted(spent, key=lambda category: (place.get(category, len(place)), category))
+    table = protect_money({category: spent[category] for category in ordered})
     return {
         **{category: _cell(cell) for category, cell in table.categories.items()},
         "other": _cell(table.other),

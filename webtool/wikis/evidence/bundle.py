@@ -43,23 +43,32 @@ class Verification:
         return not self.problems
 
 
-def verify_bundle(source: str | os.PathLike | IO[bytes]) -> Verification:
-    """Every hash of a bundle checked again; BadBundle when it cannot be read as one."""
+def opened_zip(source: str | os.PathLike | IO[bytes]) -> zipfile.ZipFile:
+    """`source` read as a ZIP; BadBundle, with a sentence, when it cannot be."""
     try:
-        archive = zipfile.ZipFile(source)
+        return zipfile.ZipFile(source)
     except zipfile.BadZipFile:
         raise BadBundle("This is not a ZIP file, so not an evidence bundle.") from None
     except OSError as error:
         raise BadBundle(f"The bundle cannot be opened: {error.strerror}.") from None
-    with archive:
+
+
+def copies_added(archive: zipfile.ZipFile, what: str) -> list[str]:
+    """A sentence for each name `archive` holds more than once: zipfile reads the last of two
+    entries with one name, other tools may show the first, and either may be the forgery."""
+    return [
+        f"{shorten(name)} is in the {what} more than once: a copy was added after the bundle "
+        "was made."
+        for name, count in sorted(Counter(archive.namelist()).items())
+        if count > 1
+    ]
+
+
+def verify_bundle(source: str | os.PathLike | IO[bytes]) -> Verification:
+    """Every hash of a bundle checked again; BadBundle when it cannot be read as one."""
+    with opened_zip(source) as archive:
         manifest = _manifest(archive)
-        # zipfile reads the last of two entries with one name; either may be the forgery.
-        problems = [
-            f"{shorten(name)} is in the ZIP more than once: a copy was added after the bundle "
-            "was made."
-            for name, count in sorted(Counter(archive.namelist()).items())
-            if count > 1
-        ]
+        problems = copies_added(archive, "ZIP")
         manifest_sha256 = record_sha256(manifest)
         if manifest.get("sha256") != manifest_sha256:
             problems.append(f"{MANIFEST} was altered: its own SHA-256 does not match.")

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import IO
 
 from webtool.infra.timestamps import BadStamp, check_stamp
-from webtool.wikis.evidence.bundle import MANIFEST, BadBundle, verify_bundle
+from webtool.wikis.evidence.bundle import MANIFEST, BadBundle, opened_zip, verify_bundle
 from webtool.wikis.evidence.wacz import DATAPACKAGE, verify_wacz
 
 STAMP = "timestamp.tsr"
@@ -45,13 +45,7 @@ def verify(
     path: str | os.PathLike, root_pem: bytes | None = None, tsa_pem: bytes | None = None
 ) -> Report:
     """Every check a bundle allows; BadBundle when it cannot be read as one."""
-    try:
-        outer = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise BadBundle("This is not a ZIP file, so not an evidence bundle.") from None
-    except OSError as error:
-        raise BadBundle(f"The bundle cannot be opened: {error.strerror}.") from None
-    with outer:
+    with opened_zip(path) as outer:
         names = outer.namelist()
         if MANIFEST in names:
             old = verify_bundle(path)

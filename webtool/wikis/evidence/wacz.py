@@ -22,7 +22,6 @@ import os
 import shutil
 import zipfile
 import zlib
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,7 +32,7 @@ from typing import IO
 from cdxj_indexer.main import CDXJIndexer
 from warcio.recordloader import ArchiveLoadFailed
 
-from webtool.wikis.evidence.bundle import BadBundle, Verification
+from webtool.wikis.evidence.bundle import BadBundle, Verification, copies_added, opened_zip
 from webtool.wikis.evidence.capture import CaptureResult
 from webtool.wikis.evidence.hashes import canonical, record_sha256, sha256_of
 from webtool.wikis.evidence.index_page import index
@@ -203,19 +202,8 @@ class Checked(Verification):
 def verify_wacz(source: str | os.PathLike | IO[bytes]) -> Checked:
     """Every hash of a web archive bundle checked again; BadBundle when it cannot be read as
     one."""
-    try:
-        archive = zipfile.ZipFile(source)
-    except zipfile.BadZipFile:
-        raise BadBundle("This is not a ZIP file, so not an evidence bundle.") from None
-    except OSError as error:
-        raise BadBundle(f"The bundle cannot be opened: {error.strerror}.") from None
-    with archive:
-        problems = [
-            f"{shorten(name)} is in the archive more than once: a copy was added after the "
-            "bundle was made."
-            for name, count in sorted(Counter(archive.namelist()).items())
-            if count > 1
-        ]
+    with opened_zip(source) as archive:
+        problems = copies_added(archive, "archive")
         datapackage = _read(archive, DATAPACKAGE)
         package = _json(datapackage, DATAPACKAGE)
         listed = _listed(package)
