@@ -31,6 +31,7 @@ from webtool.wikis.evidence.hashes import record_sha256
 from webtool.wikis.evidence.wacz import verify_wacz, write_wacz
 
 HARASSMENT = "Your home address is on a forum now; {marker} we know where you live."
+THREAT = "Last warning {marker}: we will come to your house."
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ def talk(sandbox) -> dict:
     for text, summary in [
         ("Welcome to the wiki!", "welcome"),
         (HARASSMENT.format(marker=marker), HOSTILE_SUMMARY),
-        (f"Last warning {marker}: stop.", "warning"),
+        (THREAT.format(marker=marker), "warning"),
     ]:
         saved = api.post("edit", title=title, text=text, summary=summary, token=api.token("csrf"))
         revids.append(saved["edit"]["newrevid"])
@@ -222,11 +223,11 @@ def test_pywb_replays_each_page_offline_and_asks_the_wiki_nothing(
     assert [answer.status_code for answer in shown] == [200] * 5
     revision, diff, hidden_page, log, current = (re.sub(r"<[^>]+>", "", a.text) for a in shown)
     assert "Welcome to the wiki!" in revision
-    assert f"Last warning {talk['marker']}" in diff
+    assert THREAT.format(marker=talk["marker"]) in diff  # the harassing words, as shown
     assert "This page revision has been deleted." in hidden_page
     assert HARASSMENT.format(marker=talk["marker"]) not in hidden_page
     assert f"Harassment {talk['marker']}" in log
-    assert f"Last warning {talk['marker']}: stop." in current
+    assert THREAT.format(marker=talk["marker"]) in current
     assert missing.status_code == 404
     assert asked_after == asked_before
 
