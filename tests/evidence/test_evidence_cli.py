@@ -14,6 +14,7 @@ import zipfile
 import pytest
 from support import CHECKOUT
 from support.faultserver import FaultServer, garbage, ok
+from support.zips import zipped
 
 from webtool.wikis.evidence.hashes import record_sha256, sha256
 from webtool.wikis.evidence.warc import responses
@@ -178,12 +179,6 @@ def altered_warc(files: dict[str, bytes]) -> None:
     files["archive/data.warc.gz"] = warc.replace(b"Last warning", b"Kind warning")
 
 
-def written(path, files: dict[str, bytes]) -> None:
-    with zipfile.ZipFile(path, "w") as target:
-        for name, content in files.items():
-            target.writestr(name, content)
-
-
 def test_an_altered_bundle_fails_verification_and_names_the_item(links, tmp_path):
     out = tmp_path / "evidence.wacz"
     assert webtool("capture", links["page"], "--out", str(out)).returncode == 0
@@ -191,7 +186,7 @@ def test_an_altered_bundle_fails_verification_and_names_the_item(links, tmp_path
         files = {name: source.read(name) for name in source.namelist()}
     altered_warc(files)
     altered = tmp_path / "altered.wacz"
-    written(altered, files)
+    altered.write_bytes(zipped(files))
 
     checked = webtool("verify-bundle", str(altered))
 
@@ -228,7 +223,7 @@ def test_a_bundle_forged_with_every_hash_written_again_prints_another_manifest_s
     digest = {"path": "datapackage.json", "hash": f"sha256:{sha256(files['datapackage.json'])}"}
     files["datapackage-digest.json"] = json.dumps(digest).encode()
     forged = tmp_path / "forged.wacz"
-    written(forged, files)
+    forged.write_bytes(zipped(files))
 
     checked = webtool("verify-bundle", str(forged))
 

@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from support.zips import members, zipped
 
 from webtool.wikis.evidence.bundle import BadBundle, verify_bundle
 from webtool.wikis.evidence.hashes import record_sha256, sha256
@@ -27,25 +28,9 @@ def made() -> dict:
     return {"manifest": manifest, "zip": data, "latest": latest}
 
 
-def members(data: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
-
-
 def rewritten(data: bytes, change=None, drop: str | None = None, add=None) -> io.BytesIO:
     """The same bundle as a new ZIP, one member changed, dropped or added."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in members(data).items():
-            if name == drop:
-                continue
-            if change and name == change[0]:
-                content = change[1](content)
-            archive.writestr(name, content)
-        if add:
-            archive.writestr(*add)
-    out.seek(0)
-    return out
+    return io.BytesIO(zipped(members(data), change, drop, add))
 
 
 def test_an_untouched_bundle_verifies(made):

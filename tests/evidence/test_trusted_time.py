@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select, update
 from support.helpers import REQUESTER, captured, free_port, verified
 from support.logins import log_in
+from support.zips import zipped
 
 from webtool.infra import db
 from webtool.infra.config import TsaSettings
@@ -30,7 +31,7 @@ def authority() -> tuple[str, str]:
     return os.environ["CHLDP_TSA_ROOT"], os.environ["CHLDP_TSA_CERT"]
 
 
-def unpacked(download: bytes, folder: Path) -> Path:
+def unzipped(download: bytes, folder: Path) -> Path:
     """The download as a lawyer unpacks it: the wrapper, then the archive into archive/."""
     with zipfile.ZipFile(io.BytesIO(download)) as wrapper:
         wrapper.extractall(folder)
@@ -75,7 +76,7 @@ def test_a_download_checks_with_openssl_and_sha256_alone_and_with_verify_bundle(
     reference, page = captured(client, evidence_links["text"])
     assert "Time stamped by an independent authority" in page
     download = client.get(f"/evidence/{reference}/bundle.zip").data
-    unpacked(download, tmp_path)
+    unzipped(download, tmp_path)
 
     stamp = openssl_verify(tmp_path, *authority())
     assert stamp.returncode == 0, stamp.stderr
@@ -103,19 +104,12 @@ def test_a_changed_byte_in_a_warc_fails_both_checks(client, evidence_links, tmp_
     warc[len(warc) // 2] ^= 1
     members["archive/data.warc.gz"] = bytes(warc)
 
-    def packed(changed: dict[str, bytes]) -> bytes:
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w") as archive:
-            for name, content in changed.items():
-                archive.writestr(name, content)
-        return out.getvalue()
-
-    files[wacz] = packed(members)
+    files[wacz] = zipped(members)
     forged = tmp_path / "forged.zip"
-    forged.write_bytes(packed(files))
+    forged.write_bytes(zipped(files))
     checked = verify_bundle(forged)
     folder = tmp_path / "unpacked"
-    unpacked(forged.read_bytes(), folder)
+    unzipped(forged.read_bytes(), folder)
 
     assert checked.returncode == 1
     assert "archive/data.warc.gz was altered: its SHA-256 does not match." in checked.stdout
@@ -131,10 +125,10 @@ def test_a_changed_byte_in_a_warc_fails_both_checks(client, evidence_links, tmp_
         content = members[resource["path"]]
         resource["hash"] = "sha256:" + hashlib.sha256(content).hexdigest()
     members["datapackage.json"] = json.dumps(package).encode()
-    files[wacz] = packed(members)
-    forged.write_bytes(packed(files))
+    files[wacz] = zipped(members)
+    forged.write_bytes(zipped(files))
     folder = tmp_path / "forged-again"
-    unpacked(forged.read_bytes(), folder)
+    unzipped(forged.read_bytes(), folder)
     assert altered_files(folder) == []
     stamp = openssl_verify(folder, *authority())
     assert stamp.returncode != 0 and "Verification: OK" not in stamp.stdout

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from support.archives import farm_requests, replaying, validate_wacz
+from support.zips import zipped
 from warcio.archiveiterator import ArchiveIterator
 
 from sandbox.accounts import HOSTILE_SUMMARY
@@ -259,19 +260,6 @@ def test_the_index_shows_a_hostile_summary_as_text_and_allows_no_script(archived
     assert len([a for t, a in tags.tags if t == "section"]) == 5
 
 
-def rewritten(files: dict[str, bytes], change=None, add=None) -> io.BytesIO:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, content in files.items():
-            if change and name == change[0]:
-                content = change[1](content)
-            archive.writestr(name, content)
-        if add:
-            archive.writestr(*add)
-    out.seek(0)
-    return out
-
-
 def test_an_untouched_archive_verifies(archived):
     checked = verify_wacz(archived["path"])
 
@@ -287,7 +275,7 @@ def test_one_changed_byte_in_the_warc_is_found(archived):
         return content[:middle] + bytes([content[middle] ^ 1]) + content[middle + 1 :]
 
     problems = verify_wacz(
-        rewritten(archived["files"], change=("archive/data.warc.gz", one_byte))
+        io.BytesIO(zipped(archived["files"], change=("archive/data.warc.gz", one_byte)))
     ).problems
 
     assert "archive/data.warc.gz was altered: its SHA-256 does not match." in problems
@@ -297,10 +285,10 @@ def test_a_changed_manifest_and_an_added_file_are_found(archived):
     def edited(content: bytes) -> bytes:
         return content.replace(b"Archive test", b"Someone else", 1)
 
-    changed = rewritten(
+    changed = zipped(
         archived["files"], change=("chldp/manifest.json", edited), add=("chldp/extra.txt", b"x")
     )
-    problems = verify_wacz(changed).problems
+    problems = verify_wacz(io.BytesIO(changed)).problems
 
     assert "chldp/manifest.json was altered: its SHA-256 does not match." in problems
     assert "chldp/manifest.json was altered: its own SHA-256 does not match." in problems
@@ -311,4 +299,4 @@ def test_an_archive_without_its_datapackage_is_not_a_bundle(archived):
     files = {k: v for k, v in archived["files"].items() if k != "datapackage.json"}
 
     with pytest.raises(BadBundle, match="no datapackage.json"):
-        verify_wacz(rewritten(files))
+        verify_wacz(io.BytesIO(zipped(files)))
