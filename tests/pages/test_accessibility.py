@@ -124,6 +124,9 @@ def person(browser: Browser, tool: Tool, name: str | None, sandbox: dict) -> Pag
         log_in(page, tool.url, name, sandbox["accounts"][name]["password"])
         page.wait_for_url(tool.url + "/")  # back where the login began
         page.goto(tool.url + "/engagement")  # which asks for the account's report
+        # Left there, the page's poller reloads it once the report is done, and that reload
+        # would cut short whatever the test opens next in this page.
+        page.goto("about:blank")
     return page
 
 
@@ -133,7 +136,9 @@ def capture(page: Page, tool: Tool, links: str) -> str:
     page.get_by_label("Links, one a line").fill(links)
     page.get_by_role("button", name="Capture").click()
     page.wait_for_url(re.compile(r"/evidence/EVID"))
-    return page.url.removeprefix(tool.url)
+    address = page.url.removeprefix(tool.url)
+    page.goto("about:blank")  # as in person(): no poller left to reload the page later
+    return address
 
 
 @dataclass
