@@ -594,3 +594,40 @@ def test_an_api_error_is_refused_with_the_wikis_own_words(fault, fault_wiki):
         ("chldp-evidence-wiki-error", ("faultwiki", "You need read permission."))
     }
     assert result.refused[0].say("de").endswith("Das Wiki meldete: You need read permission.")
+
+
+def test_a_style_sheet_is_kept_by_the_first_line_whichever_page_came_first(fault, fault_wiki):
+    """Links are captured a few at once. The first line's page comes last here, and still the
+    style sheet all the pages load is kept with the first line, asked for once: a bundle that
+    keeps the first lines and drops the rest keeps the sheets its pages need."""
+    revision = fault_wiki["revisions"]["query"]["pages"][0]["revisions"][0]
+    revids = [revision["revid"] + n for n in range(4)]  # the wiki answers for any of them
+    sheet = "/w/load.php?lang=en&modules=site.styles&only=styles"
+    html = f'<html><head><link rel="stylesheet" href="{sheet}"></head><body>X</body></html>'
+
+    def route(params: dict[str, str]):
+        if params.get("meta") == "siteinfo":
+            return ok(fault_wiki["siteinfo"])
+        if "revids" in params:
+            answer = json.loads(json.dumps(fault_wiki["revisions"]))
+            answer["query"]["pages"][0]["revisions"][0]["revid"] = int(params["revids"])
+            return ok(answer)
+        if "modules" in params:
+            return 200, {"Content-Type": "text/css"}, "body { color: #202122 }", 0.0
+        late = params.get("oldid") == str(revids[0])
+        return 200, {"Content-Type": "text/html"}, html, 1.0 if late else 0.0
+
+    fault.route = route
+    server = f"http://127.0.0.1:{fault.http.server_port}"
+    links = "\n".join(f"{server}/w/index.php?oldid={revid}" for revid in revids)
+    four_at_once = Limits(timeout=5.0, retries=0, backoff=0.05, max_retry_after=1.0, parallel=4)
+
+    with capture_links(ApiClient(limits=four_at_once), fault_wiki["allow"], links) as result:
+        holding = [
+            kept.line
+            for kept in result.items
+            if any("load.php" in url for url in kept.record()["requests"])
+        ]
+    assert [kept.line for kept in result.items] == [1, 2, 3, 4]
+    assert holding == [1]
+    assert sum("modules" in params for params in fault.requests) == 1

@@ -23,7 +23,12 @@ from webtool.wikis.evidence.diffs import capture_diff
 from webtool.wikis.evidence.links import Link, LinkReader, Refusal
 from webtool.wikis.evidence.log_search import LOG_PAGE, LOG_PROPS, find_log_entry
 from webtool.wikis.evidence.manifest import Item, Revision
-from webtool.wikis.evidence.reader_pages import StylesTaken, page_urls, style_sheets
+from webtool.wikis.evidence.reader_pages import (
+    StyleSheetsHeld,
+    kept_sheets,
+    page_urls,
+    style_sheets,
+)
 from webtool.wikis.evidence.spool import BundleFull, ItemTooLarge, Kept, Spool
 from webtool.wikis.evidence.wikis import AllowList, shorten
 
@@ -117,9 +122,9 @@ def capture_links(
     earlier = resume.earlier if resume else {}
     down: dict[str, Unavailable] = {}
     full = threading.Event()  # the bundle is full: the links not yet started are not asked
-    styles = StylesTaken()
+    sheets = StyleSheetsHeld()
 
-    def take(link: Link) -> Kept | Refusal:
+    def take(link: Link, position: int) -> Kept | Refusal:
         if link.line in earlier:
             return earlier[link.line]
         if full.is_set():
@@ -128,7 +133,13 @@ def capture_links(
         try:
             if link.wiki.dbname in down:
                 raise down[link.wiki.dbname]
-            return spool.keep(capture(client, link, item_bytes=bounds.item_bytes, styles=styles))
+            item = capture(
+                client,
+                link,
+                item_bytes=bounds.item_bytes,
+                sheets=lambda wanted: sheets.to_fetch(position, wanted),
+            )
+            return spool.keep(item)
         except NotCaptured as error:
             return Refusal.of(link.line, link.url, error)
         except Unavailable as error:
@@ -144,23 +155,31 @@ def capture_links(
     items: list[Kept] = []
     filled_at: Link | None = None  # the link at which the bundle was full
     with ThreadPoolExecutor(max(1, client.limits.parallel)) as pool:
-        for done, (link, taken) in enumerate(zip(links, pool.map(take, links), strict=True), 1):
-            again = link.line in earlier  # finished with before, counted into the bundle then
-            if filled_at:
-                taken = _after_full(link, taken, filled_at)
-            elif isinstance(taken, Kept) and not again:
-                taken = _admitted(spool, link, taken)
-            if isinstance(taken, Refusal) and taken.key == "chldp-evidence-bundle-full":
-                filled_at = link
-                full.set()
-            if resume and not again:
-                resume.finished(taken)
-            if isinstance(taken, Kept):
-                items.append(taken)
-            else:
-                refused.append(taken)
-            if progress:
-                progress(done, len(links))
+        answers = pool.map(take, links, range(len(links)))
+        try:
+            for done, (link, taken) in enumerate(zip(links, answers, strict=True), 1):
+                again = link.line in earlier  # finished with before, counted in the bundle then
+                if filled_at:
+                    taken = _after_full(link, taken, filled_at)
+                elif isinstance(taken, Kept) and not again:
+                    taken = _admitted(spool, link, taken)
+                if isinstance(taken, Refusal) and taken.key == "chldp-evidence-bundle-full":
+                    filled_at = link
+                    full.set()
+                requests = taken.record()["requests"] if isinstance(taken, Kept) else []
+                sheets.settle(kept_sheets(requests))
+                if resume and not again:
+                    resume.finished(taken)
+                if isinstance(taken, Kept):
+                    items.append(taken)
+                else:
+                    refused.append(taken)
+                if progress:
+                    progress(done, len(links))
+        finally:
+            # Ended early too (the worker stopped, the database gone): no line waits on.
+            full.set()
+            sheets.release()
     refused.sort(key=lambda refusal: refusal.line)
     return CaptureResult(items, refused, spool)
 
@@ -189,11 +208,12 @@ def capture(
     link: Link,
     log_page: int = LOG_PAGE,
     item_bytes: int = MAX_ITEM_BYTES,
-    styles: StylesTaken | None = None,
+    sheets: Callable[[list[str]], list[str]] = list,
 ) -> Item:
     """One link captured now, with the wiki's own pages that show it; NotCaptured, Unavailable
     or ApiError. NotCaptured too as soon as its answers, pages and wikitexts pass `item_bytes`,
-    before anything more is asked. A style sheet already in `styles` is not asked again."""
+    before anything more is asked. `sheets` says which of the style sheets its pages load it
+    asks for itself (all: no other item of the bundle holds them)."""
     asker = Asker(client, link.wiki, item_bytes)
     revisions: list[Revision] = []
     diff = log = redirected_from = None
@@ -221,13 +241,15 @@ def capture(
         log=log,
         redirected_from=redirected_from,
     )
-    _reader_pages(asker, item, styles or StylesTaken())
+    _reader_pages(asker, item, sheets)
     return item
 
 
-def _reader_pages(asker: Asker, item: Item, styles: StylesTaken) -> None:
-    """The wiki's own pages of `item` and the style sheets they load, kept as exchanges. A page
-    the wiki does not give is named in the item; what the API gave stays the evidence."""
+def _reader_pages(asker: Asker, item: Item, sheets: Callable[[list[str]], list[str]]) -> None:
+    """The wiki's own pages of `item` and those of the style sheets they load that `sheets`
+    gives it, kept as exchanges. A page the wiki does not give is named in the item; what the
+    API gave stays the evidence."""
+    loaded: list[str] = []
     for url in page_urls(asker.wiki, item.kind, item.revisions, item.diff, item.log):
         try:
             page = asker.page(url)
@@ -235,10 +257,10 @@ def _reader_pages(asker: Asker, item: Item, styles: StylesTaken) -> None:
             item.pages_missing.append(url)
             continue
         item.pages.append(url)
-        for sheet in style_sheets(asker.wiki, url, page.body) if page.status == 200 else []:
-            if not styles.first_time(sheet):
-                continue
-            try:
-                asker.page(sheet)
-            except Unavailable:
-                item.pages_missing.append(sheet)
+        found = style_sheets(asker.wiki, url, page.body) if page.status == 200 else []
+        loaded += [sheet for sheet in found if sheet not in loaded]
+    for sheet in sheets(loaded) if loaded else []:
+        try:
+            asker.page(sheet)
+        except Unavailable:
+            item.pages_missing.append(sheet)

@@ -10,7 +10,9 @@ is not the wiki's own `load.php` is left out, never asked.
 
 from __future__ import annotations
 
+import sys
 import threading
+from collections.abc import Iterable
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -69,19 +71,43 @@ def linked_style_sheets(page_url: str, html: bytes) -> list[str]:
     return [urljoin(page_url, href) for href in finder.hrefs]
 
 
-class StylesTaken:
-    """The style sheets one capture has kept already: many pages load the same, kept once."""
+class StyleSheetsHeld:
+    """The style sheets one capture's bundle holds. Many pages load the same sheet; the bundle
+    keeps it once, in the item of the first line that loads it and is kept. Links are captured
+    a few at once, so before a line asks for a sheet no kept line holds yet, it waits until
+    every line before it is kept or refused: a sheet is then never held by a line the bundle
+    drops (one after the bundle is full, one too large alone) while a line it keeps goes
+    without, and which line holds it does not depend on which answer came first."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.urls: set[str] = set()
+        self.settled = threading.Condition()
+        self.held: set[str] = set()
+        self.done = 0  # the lines kept or refused so far, counted from the first
 
-    def first_time(self, url: str) -> bool:
-        with self.lock:
-            if url in self.urls:
-                return False
-            self.urls.add(url)
-            return True
+    def to_fetch(self, position: int, sheets: list[str]) -> list[str]:
+        """Those of `sheets` the line at `position` (0: the first line) asks for itself."""
+        with self.settled:
+            if not self.held.issuperset(sheets):
+                self.settled.wait_for(lambda: self.done >= position)
+            return [sheet for sheet in sheets if sheet not in self.held]
+
+    def settle(self, held: Iterable[str]) -> None:
+        """The next line is kept, holding the sheets `held`, or refused (none)."""
+        with self.settled:
+            self.held.update(held)
+            self.done += 1
+            self.settled.notify_all()
+
+    def release(self) -> None:
+        """No line waits any more: the capture stopped before settling them all."""
+        with self.settled:
+            self.done = sys.maxsize
+            self.settled.notify_all()
+
+
+def kept_sheets(requests: list[str]) -> list[str]:
+    """The style sheets among an item's requests: those addressed to a load.php."""
+    return [url for url in requests if urlsplit(url).path.endswith("/load.php")]
 
 
 class _StyleSheets(HTMLParser):
