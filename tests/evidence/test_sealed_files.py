@@ -130,17 +130,23 @@ def test_a_seek_before_the_start_is_refused(tmp_path):
         reader.seek(-1)
 
 
-def test_a_read_decrypts_only_the_chunks_it_touches(tmp_path, monkeypatch):
-    data = plaintext(100 * CHUNK, seed=6)
-    path = seal(tmp_path / "bundle", data)
-    opened = []
+@pytest.fixture
+def opened(monkeypatch) -> list[bytes]:
+    """The index of each chunk decrypted from here on, as the 8 bytes its nonce ends with."""
+    indexes: list[bytes] = []
     decrypt = sealed_files.crypto_aead_xchacha20poly1305_ietf_decrypt
 
     def counting(sealed, associated, nonce, key):
-        opened.append(nonce[-8:])
+        indexes.append(nonce[-8:])
         return decrypt(sealed, associated, nonce, key)
 
     monkeypatch.setattr(sealed_files, "crypto_aead_xchacha20poly1305_ietf_decrypt", counting)
+    return indexes
+
+
+def test_a_read_decrypts_only_the_chunks_it_touches(tmp_path, opened):
+    data = plaintext(100 * CHUNK, seed=6)
+    path = seal(tmp_path / "bundle", data)
     with open_sealed(path, KEY) as reader:
         assert len(opened) == 1  # the last chunk, checked at open
         reader.seek(50 * CHUNK + 10)
@@ -505,16 +511,8 @@ def test_a_range_past_the_end_is_not_satisfiable(served):
     assert response.status_code == 416
 
 
-def test_a_range_under_gunicorn_decrypts_only_its_chunks(served, monkeypatch):
+def test_a_range_under_gunicorn_decrypts_only_its_chunks(served, opened):
     client, data = served
-    opened = []
-    decrypt = sealed_files.crypto_aead_xchacha20poly1305_ietf_decrypt
-
-    def counting(sealed, associated, nonce, key):
-        opened.append(nonce[-8:])
-        return decrypt(sealed, associated, nonce, key)
-
-    monkeypatch.setattr(sealed_files, "crypto_aead_xchacha20poly1305_ietf_decrypt", counting)
     start = 38 * CHUNK
     response = client.get(
         "/bundle",

@@ -97,9 +97,9 @@ def test_the_grant_participant_created_pages_in_the_grants_namespace(sandbox):
 def test_the_blocked_account_is_blocked_on_enwiki_only(sandbox):
     assert "blockid" in user(sandbox, "enwiki", "Blocked Harasser")
     assert "blockid" not in user(sandbox, "metawiki", "Blocked Harasser")
-    blocks = farm_api(sandbox, "enwiki", list="logevents", letype="block", lelimit="max")[
-        "query"
-    ]["logevents"]
+    blocks = farm_api(sandbox, "enwiki", list="logevents", letype="block", lelimit="max")["query"][
+        "logevents"
+    ]
     # Of the seeded accounts; tests block accounts of their own (test_block_history.py).
     seeded = {f"User:{name}" for name in sandbox["accounts"]}
     assert [b["title"] for b in blocks if b["title"] in seeded] == ["User:Blocked Harasser"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
@@ -52,6 +52,18 @@ def audit(actor: str, action: str, target: str, **detail: object) -> None:
             detail_sealed=seal(json.dumps(detail, ensure_ascii=False, default=str)),
         )
     )
+
+
+def audited_since_daily(when: datetime, daily_at: time, actor: str, action: str) -> bool:
+    """Whether `actor` has audited `action` since the last `daily_at` (UTC) before `when`: how
+    a job run once a day knows it ran, whichever worker ran it and whatever Redis forgot."""
+    last = datetime.combine(when.date(), daily_at)
+    if when < last:
+        last -= timedelta(days=1)
+    found = select(AuditEntry.id).where(
+        AuditEntry.actor == actor, AuditEntry.action == action, AuditEntry.at >= last
+    )
+    return db.session().scalar(found.limit(1)) is not None
 
 
 def audit_page(before: int | None = None) -> tuple[list[dict], int | None]:

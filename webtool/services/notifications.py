@@ -35,9 +35,9 @@ from webtool.infra.addresses import external_url
 from webtool.infra.clock import now
 from webtool.infra.config import SmtpSettings
 from webtool.infra.i18n import catalogue, render
-from webtool.infra.models import AuditEntry, HelpRequest, OutboxMail, StaffNotice
+from webtool.infra.models import HelpRequest, OutboxMail, StaffNotice
 from webtool.services import clocks
-from webtool.services.casework import audit
+from webtool.services.casework import audit, audited_since_daily
 from webtool.services.help_requests import EMAIL, opened
 from webtool.services.sealing import seal_for_case
 from webtool.services.staff_access import staff_roles
@@ -125,13 +125,7 @@ def _to_staff(case: HelpRequest, kind: str) -> None:
 
 def digest_due(when: datetime) -> bool:
     """Whether the daily digest has not gone out since the last DIGEST_AT before `when`."""
-    last = datetime.combine(when.date(), DIGEST_AT)
-    if when < last:
-        last -= timedelta(days=1)
-    sent = select(AuditEntry.id).where(
-        AuditEntry.actor == "clocks", AuditEntry.action == "digest", AuditEntry.at >= last
-    )
-    return db.session().scalar(sent.limit(1)) is None
+    return not audited_since_daily(when, DIGEST_AT, "clocks", "digest")
 
 
 def send_digest() -> int:

@@ -33,7 +33,7 @@ from webtool.infra.models import (
     RefusedAttempt,
     UserSession,
 )
-from webtool.services.casework import audit
+from webtool.services.casework import audit, audited_since_daily
 from webtool.services.engagement_view import KEPT_FOR
 
 PURGE_AT = time(3, 17)  # UTC: a quiet hour on the wikis' side of the world
@@ -141,10 +141,4 @@ def delete_request(request: HelpRequest, actor: str = "retention", action: str =
 def purge_due(when: datetime) -> bool:
     """Whether the purge has not run since the last PURGE_AT (UTC) before `when`: the
     worker's sweep runs it then, whatever Redis forgot."""
-    last = datetime.combine(when.date(), PURGE_AT)
-    if when < last:
-        last -= timedelta(days=1)
-    ran = select(AuditEntry.id).where(
-        AuditEntry.actor == "retention", AuditEntry.action == "purge-run", AuditEntry.at >= last
-    )
-    return db.session().scalar(ran.limit(1)) is None
+    return not audited_since_daily(when, PURGE_AT, "retention", "purge-run")
