@@ -55,7 +55,7 @@ def up(directory: str | os.PathLike | None = None) -> dict:
         ports = _ports(root, state)
         if not seeded:
             _build(root, now)
-        state = _start(root, ports)
+        state = _started(root, ports)
         if not seeded:
             seed = seeding.seed(root, state, now)
             (root / "seeded.json").write_text(json.dumps(seed, ensure_ascii=False, indent=1))
@@ -189,6 +189,20 @@ def _ports(root: Path, old: dict | None) -> dict[str, int]:
     return ports
 
 
+class PortTaken(SandboxError):
+    """A port the farm picked was taken before its server could listen on it."""
+
+
+def _started(root: Path, ports: dict[str, int]) -> dict:
+    """The farm started on `ports`, or on others when one of them was taken meanwhile: they
+    are picked before a new farm is built, and in the minute that takes any connection on the
+    machine may get one of them as its own end."""
+    try:
+        return _start(root, ports)
+    except PortTaken:
+        return _start(root, _ports(root, None))
+
+
 def _start(root: Path, ports: dict[str, int]) -> dict:
     """Start php for each wiki, the front for metawiki and the time-stamping authority.
 
@@ -280,10 +294,19 @@ def _spawn(command: list[str], env: dict[str, str], log: Path) -> int:
 
 
 def _wait_until_up(state: dict, seconds: float = 30) -> None:
+    """Until every part answers; PortTaken at once when a part stopped and its port is used
+    by something else, SandboxError when the farm is not up in `seconds`."""
     deadline = time.monotonic() + seconds
     while found := problems(state):
-        if time.monotonic() > deadline:
+        taken = [
+            name
+            for name, pid in state["pids"].items()
+            if not _alive(pid) and _port(state["ports"][name]) != state["ports"][name]
+        ]
+        if taken or time.monotonic() > deadline:
             stop(state)
+            if taken:
+                raise PortTaken("the port of " + ", ".join(taken) + " was taken")
             raise SandboxError("the farm did not come up: " + "; ".join(found))
         time.sleep(0.1)
 

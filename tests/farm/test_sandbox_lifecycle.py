@@ -78,6 +78,25 @@ def test_down_leaves_no_process_and_up_takes_another_port_when_its_own_is_taken(
     assert general["server"] == moved["wikis"]["enwiki"]["server"]
 
 
+def test_a_port_taken_after_it_was_picked_moves_the_farm_to_free_ones(farm_dir):
+    """A new farm's ports are picked before it is built, a minute before its servers listen;
+    any connection on the machine may get one of them as its own end meanwhile."""
+    from sandbox import farm
+
+    assert sandbox_command("down", directory=farm_dir).returncode == 0
+    picked = json.loads((farm_dir / "sandbox.json").read_text())["ports"]
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past its TIME_WAITs
+        squatter.bind(("127.0.0.1", picked["dewiki"]))
+        squatter.listen()
+        started = farm._started(farm_dir, picked)
+    try:
+        assert started["ports"]["dewiki"] != picked["dewiki"]
+        assert farm.problems(started) == []
+    finally:
+        farm.stop(started)
+
+
 def test_status_without_a_sandbox_says_how_to_start_one(tmp_path):
     status = sandbox_command("status", directory=tmp_path)
     assert status.returncode == 1
